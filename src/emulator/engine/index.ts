@@ -1,0 +1,70 @@
+/**
+ * The emulator's engine: a pure, deterministic Bedrock model. Given a decoded model id and a request body (AWS
+ * wire JSON) it produces the response as AWS wire JSON. No I/O; the server in `src/emulator/` owns transport,
+ * framing, signing, faults, replay and scripted mode.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * An error as the service would answer it: exception name, HTTP status and message.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EngineError {
+  readonly type: string
+  readonly status: number
+  readonly message: string
+}
+
+/**
+ * The outcome of an engine call.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EngineResult<A> =
+  | { readonly ok: true; readonly value: A }
+  | { readonly ok: false; readonly error: EngineError }
+
+/**
+ * One ConverseStream event (`:event-type` and its JSON payload, without the `"p"` padding).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamEventJson {
+  readonly type: string
+  readonly payload: Record<string, unknown>
+}
+
+/**
+ * A Converse answer: the response JSON and the ConverseStream events of the same answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConverseOutput {
+  readonly body: Record<string, unknown>
+  readonly events: ReadonlyArray<StreamEventJson>
+}
+
+/**
+ * An InvokeModel answer: the native response body and the native stream chunks of the same answer; the last chunk
+ * carries `amazon-bedrock-invocationMetrics`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InvokeOutput {
+  readonly body: Record<string, unknown>
+  readonly chunks: ReadonlyArray<Record<string, unknown>>
+}
+
+export { converse, converseEvents } from "./converse.js"
+export { invoke } from "./invoke.js"
+export { countTokens } from "./countTokens.js"
+export { applyGuardrail } from "./guardrail.js"
+export { resolveModel } from "./catalog.js"
+export type { ModelInfo } from "./catalog.js"
