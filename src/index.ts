@@ -10,3 +10,10 @@
  * @since 0.1.0
  */
 export * as Message from "./Message.js"
+
+/**
+ * Model ids, limits, capabilities, prices and cost accounting.
+ *
+ * @since 0.1.0
+ */
+export * as ModelCatalog from "./ModelCatalog.js"
