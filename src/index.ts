@@ -12,8 +12,22 @@
 export * as Message from "./Message.js"
 
 /**
+ * Responses, stop reasons, usage, stream events and their fold.
+ *
+ * @since 0.1.0
+ */
+export * as Response from "./Response.js"
+
+/**
  * Model ids, limits, capabilities, prices and cost accounting.
  *
  * @since 0.1.0
  */
 export * as ModelCatalog from "./ModelCatalog.js"
+
+/**
+ * Typed errors: one class per Bedrock exception and the library's own, SDK error mapping.
+ *
+ * @since 0.1.0
+ */
+export * as BedrockError from "./BedrockError.js"
