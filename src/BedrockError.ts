@@ -1,0 +1,559 @@
+/**
+ * The typed errors of bedrock-llm: one class per Bedrock Runtime exception, the library's own failures, and the
+ * mapping from whatever the AWS SDK throws.
+ *
+ * Retryability follows AWS guidance for Bedrock Runtime: throttling (429), service unavailable (503), internal server
+ * errors (500), model timeouts (408), models not ready (429, "retry") and errors while streaming ("retry your
+ * request") are transient; validation, access, missing resources, quotas and conflicts are not.
+ *
+ * @since 0.1.0
+ */
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+import * as Mapping from "./internal/errorMapping.js"
+
+/**
+ * A redacted summary of the exception an error was built from (its name, Node error code, SDK fault and attempts).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ErrorOrigin = Schema.Struct({
+  name: Schema.String,
+  code: Schema.optional(Schema.String),
+  fault: Schema.optional(Schema.String),
+  attempts: Schema.optional(Schema.Number),
+  inStream: Schema.optional(Schema.Boolean)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ErrorOrigin = typeof ErrorOrigin.Type
+
+const common = {
+  message: Schema.String,
+  status: Schema.optional(Schema.Number),
+  requestId: Schema.optional(Schema.String),
+  retryAfterMs: Schema.optional(Schema.Number),
+  origin: Schema.optional(ErrorOrigin)
+}
+
+/**
+ * `ThrottlingException` (429): the account's request or token rate was exceeded. Retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ThrottlingError extends Schema.TaggedError<ThrottlingError>("bedrock-llm/ThrottlingError")(
+  "ThrottlingError",
+  common
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * `ServiceUnavailableException` (503). Retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServiceUnavailableError
+  extends Schema.TaggedError<ServiceUnavailableError>("bedrock-llm/ServiceUnavailableError")(
+    "ServiceUnavailableError",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * `InternalServerException` (500). Retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InternalServerError extends Schema.TaggedError<InternalServerError>("bedrock-llm/InternalServerError")(
+  "InternalServerError",
+  common
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * `ModelTimeoutException` (408): the model took longer than the service allows. Retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ModelTimeoutError extends Schema.TaggedError<ModelTimeoutError>("bedrock-llm/ModelTimeoutError")(
+  "ModelTimeoutError",
+  common
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * `ModelNotReadyException` (429): the model is being loaded (e.g. an imported model scaled to zero). Retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ModelNotReadyError extends Schema.TaggedError<ModelNotReadyError>("bedrock-llm/ModelNotReadyError")(
+  "ModelNotReadyError",
+  common
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * `ModelErrorException` (424): the model itself failed. Retryable only when the model's own status was 429 or 5xx.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ModelError extends Schema.TaggedError<ModelError>("bedrock-llm/ModelError")("ModelError", {
+  ...common,
+  originalStatusCode: Schema.optional(Schema.Number),
+  resourceName: Schema.optional(Schema.String)
+}) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return this.originalStatusCode !== undefined && (this.originalStatusCode === 429 || this.originalStatusCode >= 500)
+  }
+}
+
+/**
+ * `ModelStreamErrorException` (424): an error while streaming the response ("retry your request"). Retryable as a
+ * whole request; see `StreamInterruptedError` for a stream that had already produced events.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ModelStreamError extends Schema.TaggedError<ModelStreamError>("bedrock-llm/ModelStreamError")(
+  "ModelStreamError",
+  {
+    ...common,
+    originalStatusCode: Schema.optional(Schema.Number),
+    originalMessage: Schema.optional(Schema.String)
+  }
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * `ValidationException` (400): the request does not satisfy the API's constraints. Not retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ValidationError extends Schema.TaggedError<ValidationError>("bedrock-llm/ValidationError")(
+  "ValidationError",
+  common
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * `AccessDeniedException` (403): missing permission or model access. Not retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AccessDeniedError extends Schema.TaggedError<AccessDeniedError>("bedrock-llm/AccessDeniedError")(
+  "AccessDeniedError",
+  common
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * `ResourceNotFoundException` (404): unknown model, profile or guardrail. Not retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ResourceNotFoundError
+  extends Schema.TaggedError<ResourceNotFoundError>("bedrock-llm/ResourceNotFoundError")(
+    "ResourceNotFoundError",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * `ServiceQuotaExceededException` (400): a hard account quota. Not retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServiceQuotaExceededError
+  extends Schema.TaggedError<ServiceQuotaExceededError>("bedrock-llm/ServiceQuotaExceededError")(
+    "ServiceQuotaExceededError",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * `ConflictException` (400). Not retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConflictError extends Schema.TaggedError<ConflictError>("bedrock-llm/ConflictError")(
+  "ConflictError",
+  common
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * The circuit breaker is open (or half-open with every probe slot taken): the call was not made. `retryAfterMs` is
+ * the time left until the breaker lets a probe through. Not retryable by the retry schedule: failing fast is the point.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CircuitOpenError extends Schema.TaggedError<CircuitOpenError>("bedrock-llm/CircuitOpenError")(
+  "CircuitOpenError",
+  {
+    ...common,
+    state: Schema.Literal("open", "half-open"),
+    openedAt: Schema.Number
+  }
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * Which of the library's timeouts fired.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const TimeoutKind = Schema.Literal("request", "first-event", "idle")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type TimeoutKind = typeof TimeoutKind.Type
+
+/**
+ * A request took longer than `timeoutMs` (`request`), a stream produced no first event in time (`first-event`), or
+ * went quiet between events for too long (`idle`). The underlying HTTP request was aborted. Retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RequestTimeoutError extends Schema.TaggedError<RequestTimeoutError>("bedrock-llm/RequestTimeoutError")(
+  "RequestTimeoutError",
+  {
+    ...common,
+    kind: TimeoutKind,
+    timeoutMs: Schema.Number
+  }
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * The connection failed: reset, refused, DNS, HTTP/2 session errors, socket timeouts. Retryable unless `aborted`
+ * (the caller's own abort/interruption, which is not a failure to retry).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TransportError extends Schema.TaggedError<TransportError>("bedrock-llm/TransportError")(
+  "TransportError",
+  {
+    ...common,
+    code: Schema.optional(Schema.String),
+    aborted: Schema.optionalWith(Schema.Boolean, { default: () => false })
+  }
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return !this.aborted
+  }
+}
+
+/**
+ * The service answered with something that cannot be read (bad JSON, an event-stream frame with a wrong checksum, a
+ * shape that does not decode). Not retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MalformedResponseError
+  extends Schema.TaggedError<MalformedResponseError>("bedrock-llm/MalformedResponseError")(
+    "MalformedResponseError",
+    common
+  )
+{
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * A stream failed after it had produced events. `cause` is the (typed) failure; `eventsReceived` counts the events
+ * delivered before it and `unitsReceived` the caller's measure of them (e.g. characters of text). Not retryable as is:
+ * retrying would replay events already delivered; the caller may replay the step.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StreamInterruptedError
+  extends Schema.TaggedError<StreamInterruptedError>("bedrock-llm/StreamInterruptedError")(
+    "StreamInterruptedError",
+    {
+      ...common,
+      cause: Schema.Unknown,
+      eventsReceived: Schema.Number,
+      unitsReceived: Schema.optional(Schema.Number)
+    }
+  )
+{
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * Any other exception: a service exception this library does not model (its `exceptionName` and `status` are kept),
+ * or an unexpected error from the SDK (e.g. `CredentialsProviderError`). Retryable when the status is 429 or 5xx.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownServiceError extends Schema.TaggedError<UnknownServiceError>("bedrock-llm/UnknownServiceError")(
+  "UnknownServiceError",
+  {
+    ...common,
+    exceptionName: Schema.String
+  }
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return this.status !== undefined && (this.status === 429 || (this.status >= 500 && this.status !== 501))
+  }
+}
+
+/**
+ * Every error the Bedrock client can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BedrockError =
+  | ThrottlingError
+  | ServiceUnavailableError
+  | InternalServerError
+  | ModelTimeoutError
+  | ModelNotReadyError
+  | ModelError
+  | ModelStreamError
+  | ValidationError
+  | AccessDeniedError
+  | ResourceNotFoundError
+  | ServiceQuotaExceededError
+  | ConflictError
+  | CircuitOpenError
+  | RequestTimeoutError
+  | TransportError
+  | MalformedResponseError
+  | StreamInterruptedError
+  | UnknownServiceError
+
+/**
+ * The service errors: those that map one Bedrock Runtime exception.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ServiceError =
+  | ThrottlingError
+  | ServiceUnavailableError
+  | InternalServerError
+  | ModelTimeoutError
+  | ModelNotReadyError
+  | ModelError
+  | ModelStreamError
+  | ValidationError
+  | AccessDeniedError
+  | ResourceNotFoundError
+  | ServiceQuotaExceededError
+  | ConflictError
+
+const TAGS: ReadonlySet<string> = new Set<BedrockError["_tag"]>([
+  "ThrottlingError",
+  "ServiceUnavailableError",
+  "InternalServerError",
+  "ModelTimeoutError",
+  "ModelNotReadyError",
+  "ModelError",
+  "ModelStreamError",
+  "ValidationError",
+  "AccessDeniedError",
+  "ResourceNotFoundError",
+  "ServiceQuotaExceededError",
+  "ConflictError",
+  "CircuitOpenError",
+  "RequestTimeoutError",
+  "TransportError",
+  "MalformedResponseError",
+  "StreamInterruptedError",
+  "UnknownServiceError"
+])
+
+/**
+ * Whether a value is one of this module's errors.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isBedrockError = (u: unknown): u is BedrockError =>
+  u instanceof Error && Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && TAGS.has(u._tag)
+
+/**
+ * Whether a failure is worth retrying: any value whose `retryable` property is `true` (every `BedrockError` has one;
+ * other errors, such as `InvalidConversation`, are never retried).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isRetryable = (u: unknown): boolean => Predicate.hasProperty(u, "retryable") && u.retryable === true
+
+/**
+ * Whether a failure is the service's throttling (429 `ThrottlingException`, before or inside a stream).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isThrottling = (u: unknown): u is ThrottlingError => Predicate.isTagged(u, "ThrottlingError")
+
+const fromDescription = (description: Mapping.Description): BedrockError => {
+  const { message, origin, requestId, retryAfterMs, status } = description
+  const base = { message, status, requestId, retryAfterMs, origin }
+  switch (description._tag) {
+    case "Transport":
+      return new TransportError({ ...base, code: description.code, aborted: description.aborted })
+    case "Malformed":
+      return new MalformedResponseError(base)
+    case "Unknown":
+      return new UnknownServiceError({ ...base, exceptionName: description.exceptionName })
+    case "Service":
+      switch (description.exceptionName) {
+        case "ThrottlingException":
+          return new ThrottlingError(base)
+        case "ServiceUnavailableException":
+          return new ServiceUnavailableError(base)
+        case "InternalServerException":
+          return new InternalServerError(base)
+        case "ModelTimeoutException":
+          return new ModelTimeoutError(base)
+        case "ModelNotReadyException":
+          return new ModelNotReadyError(base)
+        case "ModelErrorException":
+          return new ModelError({
+            ...base,
+            originalStatusCode: description.originalStatusCode,
+            resourceName: description.resourceName
+          })
+        case "ModelStreamErrorException":
+          return new ModelStreamError({
+            ...base,
+            originalStatusCode: description.originalStatusCode,
+            originalMessage: description.originalMessage
+          })
+        case "ValidationException":
+          return new ValidationError(base)
+        case "AccessDeniedException":
+          return new AccessDeniedError(base)
+        case "ResourceNotFoundException":
+          return new ResourceNotFoundError(base)
+        case "ServiceQuotaExceededException":
+          return new ServiceQuotaExceededError(base)
+        case "ConflictException":
+          return new ConflictError(base)
+      }
+  }
+}
+
+/**
+ * Map anything thrown by the AWS SDK, Node's HTTP stack or the event-stream decoder to a `BedrockError`. SDK
+ * exceptions are recognised by name (`ThrottlingException`, or the in-stream member spelling `throttlingException`),
+ * status and request id come from `$metadata`, `retryAfterMs` from a `retry-after` response header. Node socket
+ * errors (`ECONNRESET`, `ERR_HTTP2_*`, the handler's `TimeoutError` ...) become `TransportError`; an `AbortError`
+ * becomes a `TransportError` with `aborted: true` (not retryable: interruption is the caller's decision). Every string
+ * kept is redacted and the thrown object itself is not kept. `now` (default `Date.now()`) dates an HTTP-date
+ * `retry-after`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromSdkError = (error: unknown, options?: { readonly now?: number | undefined }): BedrockError =>
+  isBedrockError(error) ? error : fromDescription(Mapping.describeError(error, options?.now ?? Date.now()))
+
+/**
+ * Map an exception event received inside an event stream (`:message-type: exception`, `:exception-type: <name>`) to
+ * the same class as the exception would have before the stream started.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromStreamException = (
+  exceptionType: string,
+  message: string,
+  extra?: {
+    readonly requestId?: string | undefined
+    readonly originalStatusCode?: number | undefined
+    readonly originalMessage?: string | undefined
+  }
+): BedrockError => fromDescription(Mapping.describeStreamException(exceptionType, message, extra))

@@ -1,0 +1,242 @@
+/**
+ * Reading what matters out of whatever the AWS SDK (or Node, or the event-stream codec) threw, without keeping the
+ * thrown object: every string that leaves this module is redacted.
+ *
+ * @internal
+ */
+import { redact } from "./redact.js"
+
+/** The Bedrock Runtime exceptions of the service model, by canonical (PascalCase) name, with their HTTP status. */
+export const SERVICE_EXCEPTION_STATUS = {
+  AccessDeniedException: 403,
+  ConflictException: 400,
+  InternalServerException: 500,
+  ModelErrorException: 424,
+  ModelNotReadyException: 429,
+  ModelStreamErrorException: 424,
+  ModelTimeoutException: 408,
+  ResourceNotFoundException: 404,
+  ServiceQuotaExceededException: 400,
+  ServiceUnavailableException: 503,
+  ThrottlingException: 429,
+  ValidationException: 400
+} as const
+
+/** One of the modeled Bedrock Runtime exception names. */
+export type ServiceExceptionName = keyof typeof SERVICE_EXCEPTION_STATUS
+
+/** A redacted summary of the thrown object, kept on the typed error instead of the object itself. */
+export interface Origin {
+  readonly name: string
+  readonly code?: string | undefined
+  readonly fault?: string | undefined
+  readonly attempts?: number | undefined
+  readonly inStream?: boolean | undefined
+}
+
+interface Common {
+  readonly message: string
+  readonly status?: number | undefined
+  readonly requestId?: string | undefined
+  readonly retryAfterMs?: number | undefined
+  readonly origin: Origin
+}
+
+/** What `describeError` found. */
+export type Description =
+  | Common & {
+    readonly _tag: "Service"
+    readonly exceptionName: ServiceExceptionName
+    readonly originalStatusCode?: number | undefined
+    readonly originalMessage?: string | undefined
+    readonly resourceName?: string | undefined
+  }
+  | Common & { readonly _tag: "Transport"; readonly code?: string | undefined; readonly aborted: boolean }
+  | Common & { readonly _tag: "Malformed" }
+  | Common & { readonly _tag: "Unknown"; readonly exceptionName: string }
+
+const TRANSPORT_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EHOSTDOWN",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "ERR_SOCKET_CONNECTION_TIMEOUT",
+  "ERR_SOCKET_CLOSED",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+])
+
+const TRANSPORT_NAMES = new Set(["TimeoutError", "RequestTimeout", "SocketError", "NetworkingError"])
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+
+const stringField = (record: Record<string, unknown>, key: string): string | undefined => {
+  const value = record[key]
+  return typeof value === "string" && value.length > 0 ? value : undefined
+}
+
+const numberField = (record: Record<string, unknown>, key: string): number | undefined => {
+  const value = record[key]
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined
+}
+
+/** `throttlingException` (in-stream member name), `Throttling` and `ThrottlingException` all name the same class. */
+export const canonicalExceptionName = (name: string): ServiceExceptionName | undefined => {
+  const trimmed = name.includes(":") ? name.slice(0, name.indexOf(":")) : name
+  const pascal = trimmed.charAt(0).toUpperCase() + trimmed.slice(1)
+  const withSuffix = pascal.endsWith("Exception") ? pascal : `${pascal}Exception`
+  return Object.prototype.hasOwnProperty.call(SERVICE_EXCEPTION_STATUS, withSuffix)
+    ? withSuffix as ServiceExceptionName
+    : undefined
+}
+
+const headerValue = (headers: unknown, name: string): string | undefined => {
+  if (!isRecord(headers)) return undefined
+  for (const key of Object.keys(headers)) {
+    if (key.toLowerCase() === name) {
+      const value = headers[key]
+      return typeof value === "string" ? value : Array.isArray(value) ? String(value[0]) : undefined
+    }
+  }
+  return undefined
+}
+
+/** A `retry-after` header value (delta seconds or an HTTP date) in milliseconds from `now`. */
+export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
+  if (value === undefined) return undefined
+  const trimmed = value.trim()
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000)
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+const retryAfterOf = (error: Record<string, unknown>, now: number): number | undefined => {
+  const response = error["$response"]
+  const headers = isRecord(response) ? response["headers"] : undefined
+  const fromHeader = parseRetryAfter(headerValue(headers, "retry-after"), now)
+  if (fromHeader !== undefined) return fromHeader
+  return numberField(error, "retryAfterMs")
+}
+
+const statusOf = (error: Record<string, unknown>): number | undefined => {
+  const metadata = error["$metadata"]
+  const fromMetadata = isRecord(metadata) ? numberField(metadata, "httpStatusCode") : undefined
+  if (fromMetadata !== undefined) return fromMetadata
+  const response = error["$response"]
+  return isRecord(response) ? numberField(response, "statusCode") : undefined
+}
+
+const requestIdOf = (error: Record<string, unknown>): string | undefined => {
+  const metadata = error["$metadata"]
+  const fromMetadata = isRecord(metadata)
+    ? stringField(metadata, "requestId") ?? stringField(metadata, "extendedRequestId")
+    : undefined
+  if (fromMetadata !== undefined) return fromMetadata
+  const response = error["$response"]
+  return isRecord(response) ? headerValue(response["headers"], "x-amzn-requestid") : undefined
+}
+
+const attemptsOf = (error: Record<string, unknown>): number | undefined => {
+  const metadata = error["$metadata"]
+  return isRecord(metadata) ? numberField(metadata, "attempts") : undefined
+}
+
+const codeOf = (error: Record<string, unknown>): string | undefined => {
+  const code = error["code"] ?? error["errno"]
+  if (typeof code === "string") return code
+  const cause = error["cause"]
+  return isRecord(cause) && typeof cause["code"] === "string" ? cause["code"] : undefined
+}
+
+const isTransportCode = (code: string | undefined): boolean =>
+  code !== undefined && (TRANSPORT_CODES.has(code) || code.startsWith("ERR_HTTP2_") || code.startsWith("UND_ERR_"))
+
+const isMalformedMessage = (message: string): boolean =>
+  /checksum|Reported message length|message too short|Unrecognizable event type|Deserialization error|Unexpected (?:token|end of JSON)/i
+    .test(message)
+
+/** Describe anything thrown while talking to Bedrock. `now` (epoch ms) dates an HTTP-date `retry-after`. */
+export const describeError = (error: unknown, now: number): Description => {
+  if (!isRecord(error)) {
+    const message = redact(String(error))
+    return { _tag: "Unknown", exceptionName: "UnknownError", message, origin: { name: typeof error } }
+  }
+  const rawName = stringField(error, "name") ?? stringField(error, "__type") ?? "Error"
+  const name = redact(rawName)
+  const message = redact(stringField(error, "message") ?? stringField(error, "Message") ?? name)
+  const code = codeOf(error)
+  const fault = stringField(error, "$fault")
+  const status = statusOf(error)
+  const requestId = requestIdOf(error)
+  const retryAfterMs = retryAfterOf(error, now)
+  const origin: Origin = {
+    name,
+    ...(code !== undefined ? { code: redact(code) } : {}),
+    ...(fault !== undefined ? { fault } : {}),
+    ...(attemptsOf(error) !== undefined ? { attempts: attemptsOf(error) } : {})
+  }
+  const common = { message, status, requestId, retryAfterMs, origin }
+
+  const exceptionName = canonicalExceptionName(rawName) ??
+    (code !== undefined ? canonicalExceptionName(code) : undefined)
+  if (exceptionName !== undefined) {
+    const originalMessage = stringField(error, "originalMessage")
+    const resourceName = stringField(error, "resourceName")
+    return {
+      _tag: "Service",
+      exceptionName,
+      ...common,
+      status: status ?? SERVICE_EXCEPTION_STATUS[exceptionName],
+      originalStatusCode: numberField(error, "originalStatusCode"),
+      originalMessage: originalMessage === undefined ? undefined : redact(originalMessage),
+      resourceName: resourceName === undefined ? undefined : redact(resourceName)
+    }
+  }
+  if (rawName === "AbortError" || code === "ABORT_ERR") {
+    return { _tag: "Transport", ...common, code: code ?? "ABORT_ERR", aborted: true }
+  }
+  if (isTransportCode(code) || TRANSPORT_NAMES.has(rawName)) {
+    return { _tag: "Transport", ...common, code: code ?? rawName, aborted: false }
+  }
+  if (/^Truncated event message/.test(message)) {
+    return { _tag: "Transport", ...common, code: "TRUNCATED_EVENT_STREAM", aborted: false }
+  }
+  if (fault === undefined && status === undefined && (rawName === "SyntaxError" || isMalformedMessage(message))) {
+    return { _tag: "Malformed", ...common }
+  }
+  return { _tag: "Unknown", exceptionName: name, ...common }
+}
+
+/** Describe an exception that arrived as an event inside an event stream (`:message-type: exception`). */
+export const describeStreamException = (
+  exceptionType: string,
+  message: string,
+  extra?: {
+    readonly requestId?: string | undefined
+    readonly originalStatusCode?: number | undefined
+    readonly originalMessage?: string | undefined
+  }
+): Description => {
+  const name = redact(exceptionType)
+  const origin: Origin = { name, inStream: true }
+  const exceptionName = canonicalExceptionName(exceptionType)
+  const common = { message: redact(message), requestId: extra?.requestId, origin }
+  if (exceptionName === undefined) {
+    return { _tag: "Unknown", exceptionName: name, ...common }
+  }
+  return {
+    _tag: "Service",
+    exceptionName,
+    ...common,
+    status: SERVICE_EXCEPTION_STATUS[exceptionName],
+    originalStatusCode: extra?.originalStatusCode,
+    originalMessage: extra?.originalMessage === undefined ? undefined : redact(extra.originalMessage)
+  }
+}
