@@ -19,6 +19,13 @@ export * as Message from "./Message.js"
 export * as Response from "./Response.js"
 
 /**
+ * Tool configuration and conversation validation.
+ *
+ * @since 0.1.0
+ */
+export * as Conversation from "./Conversation.js"
+
+/**
  * Model ids, limits, capabilities, prices and cost accounting.
  *
  * @since 0.1.0
