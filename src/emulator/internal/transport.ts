@@ -1,0 +1,223 @@
+/**
+ * One TCP port serving HTTP/2 with prior knowledge and HTTP/1.1: the first bytes of each connection are peeked for
+ * the HTTP/2 connection preface and the socket is handed to the matching Node server. Both protocols are adapted
+ * to one small `Exchange` interface the handler writes to.
+ */
+import * as http from "node:http"
+import * as http2 from "node:http2"
+import * as net from "node:net"
+
+/** One request/response exchange, independent of the HTTP version. */
+export interface Exchange {
+  readonly httpVersion: "1.1" | "2"
+  readonly method: string
+  /** The request target as sent: raw path plus query. */
+  readonly url: string
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+  readonly remoteAddress: string | undefined
+  /** Reads the whole body; `undefined` when it exceeds `limit` bytes or the client went away. */
+  readonly readBody: (limit: number) => Promise<Uint8Array | undefined>
+  /** Sends status and headers (no body yet). */
+  readonly head: (status: number, headers: Readonly<Record<string, string>>) => void
+  /** Writes a chunk; `false` means wait for `drained()` (backpressure). */
+  readonly write: (chunk: Uint8Array) => boolean
+  /** Resolves when the peer can take more data, or the exchange closed. */
+  readonly drained: () => Promise<void>
+  readonly end: (chunk?: Uint8Array | string) => void
+  /** Destroys the stream (HTTP/2 RST_STREAM) or the connection (HTTP/1.1) without a response. */
+  readonly reset: () => void
+  /** True once the exchange is closed (finished or aborted). */
+  readonly isClosed: () => boolean
+  /** Registers a callback for the close of the exchange; `aborted` when it closed before the server ended it. */
+  readonly onClose: (callback: (aborted: boolean) => void) => void
+}
+
+const preface = Buffer.from("PRI * HTTP/2.0")
+
+const h1Exchange = (req: http.IncomingMessage, res: http.ServerResponse): Exchange => {
+  let closed = false
+  let ended = false
+  const closeCallbacks: Array<(aborted: boolean) => void> = []
+  res.on("close", () => {
+    closed = true
+    for (const callback of closeCallbacks) callback(!ended)
+  })
+  return {
+    httpVersion: "1.1",
+    method: req.method ?? "GET",
+    url: req.url ?? "/",
+    headers: req.headers,
+    remoteAddress: req.socket.remoteAddress,
+    readBody: (limit) => readAll(req, limit),
+    head: (status, headers) => {
+      res.writeHead(status, headers)
+      res.flushHeaders()
+    },
+    write: (chunk) => res.write(chunk),
+    drained: () => waitFor(res, "drain", () => closed),
+    end: (chunk) => {
+      ended = true
+      if (chunk === undefined) res.end()
+      else res.end(chunk)
+    },
+    reset: () => req.socket.destroy(),
+    isClosed: () => closed,
+    onClose: (callback) => {
+      closeCallbacks.push(callback)
+    }
+  }
+}
+
+let cachedDate = ""
+let cachedDateSecond = -1
+const httpDate = (): string => {
+  const now = Date.now()
+  const second = Math.floor(now / 1000)
+  if (second !== cachedDateSecond) {
+    cachedDateSecond = second
+    cachedDate = new Date(now).toUTCString()
+  }
+  return cachedDate
+}
+
+const h2Exchange = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): Exchange => {
+  let closed = false
+  let ended = false
+  const closeCallbacks: Array<(aborted: boolean) => void> = []
+  stream.on("error", () => undefined)
+  stream.on("close", () => {
+    closed = true
+    for (const callback of closeCallbacks) callback(!ended)
+  })
+  return {
+    httpVersion: "2",
+    method: String(headers[":method"] ?? "GET"),
+    url: String(headers[":path"] ?? "/"),
+    headers,
+    remoteAddress: stream.session?.socket?.remoteAddress,
+    readBody: (limit) => readAll(stream, limit),
+    head: (status, responseHeaders) => {
+      if (stream.destroyed || stream.headersSent) return
+      stream.respond({ ":status": status, "date": httpDate(), ...responseHeaders })
+    },
+    write: (chunk) => stream.destroyed ? true : stream.write(chunk),
+    drained: () => waitFor(stream, "drain", () => closed),
+    end: (chunk) => {
+      ended = true
+      if (stream.destroyed) return
+      if (chunk === undefined) stream.end()
+      else stream.end(chunk)
+    },
+    reset: () => {
+      if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR)
+    },
+    isClosed: () => closed,
+    onClose: (callback) => {
+      closeCallbacks.push(callback)
+    }
+  }
+}
+
+const waitFor = (
+  emitter: NodeJS.EventEmitter,
+  event: string,
+  isClosed: () => boolean
+): Promise<void> =>
+  isClosed() ? Promise.resolve() : new Promise((resolve) => {
+    const done = () => {
+      emitter.off(event, done)
+      emitter.off("close", done)
+      resolve()
+    }
+    emitter.on(event, done)
+    emitter.on("close", done)
+  })
+
+const readAll = (stream: NodeJS.ReadableStream & NodeJS.EventEmitter, limit: number): Promise<Uint8Array | undefined> =>
+  new Promise((resolve) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    let settled = false
+    const settle = (value: Uint8Array | undefined) => {
+      if (settled) return
+      settled = true
+      stream.off("data", onData)
+      stream.off("end", onEnd)
+      stream.off("close", onEnd)
+      stream.off("error", onError)
+      resolve(value)
+    }
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        stream.pause()
+        settle(undefined)
+      } else chunks.push(chunk)
+    }
+    const onEnd = () => settle(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
+    const onError = () => settle(undefined)
+    stream.on("data", onData)
+    stream.on("end", onEnd)
+    stream.on("close", onEnd)
+    stream.on("error", onError)
+  })
+
+/** A listening dual-protocol server. */
+export interface Transport {
+  readonly address: net.AddressInfo
+  /** Stops listening and destroys every open connection. */
+  readonly close: () => Promise<void>
+}
+
+/** Starts listening; each exchange is passed to `handle`. */
+export const listen = (
+  options: { readonly host: string; readonly port: number },
+  handle: (exchange: Exchange) => void
+): Promise<Transport> => {
+  const sockets = new Set<net.Socket>()
+  const h1 = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => handle(h1Exchange(req, res)))
+  h1.on("clientError", (_error, socket) => socket.destroy())
+  const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1000 } })
+  h2.on("stream", (stream, headers) => handle(h2Exchange(stream, headers)))
+  h2.on("sessionError", () => undefined)
+  h2.on("session", (session) => session.on("error", () => undefined))
+  const onConnection = (socket: net.Socket) => {
+    sockets.add(socket)
+    socket.on("close", () => sockets.delete(socket))
+    socket.on("error", () => socket.destroy())
+    let received: Buffer = Buffer.alloc(0)
+    const onData = (chunk: Buffer) => {
+      received = received.length === 0 ? chunk : Buffer.concat([received, chunk])
+      const prefix = received.subarray(0, Math.min(received.length, preface.length))
+      const maybeH2 = preface.subarray(0, prefix.length).equals(prefix)
+      if (maybeH2 && received.length < preface.length) return
+      socket.off("data", onData)
+      socket.pause()
+      socket.unshift(received)
+      if (maybeH2) h2.emit("connection", socket)
+      else {
+        h1.emit("connection", socket)
+        socket.resume()
+      }
+    }
+    socket.on("data", onData)
+  }
+  const server = net.createServer(onConnection)
+  return new Promise((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject)
+      server.on("error", () => undefined)
+      resolve({
+        address: server.address() as net.AddressInfo,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done())
+            h1.closeAllConnections()
+            for (const socket of sockets) socket.destroy()
+            sockets.clear()
+          })
+      })
+    })
+  })
+}
