@@ -38,3 +38,10 @@ export * as ModelCatalog from "./ModelCatalog.js"
  * @since 0.1.0
  */
 export * as BedrockError from "./BedrockError.js"
+
+/**
+ * Client, model, retry and circuit breaker configuration, with defaults and environment variables.
+ *
+ * @since 0.1.0
+ */
+export * as Config from "./Config.js"
