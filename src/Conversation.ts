@@ -309,18 +309,17 @@ const checkMessage = (
       }
     }
   }
-  const next = messages[index + 1]
-  if (current.role === "assistant" && next !== undefined) {
+  if (previous?.role === "assistant") {
     const answeredIds = new Set(
-      next.content.flatMap((block) => block._tag === "ToolResult" ? [block.toolUseId] : [])
+      current.content.flatMap((block) => block._tag === "ToolResult" ? [block.toolUseId] : [])
     )
-    for (let blockIndex = 0; blockIndex < current.content.length; blockIndex++) {
-      const block = current.content[blockIndex]!
+    for (let blockIndex = 0; blockIndex < previous.content.length; blockIndex++) {
+      const block = previous.content[blockIndex]!
       if (block._tag === "ToolUse" && !isServerToolUse(block) && !answeredIds.has(block.toolUseId)) {
         return violation(
           "tool-use-unanswered",
-          index,
-          `toolUse ${block.toolUseId} (${block.name}) has no toolResult in the next message (messages[${index + 1}])`,
+          index - 1,
+          `toolUse ${block.toolUseId} (${block.name}) has no toolResult in the next message (messages[${index}])`,
           blockIndex
         )
       }
