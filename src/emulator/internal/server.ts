@@ -248,7 +248,7 @@ export const makeCore = (options: CoreOptions): Core => {
     body: string
   ) => {
     const bytes = Buffer.from(body, "utf8")
-    exchange.head(status, { ...headers, "content-length": String(bytes.length), "x-amzn-RequestId": requestId })
+    exchange.head(status, { ...headers, "content-length": String(bytes.length), "x-amzn-RequestId": requestId }, false)
     exchange.end(bytes)
   }
 
@@ -271,7 +271,7 @@ export const makeCore = (options: CoreOptions): Core => {
   ): Promise<void> => {
     stats.streamOpened()
     exchange.onClose((aborted) => stats.streamClosed(aborted))
-    exchange.head(200, { ...headers, "x-amzn-RequestId": requestId })
+    exchange.head(200, { ...headers, "x-amzn-RequestId": requestId }, true)
     const deltaGap = options.tokensPerSecond > 0 ? 1000 / options.tokensPerSecond : 0
     let deltas = 0
     for (let i = 0; i <= frames.length; i++) {

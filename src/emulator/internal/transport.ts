@@ -17,8 +17,8 @@ export interface Exchange {
   readonly remoteAddress: string | undefined
   /** Reads the whole body; `undefined` when it exceeds `limit` bytes or the client went away. */
   readonly readBody: (limit: number) => Promise<Uint8Array | undefined>
-  /** Sends status and headers (no body yet). */
-  readonly head: (status: number, headers: Readonly<Record<string, string>>) => void
+  /** Sets status and headers; `flush` sends them at once (streams) instead of with the body. */
+  readonly head: (status: number, headers: Readonly<Record<string, string>>, flush: boolean) => void
   /** Writes a chunk; `false` means wait for `drained()` (backpressure). */
   readonly write: (chunk: Uint8Array) => boolean
   /** Resolves when the peer can take more data, or the exchange closed. */
@@ -49,9 +49,9 @@ const h1Exchange = (req: http.IncomingMessage, res: http.ServerResponse): Exchan
     headers: req.headers,
     remoteAddress: req.socket.remoteAddress,
     readBody: (limit) => readAll(req, limit),
-    head: (status, headers) => {
+    head: (status, headers, flush) => {
       res.writeHead(status, headers)
-      res.flushHeaders()
+      if (flush) res.flushHeaders()
     },
     write: (chunk) => res.write(chunk),
     drained: () => waitFor(res, "drain", () => closed),
@@ -183,6 +183,7 @@ export const listen = (
   h2.on("session", (session) => session.on("error", () => undefined))
   const onConnection = (socket: net.Socket) => {
     sockets.add(socket)
+    socket.setNoDelay(true)
     socket.on("close", () => sockets.delete(socket))
     socket.on("error", () => socket.destroy())
     let received: Buffer = Buffer.alloc(0)
