@@ -571,9 +571,9 @@ export interface GuardContent extends Schema.Schema.Type<typeof GuardContent> {}
  * @category models
  */
 export const DocumentCharLocation = Schema.TaggedStruct("DocumentChar", {
-  documentIndex: Schema.optional(Schema.Number),
-  start: Schema.optional(Schema.Number),
-  end: Schema.optional(Schema.Number)
+  documentIndex: Schema.optional(Schema.NonNegativeInt),
+  start: Schema.optional(Schema.NonNegativeInt),
+  end: Schema.optional(Schema.NonNegativeInt)
 })
 
 /**
@@ -583,9 +583,9 @@ export const DocumentCharLocation = Schema.TaggedStruct("DocumentChar", {
  * @category models
  */
 export const DocumentPageLocation = Schema.TaggedStruct("DocumentPage", {
-  documentIndex: Schema.optional(Schema.Number),
-  start: Schema.optional(Schema.Number),
-  end: Schema.optional(Schema.Number)
+  documentIndex: Schema.optional(Schema.NonNegativeInt),
+  start: Schema.optional(Schema.NonNegativeInt),
+  end: Schema.optional(Schema.NonNegativeInt)
 })
 
 /**
@@ -595,9 +595,9 @@ export const DocumentPageLocation = Schema.TaggedStruct("DocumentPage", {
  * @category models
  */
 export const DocumentChunkLocation = Schema.TaggedStruct("DocumentChunk", {
-  documentIndex: Schema.optional(Schema.Number),
-  start: Schema.optional(Schema.Number),
-  end: Schema.optional(Schema.Number)
+  documentIndex: Schema.optional(Schema.NonNegativeInt),
+  start: Schema.optional(Schema.NonNegativeInt),
+  end: Schema.optional(Schema.NonNegativeInt)
 })
 
 /**
@@ -607,9 +607,9 @@ export const DocumentChunkLocation = Schema.TaggedStruct("DocumentChunk", {
  * @category models
  */
 export const SearchResultLocation = Schema.TaggedStruct("SearchResultLocation", {
-  searchResultIndex: Schema.optional(Schema.Number),
-  start: Schema.optional(Schema.Number),
-  end: Schema.optional(Schema.Number)
+  searchResultIndex: Schema.optional(Schema.NonNegativeInt),
+  start: Schema.optional(Schema.NonNegativeInt),
+  end: Schema.optional(Schema.NonNegativeInt)
 })
 
 /**

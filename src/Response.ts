@@ -76,14 +76,14 @@ export const StopReason: typeof StopReasonSchema & {
  * @since 0.1.0
  * @category models
  */
-export const CacheDetail = Schema.Struct({ ttl: Schema.String, inputTokens: Schema.Number })
+export const CacheDetail = Schema.Struct({ ttl: Schema.String, inputTokens: Schema.NonNegativeInt })
 
 const UsageSchema = Schema.Struct({
-  inputTokens: Schema.Number,
-  outputTokens: Schema.Number,
-  totalTokens: Schema.Number,
-  cacheReadInputTokens: Schema.optional(Schema.Number),
-  cacheWriteInputTokens: Schema.optional(Schema.Number),
+  inputTokens: Schema.NonNegativeInt,
+  outputTokens: Schema.NonNegativeInt,
+  totalTokens: Schema.NonNegativeInt,
+  cacheReadInputTokens: Schema.optional(Schema.NonNegativeInt),
+  cacheWriteInputTokens: Schema.optional(Schema.NonNegativeInt),
   cacheDetails: Schema.optional(Schema.Array(CacheDetail))
 }).annotations({ identifier: "Usage" })
 
@@ -171,7 +171,7 @@ export const Response = Schema.Struct({
   message: AssistantMessage,
   stopReason: StopReason,
   usage: Usage,
-  latencyMs: Schema.optional(Schema.Number),
+  latencyMs: Schema.optional(Schema.NonNegativeInt),
   requestId: Schema.optional(Schema.String),
   additionalModelResponseFields: Schema.optional(Message.JsonValue),
   trace: Schema.optional(Message.JsonValue),
@@ -324,7 +324,10 @@ export type BlockStart = Schema.Schema.Type<typeof BlockStart>
  * @since 0.1.0
  * @category models
  */
-export const ContentBlockStart = Schema.TaggedStruct("ContentBlockStart", { index: Schema.Number, start: BlockStart })
+export const ContentBlockStart = Schema.TaggedStruct("ContentBlockStart", {
+  index: Schema.NonNegativeInt,
+  start: BlockStart
+})
 
 /**
  * A piece of text.
@@ -435,7 +438,10 @@ export type Delta = Schema.Schema.Type<typeof Delta>
  * @since 0.1.0
  * @category models
  */
-export const ContentBlockDelta = Schema.TaggedStruct("ContentBlockDelta", { index: Schema.Number, delta: Delta })
+export const ContentBlockDelta = Schema.TaggedStruct("ContentBlockDelta", {
+  index: Schema.NonNegativeInt,
+  delta: Delta
+})
 
 /**
  * Closes the block at `index`.
@@ -443,7 +449,7 @@ export const ContentBlockDelta = Schema.TaggedStruct("ContentBlockDelta", { inde
  * @since 0.1.0
  * @category models
  */
-export const ContentBlockStop = Schema.TaggedStruct("ContentBlockStop", { index: Schema.Number })
+export const ContentBlockStop = Schema.TaggedStruct("ContentBlockStop", { index: Schema.NonNegativeInt })
 
 /**
  * The model stopped; why.
@@ -464,7 +470,7 @@ export const MessageStop = Schema.TaggedStruct("MessageStop", {
  */
 export const Metadata = Schema.TaggedStruct("Metadata", {
   usage: Usage,
-  metrics: Schema.Struct({ latencyMs: Schema.optional(Schema.Number) }),
+  metrics: Schema.Struct({ latencyMs: Schema.optional(Schema.NonNegativeInt) }),
   trace: Schema.optional(Message.JsonValue),
   performanceConfig: Schema.optional(PerformanceConfig),
   serviceTier: Schema.optional(ServiceTier)
