@@ -105,9 +105,21 @@ const entries: ReadonlyArray<Entry> = [
   claude("anthropic.claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2", "claude-3-5-sonnet-20241022", 8192, {
     countTokens: true
   }),
-  claude("anthropic.claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", "claude-3-7-sonnet-20250219", 64_000, thinking),
+  claude(
+    "anthropic.claude-3-7-sonnet-20250219-v1:0",
+    "Claude 3.7 Sonnet",
+    "claude-3-7-sonnet-20250219",
+    64_000,
+    thinking
+  ),
   claude("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", "claude-sonnet-4-20250514", 64_000, thinking),
-  claude("anthropic.claude-sonnet-4-5-20250929-v1:0", "Claude Sonnet 4.5", "claude-sonnet-4-5-20250929", 64_000, thinking),
+  claude(
+    "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "Claude Sonnet 4.5",
+    "claude-sonnet-4-5-20250929",
+    64_000,
+    thinking
+  ),
   claude("anthropic.claude-sonnet-5", "Claude Sonnet 5", "claude-sonnet-5", 64_000, thinking),
   claude("anthropic.claude-opus-4-20250514-v1:0", "Claude Opus 4", "claude-opus-4-20250514", 32_000, thinking),
   claude("anthropic.claude-opus-4-1-20250805-v1:0", "Claude Opus 4.1", "claude-opus-4-1-20250805", 32_000, thinking),

@@ -60,11 +60,27 @@ export interface ConverseOutput {
 export interface InvokeOutput {
   readonly body: Record<string, unknown>
   readonly chunks: ReadonlyArray<Record<string, unknown>>
+  /** The counts behind the `x-amzn-bedrock-*-token-count` and `x-amzn-bedrock-invocation-latency` headers. */
+  readonly usage?: InvokeUsage | undefined
 }
 
-export { converse, converseEvents } from "./converse.js"
-export { invoke } from "./invoke.js"
-export { countTokens } from "./countTokens.js"
-export { applyGuardrail } from "./guardrail.js"
+/**
+ * Token counts and latency of an InvokeModel answer (the server's `x-amzn-bedrock-*` response headers).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InvokeUsage {
+  readonly inputTokens: number
+  readonly outputTokens: number
+  readonly cacheReadInputTokens: number
+  readonly cacheWriteInputTokens: number
+  readonly latencyMs: number
+}
+
 export { resolveModel } from "./catalog.js"
 export type { ModelInfo } from "./catalog.js"
+export { converse, converseEvents } from "./converse.js"
+export { countTokens } from "./countTokens.js"
+export { applyGuardrail } from "./guardrail.js"
+export { invoke } from "./invoke.js"
