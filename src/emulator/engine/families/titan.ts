@@ -7,7 +7,7 @@
 import type { ModelInfo } from "../catalog.js"
 import { isRecord, type Json } from "../json.js"
 import { rejectMalformed } from "../reject.js"
-import { deltas } from "../tokens.js"
+import { countText, deltas } from "../tokens.js"
 import type { NativeRequest } from "./common.js"
 import {
   checkKeys,
@@ -56,14 +56,16 @@ export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
         results: [{ tokenCount: answer.outputTokens, outputText: text, completionReason: reason }]
       }
       const pieces = groups(text)
+      let produced = 0
       const chunks: Array<Json> = pieces.map((outputText, i) => {
         const last = i === pieces.length - 1
+        produced = last ? answer.outputTokens : produced + countText(outputText)
         return {
           outputText,
           index: 0,
-          totalOutputTextTokenCount: last ? answer.outputTokens : null,
+          totalOutputTextTokenCount: produced,
           completionReason: last ? reason : null,
-          inputTextTokenCount: i === 0 ? usage.inputTokens : null
+          inputTextTokenCount: usage.inputTokens
         }
       })
       return { body, chunks: withMetrics(chunks, usage) }
