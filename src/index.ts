@@ -45,3 +45,10 @@ export * as BedrockError from "./BedrockError.js"
  * @since 0.1.0
  */
 export * as Config from "./Config.js"
+
+/**
+ * Retry schedules, request and stream timeouts, stream retry without replay.
+ *
+ * @since 0.1.0
+ */
+export * as Resilience from "./Resilience.js"
