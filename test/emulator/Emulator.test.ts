@@ -151,7 +151,9 @@ layer(Emulator.layer({ replay }), { excludeTestServices: true })("transport, aut
       yield* post(`${emulator.url}/model/${novaMicro}/converse`, JSON.stringify({ messages: hello }), {
         ...wellFormedAuthorization
       })
-      const stats = yield* Effect.promise(() => fetch(`${emulator.url}/__emulator/stats`).then((r) => r.json() as Promise<any>))
+      const stats = yield* Effect.promise(() =>
+        fetch(`${emulator.url}/__emulator/stats`).then((r) => r.json() as Promise<any>)
+      )
       assert.deepStrictEqual(stats, emulator.stats())
       assert.strictEqual(stats.requests, 2)
       assert.deepStrictEqual(stats.requestsByOperation, { Converse: 2 })
@@ -302,38 +304,39 @@ describe("lifecycle", () => {
     }))
 
   it.live("close() ends open and stalled streams at once", () =>
-    Effect.gen(function*() {
+    Effect.scoped(Effect.gen(function*() {
       const emulator = yield* Effect.promise(() => start({ replay }))
-      const client = yield* Effect.scoped(Effect.gen(function*() {
-        const client = yield* sdkClient(emulator, "http2")
-        const response = yield* Effect.promise(() =>
-          client.send(withFault(new ConverseStreamCommand({ modelId: novaMicro, messages: hello }), "stall=1"))
-        )
-        assert.isTrue(yield* eventually(() => emulator.stats().activeStreams === 1))
-        const started = Date.now()
-        yield* Effect.promise(() => emulator.close())
-        assert.isBelow(Date.now() - started, 1000)
-        const ended = yield* Effect.promise(async () => {
-          try {
-            for await (const _ of response.stream ?? []) {
-              // drain until the connection is gone
-            }
-            return "ended"
-          } catch {
-            return "failed"
+      const client = yield* sdkClient(emulator, "http2")
+      const response = yield* Effect.promise(() =>
+        client.send(withFault(new ConverseStreamCommand({ modelId: novaMicro, messages: hello }), "stall=1"))
+      )
+      assert.isTrue(yield* eventually(() => emulator.stats().activeStreams === 1))
+      const started = Date.now()
+      yield* Effect.promise(() => emulator.close())
+      const ended = yield* Effect.promise(async () => {
+        try {
+          for await (const _ of response.stream ?? []) {
+            // the stalled stream ends or fails once its connection is destroyed
           }
-        })
-        assert.oneOf(ended, ["ended", "failed"])
-        return client
-      }))
-      assert.isDefined(client)
-    }))
+          return "ended"
+        } catch {
+          return "failed"
+        }
+      })
+      assert.oneOf(ended, ["ended", "failed"])
+      assert.isBelow(Date.now() - started, 1000)
+    })))
 
   it.live("the CLI prints its endpoint, serves requests and stops on SIGTERM", () =>
-    Effect.gen(function*() {
-      const child = spawn(process.execPath, ["--import", "tsx", "src/emulator/cli.ts", "--port", "0", "--quiet"], {
-        stdio: ["ignore", "pipe", "pipe"]
-      })
+    Effect.scoped(Effect.gen(function*() {
+      const child = yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          spawn(process.execPath, ["--import", "tsx", "src/emulator/cli.ts", "--port", "0", "--quiet"], {
+            stdio: ["ignore", "pipe", "pipe"]
+          })
+        ),
+        (child) => Effect.sync(() => child.exitCode === null && child.kill("SIGKILL"))
+      )
       const url = yield* Effect.promise(() =>
         new Promise<string>((resolve, reject) => {
           let output = ""
@@ -347,8 +350,10 @@ describe("lifecycle", () => {
             }
           })
         })
-      ).pipe(Effect.ensuring(Effect.sync(() => undefined)))
-      const stats = yield* Effect.promise(() => fetch(`${url}/__emulator/stats`).then((response) => response.json() as Promise<any>))
+      )
+      const stats = yield* Effect.promise(() =>
+        fetch(`${url}/__emulator/stats`).then((response) => response.json() as Promise<any>)
+      )
       assert.strictEqual(stats.requests, 0)
       const code = yield* Effect.promise(() =>
         new Promise<number | null>((resolve) => {
@@ -357,5 +362,5 @@ describe("lifecycle", () => {
         })
       )
       assert.isTrue(code === 0 || code === 130 || code === 143 || code === null)
-    }))
+    })))
 })
