@@ -52,3 +52,17 @@ export * as Config from "./Config.js"
  * @since 0.1.0
  */
 export * as Resilience from "./Resilience.js"
+
+/**
+ * The raw Bedrock Runtime service: one SDK client in a scoped Layer, one Effect or Stream per operation.
+ *
+ * @since 0.1.0
+ */
+export * as BedrockRuntime from "./BedrockRuntime.js"
+
+/**
+ * The high-level client: generate, stream, generateObject, batch, with resilience, accounting and hooks.
+ *
+ * @since 0.1.0
+ */
+export * as BedrockClient from "./BedrockClient.js"

@@ -1,0 +1,620 @@
+/**
+ * The high-level Bedrock client (the seed's BaseClient / AsyncClient): `generate`, `stream`, `generateObject` and
+ * `batch` over the Converse API, with conversation validation, the retry policy, the circuit breaker, timeouts,
+ * usage and cost accounting, and hooks around every request.
+ *
+ * @since 0.1.0
+ */
+import * as Arr from "effect/Array"
+import * as EffectConfig from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as JSONSchema from "effect/JSONSchema"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as BedrockError from "./BedrockError.js"
+import { BedrockRuntime } from "./BedrockRuntime.js"
+import * as CircuitBreaker from "./CircuitBreaker.js"
+import { CircuitBreakerConfig, ModelConfig, RetryConfig } from "./Config.js"
+import * as Conversation from "./Conversation.js"
+import { toSdkInferenceConfig } from "./internal/requestFields.js"
+import * as SdkShapes from "./internal/sdkShapes.js"
+import * as Message from "./Message.js"
+import * as ModelCatalog from "./ModelCatalog.js"
+import * as Resilience from "./Resilience.js"
+import * as Response from "./Response.js"
+
+/**
+ * The high-level client.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class BedrockClient extends Context.Tag("bedrock-llm/BedrockClient")<BedrockClient, BedrockClient.Service>() {}
+
+/**
+ * Any failure of a client call: a Bedrock or transport error, or a conversation rejected before it was sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ClientError = BedrockError.BedrockError | Conversation.InvalidConversation | Response.MalformedResponse
+
+/**
+ * `generateObject` received no tool input that decodes with the schema, after every attempt.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StructuredOutputError extends Schema.TaggedError<StructuredOutputError>()("StructuredOutputError", {
+  message: Schema.String,
+  attempts: Schema.Number,
+  requestId: Schema.optional(Schema.String)
+}) {
+  /**
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace BedrockClient {
+  /**
+   * One request: a conversation, optional system blocks and tools, and per-call overrides of the model settings.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Request {
+    readonly messages: ReadonlyArray<Message.Message>
+    readonly system?: ReadonlyArray<Message.SystemContentBlock> | undefined
+    readonly toolConfig?: Conversation.ToolConfiguration | undefined
+    readonly model?: ModelOverrides | undefined
+  }
+
+  /**
+   * What a call accepts: a plain prompt, a conversation, or a full request.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type Input = string | ReadonlyArray<Message.Message> | Request
+
+  /**
+   * Per-call overrides of the client's `ModelConfig`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type ModelOverrides = Partial<ConstructorParameters<typeof ModelConfig>[0]>
+
+  /**
+   * What hooks learn about a request. Never holds credentials or message content.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface RequestInfo {
+    readonly operation: "Converse" | "ConverseStream"
+    readonly modelId: string
+    /** Per-client sequence number of the call. */
+    readonly callId: number
+    /** 1 for the first attempt, 2 for the first retry, ... */
+    readonly attempt: number
+  }
+
+  /**
+   * Middleware around each request: `before` every attempt, `after` a success (with its cost), `onRetry` before a
+   * retry, `onError` when the call fails for good. A failing hook is logged and ignored.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Hooks {
+    readonly before?: ((info: RequestInfo) => Effect.Effect<void>) | undefined
+    readonly after?:
+      | ((info: RequestInfo, response: Response.Response, cost: ModelCatalog.Cost) => Effect.Effect<void>)
+      | undefined
+    readonly onRetry?: ((info: RequestInfo, error: BedrockError.BedrockError) => Effect.Effect<void>) | undefined
+    readonly onError?: ((info: RequestInfo, error: ClientError) => Effect.Effect<void>) | undefined
+  }
+
+  /**
+   * Totals since the client was built.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface UsageTotals {
+    readonly calls: number
+    readonly failures: number
+    readonly retries: number
+    readonly usage: Response.Usage
+    /** USD, from the model catalog's prices (0 for models without a price). */
+    readonly cost: number
+  }
+
+  /**
+   * A request of `batch`: higher `priority` starts first (default 0); equal priorities keep their order.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface BatchItem {
+    readonly input: Input
+    readonly priority?: number | undefined
+  }
+
+  /**
+   * Options of `generateObject`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface ObjectOptions {
+    /** Name of the tool the model is forced to call; default `"respond"`. */
+    readonly name?: string | undefined
+    readonly description?: string | undefined
+    /** Calls in all, the first included; default 3. */
+    readonly attempts?: number | undefined
+  }
+
+  /**
+   * The service.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /** The client's model settings. */
+    readonly model: ModelConfig
+    /** One Converse call. */
+    readonly generate: (input: Input) => Effect.Effect<Response.Response, ClientError>
+    /** One ConverseStream call; folding its events (`Response.fromEvents`) gives what `generate` returns. */
+    readonly stream: (input: Input) => Stream.Stream<Response.StreamEvent, ClientError>
+    /** A value of the schema, produced by a forced tool call and decoded; retried with the decode error. */
+    readonly generateObject: <A, I>(
+      schema: Schema.Schema<A, I>,
+      input: Input,
+      options?: ObjectOptions
+    ) => Effect.Effect<A, ClientError | StructuredOutputError>
+    /** Many calls with bounded concurrency; results in input order. */
+    readonly batch: (
+      items: Iterable<Input | BatchItem>,
+      options?: { readonly concurrency?: number | undefined }
+    ) => Effect.Effect<Array<Either.Either<Response.Response, ClientError>>>
+    /** The cost of a response under this client's model (USD). */
+    readonly cost: (response: Response.Response) => Effect.Effect<ModelCatalog.Cost>
+    /** Totals since the client was built. */
+    readonly usage: Effect.Effect<UsageTotals>
+  }
+
+  /**
+   * Options of `make` and `layer`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Options {
+    readonly model: ModelConfig | ConstructorParameters<typeof ModelConfig>[0]
+    readonly retry?: RetryConfig | ConstructorParameters<typeof RetryConfig>[0] | undefined
+    /** Breaker settings, or `false` for none. Ignored when a `CircuitBreaker` service is provided. */
+    readonly circuitBreaker?:
+      | CircuitBreakerConfig
+      | ConstructorParameters<typeof CircuitBreakerConfig>[0]
+      | false
+      | undefined
+    readonly hooks?: ReadonlyArray<Hooks> | undefined
+  }
+}
+
+const isBatchItem = (u: BedrockClient.Input | BedrockClient.BatchItem): u is BedrockClient.BatchItem =>
+  typeof u === "object" && u !== null && !Array.isArray(u) && "input" in u
+
+const toRequest = (input: BedrockClient.Input): BedrockClient.Request =>
+  typeof input === "string"
+    ? { messages: [Message.user(input)] }
+    : Array.isArray(input)
+    ? { messages: input as ReadonlyArray<Message.Message> }
+    : (input as BedrockClient.Request)
+
+const emptyTotals: BedrockClient.UsageTotals = {
+  calls: 0,
+  failures: 0,
+  retries: 0,
+  usage: Response.Usage.empty,
+  cost: 0
+}
+
+const zeroCost: ModelCatalog.Cost = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 }
+
+/**
+ * A hook that logs every request at debug level and failures at warning level (no content, no credentials).
+ *
+ * @since 0.1.0
+ * @category hooks
+ */
+export const loggingHooks: BedrockClient.Hooks = {
+  before: (info) =>
+    Effect.logDebug(`bedrock ${info.operation} call ${info.callId} attempt ${info.attempt}`).pipe(
+      Effect.annotateLogs({ modelId: info.modelId })
+    ),
+  after: (info, response, cost) =>
+    Effect.logDebug(
+      `bedrock ${info.operation} call ${info.callId} done: ${response.stopReason}, ${response.usage.inputTokens} in / ${response.usage.outputTokens} out tokens, $${
+        cost.total.toFixed(6)
+      }`
+    ).pipe(Effect.annotateLogs({ modelId: info.modelId, requestId: response.requestId ?? "" })),
+  onRetry: (info, error) =>
+    Effect.logInfo(`bedrock ${info.operation} call ${info.callId} retrying after ${error._tag}: ${error.message}`).pipe(
+      Effect.annotateLogs({ modelId: info.modelId })
+    ),
+  onError: (info, error) =>
+    Effect.logWarning(`bedrock ${info.operation} call ${info.callId} failed: ${error._tag}: ${error.message}`).pipe(
+      Effect.annotateLogs({ modelId: info.modelId })
+    )
+}
+
+/**
+ * Builds the client over the `BedrockRuntime` in context. A `CircuitBreaker` or `ModelCatalog` service in context is
+ * used when present; otherwise the client makes its own.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: BedrockClient.Options
+): Effect.Effect<BedrockClient.Service, never, BedrockRuntime> =>
+  Effect.gen(function*() {
+    const runtime = yield* BedrockRuntime
+    const model = options.model instanceof ModelConfig ? options.model : new ModelConfig(options.model)
+    const retryConfig = options.retry instanceof RetryConfig ? options.retry : new RetryConfig(options.retry ?? {})
+    const breaker = yield* Effect.serviceOption(CircuitBreaker.CircuitBreaker).pipe(
+      Effect.flatMap(Option.match({
+        onSome: (breaker) => Effect.succeed(Option.some(breaker)),
+        onNone: () =>
+          options.circuitBreaker === false
+            ? Effect.succeed(Option.none())
+            : Effect.map(CircuitBreaker.make(options.circuitBreaker ?? {}), Option.some)
+      }))
+    )
+    const catalog = yield* Effect.serviceOption(ModelCatalog.ModelCatalog).pipe(
+      Effect.flatMap(Option.match({ onSome: Effect.succeed, onNone: () => ModelCatalog.make() }))
+    )
+    const hooks = options.hooks ?? []
+    const totals = yield* Ref.make(emptyTotals)
+    const callIds = yield* Ref.make(0)
+    const { firstEventTimeout, idleTimeout, requestTimeout } = runtime.config
+
+    const runHooks = <Args extends ReadonlyArray<unknown>>(
+      pick: (hooks: BedrockClient.Hooks) => ((...args: Args) => Effect.Effect<void>) | undefined,
+      ...args: Args
+    ): Effect.Effect<void> =>
+      Effect.forEach(hooks, (hook) => {
+        const run = pick(hook)
+        return run === undefined
+          ? Effect.void
+          : Effect.catchAllCause(run(...args), (cause) => Effect.logWarning("bedrock-llm hook failed", cause))
+      }, { discard: true })
+
+    const protect = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | BedrockError.CircuitOpenError, R> =>
+      Option.match(breaker, { onNone: () => effect, onSome: (breaker) => breaker.protect(effect) })
+
+    const costOf = (modelId: string, usage: Response.Usage): Effect.Effect<ModelCatalog.Cost> =>
+      catalog.cost(modelId, usage).pipe(Effect.orElseSucceed(() => zeroCost))
+
+    const prepare = (input: BedrockClient.Input, streaming: boolean) =>
+      Effect.gen(function*() {
+        const request = toRequest(input)
+        const config = request.model === undefined ? model : new ModelConfig({ ...model, ...request.model })
+        yield* Conversation.validate(request.messages, { toolConfig: request.toolConfig })
+        const info = yield* catalog.find(config.modelId)
+        if (Option.isSome(info) && config.maxTokens !== undefined) {
+          const check = ModelCatalog.checkMaxTokens(info.value, config.maxTokens)
+          if (Either.isLeft(check)) {
+            return yield* Effect.fail(new BedrockError.ValidationError({ message: check.left }))
+          }
+        }
+        const fields = toSdkInferenceConfig(config, { streaming })
+        const system = [
+          ...(fields.system ?? []),
+          ...(request.system ?? []).map(SdkShapes.systemBlockToSdk)
+        ]
+        const callId = yield* Ref.updateAndGet(callIds, (n) => n + 1)
+        return {
+          config,
+          callId,
+          input: {
+            ...fields,
+            modelId: config.modelId,
+            messages: request.messages.map(SdkShapes.messageToSdk),
+            ...(system.length > 0 ? { system } : {}),
+            ...(request.toolConfig === undefined ? {} : { toolConfig: SdkShapes.toolConfigToSdk(request.toolConfig) })
+          }
+        }
+      })
+
+    const account = (config: ModelConfig, info: BedrockClient.RequestInfo, response: Response.Response) =>
+      Effect.gen(function*() {
+        const cost = yield* costOf(config.modelId, response.usage)
+        yield* Ref.update(totals, (t) => ({
+          ...t,
+          calls: t.calls + 1,
+          usage: Response.Usage.add(t.usage, response.usage),
+          cost: t.cost + cost.total
+        }))
+        yield* runHooks((h) => h.after, info, response, cost)
+      })
+
+    const failed = (info: BedrockClient.RequestInfo) => (error: ClientError) =>
+      Effect.zipRight(
+        Ref.update(totals, (t) => ({ ...t, calls: t.calls + 1, failures: t.failures + 1 })),
+        runHooks((h) => h.onError, info, error)
+      )
+
+    const retryPolicy = (info: () => BedrockClient.RequestInfo) =>
+      Resilience.retrySchedule(retryConfig).pipe(
+        Schedule.tapInput((error: unknown) =>
+          Effect.zipRight(
+            Ref.update(totals, (t) => ({ ...t, retries: t.retries + 1 })),
+            BedrockError.isBedrockError(error) ? runHooks((h) => h.onRetry, info(), error) : Effect.void
+          )
+        )
+      )
+
+    const generate = (input: BedrockClient.Input): Effect.Effect<Response.Response, ClientError> =>
+      Effect.gen(function*() {
+        const prepared = yield* prepare(input, false)
+        let attempt = 0
+        const info = (): BedrockClient.RequestInfo => ({
+          operation: "Converse",
+          modelId: prepared.config.modelId,
+          callId: prepared.callId,
+          attempt
+        })
+        const once = Effect.suspend(() => {
+          attempt++
+          return Effect.zipRight(
+            runHooks((h) => h.before, info()),
+            protect(Resilience.timeout(runtime.converse(prepared.input), requestTimeout))
+          )
+        })
+        return yield* once.pipe(
+          Effect.retry(retryPolicy(info)),
+          Effect.flatMap((output) => SdkShapes.responseFromSdk(output)),
+          Effect.tap((response) => account(prepared.config, info(), response)),
+          Effect.tapError(failed(info()))
+        )
+      }).pipe(Effect.withSpan("BedrockClient.generate"))
+
+    const stream = (input: BedrockClient.Input): Stream.Stream<Response.StreamEvent, ClientError> =>
+      Stream.unwrap(Effect.gen(function*() {
+        const prepared = yield* prepare(input, true)
+        let attempt = 0
+        const info = (): BedrockClient.RequestInfo => ({
+          operation: "ConverseStream",
+          modelId: prepared.config.modelId,
+          callId: prepared.callId,
+          attempt
+        })
+        const once: Stream.Stream<Response.StreamEvent, BedrockError.BedrockError> = Stream.unwrapScoped(
+          Effect.suspend(() => {
+            attempt++
+            return Effect.zipRight(
+              runHooks((h) => h.before, info()),
+              protect(runtime.converseStream(prepared.input))
+            )
+          }).pipe(Effect.map((open) =>
+            Stream.filterMap(open.events, (member) => {
+              const event = SdkShapes.streamEventFromSdk(member)
+              return SdkShapes.isStreamException(event) ? Option.none() : Option.some(event)
+            })
+          ))
+        ).pipe(Resilience.streamTimeouts({ firstEvent: firstEventTimeout, idle: idleTimeout }))
+        let accumulator = Response.Accumulator.empty
+        return Resilience.retryStream(once, retryPolicy(info)).pipe(
+          Stream.tap((event) =>
+            Effect.sync(() => {
+              accumulator = accumulator.add(event)
+            })
+          ),
+          Stream.onEnd(Effect.suspend(() =>
+            Either.match(accumulator.toResponse(), {
+              onLeft: () => Effect.void,
+              onRight: (response) => account(prepared.config, info(), response)
+            })
+          )),
+          Stream.tapError(failed(info()))
+        )
+      }))
+
+    const generateObject = <A, I>(
+      schema: Schema.Schema<A, I>,
+      input: BedrockClient.Input,
+      objectOptions?: BedrockClient.ObjectOptions
+    ): Effect.Effect<A, ClientError | StructuredOutputError> =>
+      Effect.gen(function*() {
+        const name = objectOptions?.name ?? "respond"
+        const attempts = Math.max(1, objectOptions?.attempts ?? 3)
+        const request = toRequest(input)
+        const toolConfig = Conversation.toolConfig([
+          Conversation.toolSpec({
+            name,
+            description: objectOptions?.description ?? "Return the answer as this tool's input, following its schema.",
+            inputSchema: JSONSchema.make(schema) as unknown as Message.JsonObject
+          })
+        ], Conversation.toolChoiceTool(name))
+        const decode = ParseResult.decodeUnknownEither(schema)
+        let messages = request.messages
+        let lastProblem = "the model did not call the tool"
+        let requestId: string | undefined
+        for (let attempt = 1; attempt <= attempts; attempt++) {
+          const response = yield* generate({ ...request, messages, toolConfig })
+          requestId = response.requestId
+          const use = Response.toolUses(response).find((use) => use.name === name)
+          if (use !== undefined) {
+            const decoded = decode(use.input)
+            if (Either.isRight(decoded)) return decoded.right
+            lastProblem = ParseResult.TreeFormatter.formatIssueSync(decoded.left)
+            messages = [
+              ...messages,
+              response.message,
+              Message.user([Message.toolResult(use.toolUseId, `Invalid input: ${lastProblem}`, { status: "error" })])
+            ]
+          } else {
+            messages = [
+              ...messages,
+              response.message,
+              Message.user(`Call the ${name} tool with the answer.`)
+            ]
+          }
+        }
+        return yield* Effect.fail(
+          new StructuredOutputError({
+            message: `no valid "${name}" tool input after ${attempts} attempt(s): ${lastProblem}`,
+            attempts,
+            ...(requestId === undefined ? {} : { requestId })
+          })
+        )
+      }).pipe(Effect.withSpan("BedrockClient.generateObject"))
+
+    const batch = (
+      items: Iterable<BedrockClient.Input | BedrockClient.BatchItem>,
+      batchOptions?: { readonly concurrency?: number | undefined }
+    ) => {
+      const indexed = Arr.fromIterable(items).map((item, index) =>
+        isBatchItem(item)
+          ? { index, input: item.input, priority: item.priority ?? 0 }
+          : { index, input: item, priority: 0 }
+      )
+      const ordered = Arr.sort(indexed, {
+        compare: (a: typeof indexed[number], b: typeof indexed[number]) => b.priority - a.priority || a.index - b.index
+      } as never)
+      return Effect.gen(function*() {
+        const results = new Array<Either.Either<Response.Response, ClientError>>(indexed.length)
+        yield* Effect.forEach(
+          ordered,
+          (item) =>
+            Effect.map(Effect.either(generate(item.input)), (result) => {
+              results[item.index] = result
+            }),
+          { concurrency: batchOptions?.concurrency ?? 8, discard: true }
+        )
+        return results
+      }).pipe(Effect.withSpan("BedrockClient.batch"))
+    }
+
+    return {
+      model,
+      generate,
+      stream,
+      generateObject,
+      batch,
+      cost: (response) => costOf(model.modelId, response.usage),
+      usage: Ref.get(totals)
+    }
+  })
+
+/**
+ * A Layer of the client over the `BedrockRuntime` in context, e.g.
+ * `BedrockClient.layer({ model: { modelId } }).pipe(Layer.provide(BedrockRuntime.layerConfig()))`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: BedrockClient.Options): Layer.Layer<BedrockClient, never, BedrockRuntime> =>
+  Layer.effect(BedrockClient, make(options))
+
+/**
+ * A Layer whose model, retry and breaker settings come from the environment (`BEDROCK_MODEL_ID`,
+ * `BEDROCK_RETRY_*`, `BEDROCK_BREAKER_*`; see the Config module). `defaultModelId` is used when `BEDROCK_MODEL_ID` is
+ * not set.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (options?: {
+  readonly defaultModelId?: string | undefined
+  readonly hooks?: ReadonlyArray<BedrockClient.Hooks> | undefined
+}): Layer.Layer<BedrockClient, ConfigError.ConfigError, BedrockRuntime> =>
+  Layer.effect(
+    BedrockClient,
+    Effect.flatMap(
+      EffectConfig.all({
+        model: options?.defaultModelId === undefined
+          ? ModelConfig.fromEnv
+          : ModelConfig.fromEnvWithDefaultModel(options.defaultModelId),
+        retry: RetryConfig.fromEnv,
+        circuitBreaker: CircuitBreakerConfig.fromEnv
+      }),
+      (config) => make({ ...config, hooks: options?.hooks })
+    )
+  )
+
+/**
+ * `generate` with the client in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const generate = (input: BedrockClient.Input): Effect.Effect<Response.Response, ClientError, BedrockClient> =>
+  Effect.flatMap(BedrockClient, (client) => client.generate(input))
+
+/**
+ * `stream` with the client in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const stream = (input: BedrockClient.Input): Stream.Stream<Response.StreamEvent, ClientError, BedrockClient> =>
+  Stream.unwrap(Effect.map(BedrockClient, (client) => client.stream(input)))
+
+/**
+ * `generateObject` with the client in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const generateObject = <A, I>(
+  schema: Schema.Schema<A, I>,
+  input: BedrockClient.Input,
+  options?: BedrockClient.ObjectOptions
+): Effect.Effect<A, ClientError | StructuredOutputError, BedrockClient> =>
+  Effect.flatMap(BedrockClient, (client) => client.generateObject(schema, input, options))
+
+/**
+ * The text deltas of a stream, as strings (for printing to a terminal).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const textDeltas = <E, R>(events: Stream.Stream<Response.StreamEvent, E, R>): Stream.Stream<string, E, R> =>
+  Stream.filterMap(
+    events,
+    (event) =>
+      event._tag === "ContentBlockDelta" && event.delta._tag === "TextDelta"
+        ? Option.some(event.delta.text)
+        : Option.none()
+  )
+
+/**
+ * Folds a stream of events into the `Response` that `generate` would have returned.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const collect = <E, R>(
+  events: Stream.Stream<Response.StreamEvent, E, R>
+): Effect.Effect<Response.Response, E | Response.MalformedResponse, R> =>
+  Effect.flatMap(Stream.runFold(events, Response.Accumulator.empty, Response.accumulate), (acc) => acc.toResponse())

@@ -1,0 +1,301 @@
+/**
+ * The raw Bedrock Runtime service: one AWS SDK client acquired in a scoped Layer, one Effect per operation and one
+ * `Stream` per streaming operation, in the SDK's own request and response shapes. SDK exceptions become typed
+ * `BedrockError`s; interrupting a fiber or a stream aborts its HTTP request.
+ *
+ * @since 0.1.0
+ */
+import * as Sdk from "@aws-sdk/client-bedrock-runtime"
+import { NodeHttp2Handler, NodeHttpHandler } from "@smithy/node-http-handler"
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as Http from "node:http"
+import * as Https from "node:https"
+import * as BedrockError from "./BedrockError.js"
+import { ClientConfig } from "./Config.js"
+
+/**
+ * The raw Bedrock Runtime service.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class BedrockRuntime
+  extends Context.Tag("bedrock-llm/BedrockRuntime")<BedrockRuntime, BedrockRuntime.Service>()
+{}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace BedrockRuntime {
+  /**
+   * The operations of the Bedrock Runtime API, in the SDK's shapes.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /** The underlying SDK client (for middleware or operations this service does not wrap). */
+    readonly sdk: Sdk.BedrockRuntimeClient
+    /** The client configuration the SDK client was built from. */
+    readonly config: ClientConfig
+    readonly converse: (
+      input: Sdk.ConverseCommandInput
+    ) => Effect.Effect<Sdk.ConverseCommandOutput, BedrockError.BedrockError>
+    readonly converseStream: (
+      input: Sdk.ConverseStreamCommandInput
+    ) => Effect.Effect<OpenStream<Sdk.ConverseStreamOutput>, BedrockError.BedrockError, Scope.Scope>
+    readonly invokeModel: (
+      input: Sdk.InvokeModelCommandInput
+    ) => Effect.Effect<Sdk.InvokeModelCommandOutput, BedrockError.BedrockError>
+    readonly invokeModelWithResponseStream: (
+      input: Sdk.InvokeModelWithResponseStreamCommandInput
+    ) => Effect.Effect<OpenStream<Uint8Array>, BedrockError.BedrockError, Scope.Scope>
+    readonly countTokens: (
+      input: Sdk.CountTokensCommandInput
+    ) => Effect.Effect<Sdk.CountTokensCommandOutput, BedrockError.BedrockError>
+    readonly applyGuardrail: (
+      input: Sdk.ApplyGuardrailCommandInput
+    ) => Effect.Effect<Sdk.ApplyGuardrailCommandOutput, BedrockError.BedrockError>
+  }
+
+  /**
+   * A streaming response whose headers have arrived: its request id and its events. The events must be consumed
+   * within the scope that opened the stream; closing that scope before the end aborts the HTTP request.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface OpenStream<A> {
+    readonly requestId: string | undefined
+    readonly events: Stream.Stream<A, BedrockError.BedrockError>
+  }
+
+  /**
+   * What `make` and `layer` take besides `ClientConfig`: a credentials provider (e.g. one that returns short-lived
+   * credentials; it is called again when they expire) and the SDK's own options for anything not covered.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Options {
+    readonly credentials?: AwsCredentialIdentityProvider | undefined
+    readonly sdkOptions?: Partial<Sdk.BedrockRuntimeClientConfig> | undefined
+  }
+}
+
+const credentialsOf = (
+  config: ClientConfig,
+  options: BedrockRuntime.Options | undefined
+): AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined => {
+  if (options?.credentials !== undefined) return options.credentials
+  const credentials = config.credentials
+  if (credentials === undefined) return undefined
+  return {
+    accessKeyId: credentials.accessKeyId,
+    secretAccessKey: Redacted.value(credentials.secretAccessKey),
+    ...(credentials.sessionToken === undefined ? {} : { sessionToken: Redacted.value(credentials.sessionToken) })
+  }
+}
+
+const requestHandlerOf = (config: ClientConfig): NodeHttp2Handler | NodeHttpHandler => {
+  const connection = config.connection
+  const connectionTimeout = Duration.toMillis(connection.connectTimeout)
+  if (connection.protocol === "http1.1") {
+    const agentOptions = { keepAlive: connection.keepAlive, maxSockets: connection.maxSockets }
+    return new NodeHttpHandler({
+      connectionTimeout,
+      httpAgent: new Http.Agent(agentOptions),
+      httpsAgent: new Https.Agent(agentOptions)
+    })
+  }
+  return new NodeHttp2Handler({ disableConcurrentStreams: true })
+}
+
+/**
+ * The SDK client options for a configuration: the SDK's own retry is one attempt (the retry policy is the library's),
+ * HTTP/2 by default or HTTP/1.1 with keep-alive and a socket pool.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const sdkClientConfig = (
+  config: ClientConfig,
+  options?: BedrockRuntime.Options
+): Sdk.BedrockRuntimeClientConfig => {
+  const credentials = credentialsOf(config, options)
+  return {
+    maxAttempts: 1,
+    requestHandler: requestHandlerOf(config),
+    ...(config.region === undefined ? {} : { region: config.region }),
+    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+    ...(config.profile === undefined ? {} : { profile: config.profile }),
+    ...(credentials === undefined ? {} : { credentials }),
+    ...options?.sdkOptions
+  }
+}
+
+const tryPromise = <A>(
+  operation: string,
+  modelId: string | undefined,
+  run: (signal: AbortSignal) => Promise<A>
+): Effect.Effect<A, BedrockError.BedrockError> =>
+  Effect.tryPromise({ try: run, catch: (error) => BedrockError.fromSdkError(error) }).pipe(
+    Effect.withSpan(`BedrockRuntime.${operation}`, {
+      kind: "client",
+      attributes: {
+        "rpc.system": "aws-api",
+        "rpc.service": "BedrockRuntime",
+        "rpc.method": operation,
+        ...(modelId === undefined ? {} : { "gen_ai.request.model": modelId })
+      }
+    })
+  )
+
+/**
+ * Sends a streaming command and exposes its events. The request is aborted when the scope closes before the stream
+ * ended (consumer interrupted, took fewer events, or failed).
+ */
+const openStream = <Output extends { readonly $metadata: { readonly requestId?: string | undefined } }, Raw, A>(
+  operation: string,
+  modelId: string | undefined,
+  send: (signal: AbortSignal) => Promise<Output>,
+  eventsOf: (output: Output) => AsyncIterable<Raw> | undefined,
+  decode: (raw: Raw) => Effect.Effect<A, BedrockError.BedrockError>
+): Effect.Effect<BedrockRuntime.OpenStream<A>, BedrockError.BedrockError, Scope.Scope> =>
+  Effect.gen(function*() {
+    let finished = false
+    const controller = yield* Effect.acquireRelease(
+      Effect.sync(() => new AbortController()),
+      (controller) => Effect.sync(() => finished || controller.abort())
+    )
+    const output = yield* tryPromise(operation, modelId, () => send(controller.signal))
+    const iterable = eventsOf(output)
+    const events = iterable === undefined
+      ? Stream.empty
+      : Stream.fromAsyncIterable(iterable, (error) => BedrockError.fromSdkError(error)).pipe(
+        Stream.mapEffect(decode),
+        Stream.onEnd(Effect.sync(() => {
+          finished = true
+        }))
+      )
+    return { requestId: output.$metadata.requestId, events }
+  })
+
+const converseStreamMember = (
+  member: Sdk.ConverseStreamOutput
+): Effect.Effect<Sdk.ConverseStreamOutput, BedrockError.BedrockError> => {
+  const exception = member.internalServerException ?? member.modelStreamErrorException ??
+    member.serviceUnavailableException ?? member.throttlingException ?? member.validationException
+  if (exception === undefined) return Effect.succeed(member)
+  const extra = exception as { readonly originalStatusCode?: number; readonly originalMessage?: string }
+  return Effect.fail(
+    BedrockError.fromStreamException(exception.name, exception.message, {
+      originalStatusCode: extra.originalStatusCode,
+      originalMessage: extra.originalMessage
+    })
+  )
+}
+
+const responseStreamMember = (member: Sdk.ResponseStream): Effect.Effect<Uint8Array, BedrockError.BedrockError> => {
+  if (member.chunk !== undefined) return Effect.succeed(member.chunk.bytes ?? new Uint8Array(0))
+  const exception = member.internalServerException ?? member.modelStreamErrorException ??
+    member.serviceUnavailableException ?? member.throttlingException ?? member.validationException ??
+    member.modelTimeoutException
+  if (exception !== undefined) return Effect.fail(BedrockError.fromStreamException(exception.name, exception.message))
+  return Effect.succeed(new Uint8Array(0))
+}
+
+/**
+ * Builds the service over an SDK client that lives as long as the scope; the client is destroyed (its connections
+ * closed) on release.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  config: ClientConfig,
+  options?: BedrockRuntime.Options
+): Effect.Effect<BedrockRuntime.Service, never, Scope.Scope> =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() => new Sdk.BedrockRuntimeClient(sdkClientConfig(config, options))),
+      (sdk) => Effect.sync(() => sdk.destroy())
+    ),
+    (sdk): BedrockRuntime.Service => ({
+      sdk,
+      config,
+      converse: (input) =>
+        tryPromise(
+          "Converse",
+          input.modelId,
+          (abortSignal) => sdk.send(new Sdk.ConverseCommand(input), { abortSignal })
+        ),
+      converseStream: (input) =>
+        openStream(
+          "ConverseStream",
+          input.modelId,
+          (abortSignal) => sdk.send(new Sdk.ConverseStreamCommand(input), { abortSignal }),
+          (output) => output.stream,
+          converseStreamMember
+        ),
+      invokeModel: (input) =>
+        tryPromise(
+          "InvokeModel",
+          input.modelId,
+          (abortSignal) => sdk.send(new Sdk.InvokeModelCommand(input), { abortSignal })
+        ),
+      invokeModelWithResponseStream: (input) =>
+        openStream(
+          "InvokeModelWithResponseStream",
+          input.modelId,
+          (abortSignal) => sdk.send(new Sdk.InvokeModelWithResponseStreamCommand(input), { abortSignal }),
+          (output) => output.body,
+          responseStreamMember
+        ),
+      countTokens: (input) =>
+        tryPromise(
+          "CountTokens",
+          input.modelId,
+          (abortSignal) => sdk.send(new Sdk.CountTokensCommand(input), { abortSignal })
+        ),
+      applyGuardrail: (input) =>
+        tryPromise(
+          "ApplyGuardrail",
+          undefined,
+          (abortSignal) => sdk.send(new Sdk.ApplyGuardrailCommand(input), { abortSignal })
+        )
+    })
+  )
+
+/**
+ * A scoped Layer with one SDK client for the given configuration.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  config: ClientConfig = new ClientConfig({}),
+  options?: BedrockRuntime.Options
+): Layer.Layer<BedrockRuntime> => Layer.scoped(BedrockRuntime, make(config, options))
+
+/**
+ * A scoped Layer configured from the environment (`AWS_REGION`, `AWS_PROFILE`, `BEDROCK_ENDPOINT`, ...; see
+ * `ClientConfig.fromEnv`). Invalid values fail with a `ConfigError` naming the variable.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<ClientConfig> = ClientConfig.fromEnv,
+  options?: BedrockRuntime.Options
+): Layer.Layer<BedrockRuntime, ConfigError.ConfigError> =>
+  Layer.scoped(BedrockRuntime, Effect.flatMap(config, (config) => make(config, options)))
