@@ -208,7 +208,9 @@ const extract = (schema: Json, ctx: Context, name: string): unknown => {
     }
     case "integer":
     case "number":
-      return numberNear(ctx, name) === undefined ? undefined : number(schema, ctx, name, typeOf(schema) === "integer")
+      return !ctx.lower.includes(words(name).join(" ")) || numberNear(ctx, name) === undefined
+        ? undefined
+        : number(schema, ctx, name, typeOf(schema) === "integer")
     default:
       return undefined
   }
@@ -233,15 +235,27 @@ const PLACE_NAMES = new Set([
 
 const numberPattern = /-?\d+(?:\.\d+)?/g
 
+const lastNumber = (scope: string): number | undefined => {
+  numberPattern.lastIndex = 0
+  let found: number | undefined
+  for (let m = numberPattern.exec(scope); m !== null; m = numberPattern.exec(scope)) found = Number(m[0])
+  return found !== undefined && Number.isFinite(found) ? found : undefined
+}
+
+const firstNumber = (scope: string): number | undefined => {
+  numberPattern.lastIndex = 0
+  const m = numberPattern.exec(scope)
+  const n = m === null ? undefined : Number(m[0])
+  return n !== undefined && Number.isFinite(n) ? n : undefined
+}
+
+/** "3 days" or "days: 3" for a property `days`; otherwise the first number in the text. */
 const numberNear = (ctx: Context, name: string): number | undefined => {
   const key = words(name).join(" ")
   const at = key === "" ? -1 : ctx.lower.indexOf(key)
-  const scope = at >= 0 ? ctx.text.slice(at, at + key.length + 40) : ctx.text
-  numberPattern.lastIndex = 0
-  const match = numberPattern.exec(scope)
-  if (match === null) return undefined
-  const n = Number(match[0])
-  return Number.isFinite(n) ? n : undefined
+  if (at < 0) return firstNumber(ctx.text)
+  return lastNumber(ctx.text.slice(Math.max(0, at - 12), at).replace(/\S+$/, "")) ??
+    firstNumber(ctx.text.slice(at + key.length, at + key.length + 40))
 }
 
 const textNear = (ctx: Context, name: string): string | undefined => {
