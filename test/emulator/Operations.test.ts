@@ -90,6 +90,17 @@ for (const protocol of protocols) {
         const text = chunks.filter((chunk) => chunk.type === "content_block_delta").map((chunk) => chunk.delta.text)
           .join("")
         assert.strictEqual(text, body.content[0].text)
+        const raw = yield* Effect.promise(() =>
+          fetch(`${emulator.url}/model/${encodeURIComponent(haiku)}/invoke`, {
+            method: "POST",
+            body: claudeBody,
+            headers: { "authorization": "Bearer ABSKexample", "content-type": "application/json" }
+          })
+        )
+        assert.strictEqual(raw.status, 200)
+        assert.strictEqual(raw.headers.get("x-amzn-bedrock-input-token-count"), String(body.usage.input_tokens))
+        assert.strictEqual(raw.headers.get("x-amzn-bedrock-output-token-count"), String(body.usage.output_tokens))
+        assert.match(raw.headers.get("x-amzn-bedrock-invocation-latency") ?? "", /^\d+$/)
       }))
 
     it.scoped("CountTokens agrees with Converse usage; ApplyGuardrail answers", () =>

@@ -213,15 +213,23 @@ export const makeCore = (options: CoreOptions): Core => {
             }))
           }
         }
+        const usage = result.value.usage
         const headers: Record<string, string> = { ...jsonHeaders }
-        if (typeof metrics["inputTokenCount"] === "number") {
-          headers["x-amzn-bedrock-input-token-count"] = String(metrics["inputTokenCount"])
-        }
-        if (typeof metrics["outputTokenCount"] === "number") {
-          headers["x-amzn-bedrock-output-token-count"] = String(metrics["outputTokenCount"])
-        }
-        if (typeof metrics["invocationLatency"] === "number") {
-          headers["x-amzn-bedrock-invocation-latency"] = String(metrics["invocationLatency"])
+        const counts: ReadonlyArray<readonly [string, unknown]> = usage !== undefined
+          ? [
+            ["x-amzn-bedrock-input-token-count", usage.inputTokens],
+            ["x-amzn-bedrock-output-token-count", usage.outputTokens],
+            ["x-amzn-bedrock-cache-read-input-token-count", usage.cacheReadInputTokens],
+            ["x-amzn-bedrock-cache-write-input-token-count", usage.cacheWriteInputTokens],
+            ["x-amzn-bedrock-invocation-latency", usage.latencyMs]
+          ]
+          : [
+            ["x-amzn-bedrock-input-token-count", metrics["inputTokenCount"]],
+            ["x-amzn-bedrock-output-token-count", metrics["outputTokenCount"]],
+            ["x-amzn-bedrock-invocation-latency", metrics["invocationLatency"]]
+          ]
+        for (const [name, value] of counts) {
+          if (typeof value === "number") headers[name] = String(value)
         }
         return { _tag: "Json", status: 200, headers, body: JSON.stringify(result.value.body) }
       }
