@@ -33,6 +33,7 @@ const defined = <T extends Record<string, unknown>>(
  * The member of an SDK union value: its name and value (`$unknown` members give their own name).
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const memberOf = (union: object): readonly [string, unknown] => {
@@ -221,6 +222,7 @@ const citationToSdk = (citation: Message.Citation): Sdk.Citation =>
  * A library content block as the SDK's.
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const contentBlockToSdk = (block: Message.ContentBlock): Sdk.ContentBlock => {
@@ -274,6 +276,7 @@ export const contentBlockToSdk = (block: Message.ContentBlock): Sdk.ContentBlock
  * A library message as the SDK's.
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const messageToSdk = (message: Message.Message): Sdk.Message => ({
@@ -285,6 +288,7 @@ export const messageToSdk = (message: Message.Message): Sdk.Message => ({
  * A library system block as the SDK's.
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const systemBlockToSdk = (block: Message.SystemContentBlock): Sdk.SystemContentBlock => {
@@ -337,6 +341,7 @@ const toolChoiceToSdk = (choice: Conversation.ToolChoice): Sdk.ToolChoice => {
  * A library tool configuration as the SDK's.
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const toolConfigToSdk = (config: Conversation.ToolConfiguration): Sdk.ToolConfiguration =>
@@ -362,6 +367,7 @@ const usageToSdk = (usage: Response.Usage): Sdk.TokenUsage =>
  * A library response as the SDK's Converse output (for tests, fakes and replays).
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const responseToSdk = (response: Response.Response): Sdk.ConverseCommandOutput =>
@@ -442,6 +448,7 @@ const startToSdk = (start: Response.BlockStart): Sdk.ContentBlockStart => {
  * A library stream event as the SDK's stream member (for tests, fakes and replays).
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const streamEventToSdk = (event: Response.StreamEvent): Sdk.ConverseStreamOutput => {
@@ -700,6 +707,7 @@ const reasoningFromSdk = (
  * An SDK content block as the library's (an unmodelled one becomes `Unknown`, which maps back to it).
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const contentBlockFromSdk = (block: Sdk.ContentBlock): Message.ContentBlock => {
@@ -736,6 +744,7 @@ export const contentBlockFromSdk = (block: Sdk.ContentBlock): Message.ContentBlo
  * An SDK message as the library's (any role but `assistant` becomes `user`: Converse messages have only those two).
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const messageFromSdk = (message: Sdk.Message): Message.Message => ({
@@ -747,6 +756,7 @@ export const messageFromSdk = (message: Sdk.Message): Message.Message => ({
  * An SDK system block as the library's.
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const systemBlockFromSdk = (block: Sdk.SystemContentBlock): Message.SystemContentBlock => {
@@ -803,6 +813,7 @@ const toolChoiceFromSdk = (choice: Sdk.ToolChoice): Conversation.ToolChoice => {
  * An SDK tool configuration as the library's.
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const toolConfigFromSdk = (config: Sdk.ToolConfiguration): Conversation.ToolConfiguration =>
@@ -836,6 +847,7 @@ const serviceTierFromSdk = (tier: Sdk.ServiceTier | undefined) =>
  * The SDK's Converse output as a library Response (with the request id from `$metadata`).
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const responseFromSdk = (
@@ -867,6 +879,7 @@ export const responseFromSdk = (
  * An exception member of the SDK's ConverseStream union, left for the runtime to map to a typed error.
  *
  * @since 0.1.0
+ * @category models
  * @internal
  */
 export interface StreamException {
@@ -892,6 +905,7 @@ const exceptionMembers: ReadonlySet<string> = new Set([
  * Whether a mapped stream member is an exception.
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const isStreamException = (u: Response.StreamEvent | StreamException): u is StreamException =>
@@ -981,6 +995,7 @@ const deltaFromSdk = (delta: Sdk.ContentBlockDelta | undefined): Response.Delta 
  * One member of the SDK's ConverseStream union as a library event, or the exception it carries.
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const streamEventFromSdk = (member: Sdk.ConverseStreamOutput): Response.StreamEvent | StreamException => {
@@ -1039,6 +1054,7 @@ export const streamEventFromSdk = (member: Sdk.ConverseStreamOutput): Response.S
  * A stream member this library does not know (an SDK `$unknown`, or a newer member), preserved as an event.
  *
  * @since 0.1.0
+ * @category utils
  * @internal
  */
 export const unknownEventFromSdk = (type: string, value: unknown): Response.StreamEvent => ({
