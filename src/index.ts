@@ -66,3 +66,10 @@ export * as BedrockRuntime from "./BedrockRuntime.js"
  * @since 0.1.0
  */
 export * as BedrockClient from "./BedrockClient.js"
+
+/**
+ * A circuit breaker service over Ref and Clock: closed, open, half-open.
+ *
+ * @since 0.1.0
+ */
+export * as CircuitBreaker from "./CircuitBreaker.js"

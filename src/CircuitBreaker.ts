@@ -1,0 +1,329 @@
+/**
+ * A circuit breaker over `Ref` and `Clock`.
+ *
+ * - Closed: calls pass; `failureThreshold` consecutive counted failures open it. A success resets the count; a
+ *   failure that does not count (a `ValidationError`, an interruption, a defect) leaves the count as it is.
+ * - Open: calls fail fast with `CircuitOpenError` (carrying the time left) without running, until `resetTimeout` has
+ *   passed since it opened.
+ * - Half-open: at most `halfOpenMaxProbes` calls run at a time as probes; `successThreshold` successful probes close
+ *   it, one counted probe failure re-opens it. Other calls fail fast.
+ *
+ * A result that arrives after the breaker changed state (a slow call admitted while closed that ends after it opened)
+ * does not affect the new state. Counted failures are, by default, those with `retryable: true` (throttling, 5xx,
+ * model timeouts, transport errors, request timeouts).
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
+import { CircuitOpenError, isRetryable } from "./BedrockError.js"
+import { CircuitBreakerConfig } from "./Config.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace CircuitBreaker {
+  /**
+   * The breaker's state, as reported by `state`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type State =
+    | { readonly _tag: "Closed"; readonly failures: number }
+    | { readonly _tag: "Open"; readonly openedAt: number; readonly retryAfterMs: number }
+    | { readonly _tag: "HalfOpen"; readonly openedAt: number; readonly probes: number; readonly successes: number }
+
+  /**
+   * A change of state, published on `changes` and given to `onStateChange`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Transition {
+    readonly from: State["_tag"]
+    readonly to: State["_tag"]
+    readonly at: number
+  }
+
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Options {
+    /** Which failures count towards opening (default: `retryable === true`). */
+    readonly isFailure?: ((error: unknown) => boolean) | undefined
+    /** Called after every transition (e.g. to log it). */
+    readonly onStateChange?: ((transition: Transition) => Effect.Effect<void>) | undefined
+  }
+
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /** Runs the effect through the breaker, or fails fast with `CircuitOpenError`. */
+    readonly protect: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CircuitOpenError, R>
+    /** The current state (for metrics and health checks). */
+    readonly state: Effect.Effect<State>
+    /** Every transition from the moment the stream is run. */
+    readonly changes: Stream.Stream<Transition>
+    /** Closes the breaker (operator override). */
+    readonly reset: Effect.Effect<void>
+  }
+}
+
+/**
+ * The circuit breaker service.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class CircuitBreaker extends Context.Tag("bedrock-llm/CircuitBreaker")<
+  CircuitBreaker,
+  CircuitBreaker.Service
+>() {}
+
+type Internal =
+  | { readonly _tag: "Closed"; readonly generation: number; readonly failures: number }
+  | { readonly _tag: "Open"; readonly generation: number; readonly openedAt: number }
+  | {
+    readonly _tag: "HalfOpen"
+    readonly generation: number
+    readonly openedAt: number
+    readonly probes: number
+    readonly successes: number
+  }
+
+type Admission =
+  | { readonly _tag: "Admitted"; readonly generation: number; readonly probe: boolean }
+  | { readonly _tag: "Rejected"; readonly error: CircuitOpenError }
+
+type Outcome = "success" | "failure" | "neutral"
+
+/**
+ * A `CircuitBreakerConfig` or the fields to build one from (defaults fill the rest).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConfigInput = CircuitBreakerConfig | ConstructorParameters<typeof CircuitBreakerConfig>[0]
+
+const openError = (state: "open" | "half-open", openedAt: number, retryAfterMs: number | undefined) =>
+  new CircuitOpenError({
+    message: state === "open"
+      ? `circuit breaker is open; the next probe is allowed in ${retryAfterMs ?? 0} ms`
+      : "circuit breaker is half-open and every probe slot is taken",
+    state,
+    openedAt,
+    retryAfterMs
+  })
+
+/**
+ * Builds a circuit breaker.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  input: ConfigInput = new CircuitBreakerConfig({}),
+  options?: CircuitBreaker.Options
+): Effect.Effect<CircuitBreaker.Service> =>
+  Effect.gen(function*() {
+    const config = input instanceof CircuitBreakerConfig ? input : new CircuitBreakerConfig(input)
+    const resetTimeout = Duration.toMillis(config.resetTimeout)
+    const isFailure = options?.isFailure ?? isRetryable
+    const ref = yield* Ref.make<Internal>({ _tag: "Closed", generation: 0, failures: 0 })
+    const pubsub = yield* PubSub.unbounded<CircuitBreaker.Transition>()
+
+    const announce = (transition: Option.Option<CircuitBreaker.Transition>): Effect.Effect<void> =>
+      Option.match(transition, {
+        onNone: () => Effect.void,
+        onSome: (t) =>
+          Effect.zipRight(
+            PubSub.publish(pubsub, t),
+            options?.onStateChange === undefined ?
+              Effect.void :
+              Effect.catchAllCause(options.onStateChange(t), () => Effect.void)
+          )
+      })
+
+    const transition = (from: Internal, to: Internal, at: number) =>
+      Option.some<CircuitBreaker.Transition>({ from: from._tag, to: to._tag, at })
+
+    const admit = (
+      state: Internal,
+      now: number
+    ): readonly [readonly [Admission, Option.Option<CircuitBreaker.Transition>], Internal] => {
+      switch (state._tag) {
+        case "Closed":
+          return [[{ _tag: "Admitted", generation: state.generation, probe: false }, Option.none()], state]
+        case "Open": {
+          const remaining = state.openedAt + resetTimeout - now
+          if (remaining > 0) {
+            return [[{ _tag: "Rejected", error: openError("open", state.openedAt, remaining) }, Option.none()], state]
+          }
+          const next: Internal = {
+            _tag: "HalfOpen",
+            generation: state.generation + 1,
+            openedAt: state.openedAt,
+            probes: 1,
+            successes: 0
+          }
+          return [[{ _tag: "Admitted", generation: next.generation, probe: true }, transition(state, next, now)], next]
+        }
+        case "HalfOpen": {
+          if (state.probes >= config.halfOpenMaxProbes) {
+            return [
+              [{ _tag: "Rejected", error: openError("half-open", state.openedAt, undefined) }, Option.none()],
+              state
+            ]
+          }
+          return [[{ _tag: "Admitted", generation: state.generation, probe: true }, Option.none()], {
+            ...state,
+            probes: state.probes + 1
+          }]
+        }
+      }
+    }
+
+    const settle = (
+      state: Internal,
+      generation: number,
+      outcome: Outcome,
+      now: number
+    ): readonly [Option.Option<CircuitBreaker.Transition>, Internal] => {
+      if (state.generation !== generation) return [Option.none(), state]
+      switch (state._tag) {
+        case "Closed": {
+          if (outcome === "success") return [Option.none(), { ...state, failures: 0 }]
+          if (outcome === "neutral") return [Option.none(), state]
+          const failures = state.failures + 1
+          if (failures < config.failureThreshold) return [Option.none(), { ...state, failures }]
+          const next: Internal = { _tag: "Open", generation: state.generation + 1, openedAt: now }
+          return [transition(state, next, now), next]
+        }
+        case "Open":
+          return [Option.none(), state]
+        case "HalfOpen": {
+          const released = { ...state, probes: state.probes - 1 }
+          if (outcome === "neutral") return [Option.none(), released]
+          if (outcome === "failure") {
+            const next: Internal = { _tag: "Open", generation: state.generation + 1, openedAt: now }
+            return [transition(state, next, now), next]
+          }
+          const successes = state.successes + 1
+          if (successes < config.successThreshold) return [Option.none(), { ...released, successes }]
+          const next: Internal = { _tag: "Closed", generation: state.generation + 1, failures: 0 }
+          return [transition(state, next, now), next]
+        }
+      }
+    }
+
+    const outcomeOf = <A, E>(exit: Exit.Exit<A, E>): Outcome =>
+      Exit.isSuccess(exit)
+        ? "success"
+        : Option.match(Cause.failureOption(exit.cause), {
+          onNone: () => "neutral",
+          onSome: (error) => isFailure(error) ? "failure" : "neutral"
+        })
+
+    const protect = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const admittedAt = yield* Clock.currentTimeMillis
+          const [admission, opened] = yield* Ref.modify(ref, (state) => admit(state, admittedAt))
+          yield* announce(opened)
+          if (admission._tag === "Rejected") return yield* admission.error
+          const exit = yield* Effect.exit(restore(effect))
+          const settledAt = yield* Clock.currentTimeMillis
+          const changed = yield* Ref.modify(
+            ref,
+            (state) => settle(state, admission.generation, outcomeOf(exit), settledAt)
+          )
+          yield* announce(changed)
+          return yield* exit
+        })
+      )
+
+    const state: Effect.Effect<CircuitBreaker.State> = Effect.zipWith(
+      Ref.get(ref),
+      Clock.currentTimeMillis,
+      (internal, now): CircuitBreaker.State => {
+        switch (internal._tag) {
+          case "Closed":
+            return { _tag: "Closed", failures: internal.failures }
+          case "Open":
+            return {
+              _tag: "Open",
+              openedAt: internal.openedAt,
+              retryAfterMs: Math.max(0, internal.openedAt + resetTimeout - now)
+            }
+          case "HalfOpen":
+            return {
+              _tag: "HalfOpen",
+              openedAt: internal.openedAt,
+              probes: internal.probes,
+              successes: internal.successes
+            }
+        }
+      }
+    )
+
+    const reset = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.flatMap(
+        Ref.modify(ref, (current): readonly [Option.Option<CircuitBreaker.Transition>, Internal] => {
+          if (current._tag === "Closed") return [Option.none(), { ...current, failures: 0 }]
+          const next: Internal = { _tag: "Closed", generation: current.generation + 1, failures: 0 }
+          return [transition(current, next, now), next]
+        }),
+        announce
+      ))
+
+    return CircuitBreaker.of({ protect, state, changes: Stream.fromPubSub(pubsub), reset })
+  })
+
+/**
+ * A layer with a circuit breaker built from the given configuration.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (config?: ConfigInput, options?: CircuitBreaker.Options): Layer.Layer<CircuitBreaker> =>
+  Layer.effect(CircuitBreaker, make(config, options))
+
+/**
+ * A layer with a circuit breaker whose configuration is read through effect `Config` (by default
+ * `CircuitBreakerConfig.fromEnv`, the `BEDROCK_BREAKER_*` variables).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<CircuitBreakerConfig> = CircuitBreakerConfig.fromEnv,
+  options?: CircuitBreaker.Options
+): Layer.Layer<CircuitBreaker, ConfigError.ConfigError> =>
+  Layer.effect(CircuitBreaker, Effect.flatMap(config, (resolved) => make(resolved, options)))
+
+/**
+ * Runs an effect through the `CircuitBreaker` in the context.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const protect = <A, E, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | CircuitOpenError, R | CircuitBreaker> =>
+  Effect.flatMap(CircuitBreaker, (breaker) => breaker.protect(effect))
