@@ -3,7 +3,7 @@ import { clearCache } from "../../../src/emulator/engine/cache.js"
 import { converse, converseEvents, countTokens } from "../../../src/emulator/engine/index.js"
 import { conforms } from "../../../src/emulator/engine/schema.js"
 import { countText } from "../../../src/emulator/engine/tokens.js"
-import { assistant, fold, recording, shape, user, value } from "./helpers.js"
+import { assistant, fold, ok, recording, shape, user, value } from "./helpers.js"
 
 const SONNET4 = "anthropic.claude-sonnet-4-20250514-v1:0"
 const NOVA = "us.amazon.nova-micro-v1:0"
@@ -21,8 +21,8 @@ const content = (body: Record<string, any>): Array<any> => body.output.message.c
 
 describe("Converse: the deterministic model", () => {
   it("answers about the last user text, the same way every time", () => {
-    const a = value(converse(NOVA, { messages: [user("What is the capital of France?")] }))
-    const b = value(converse(NOVA, { messages: [user("What is the capital of France?")] }))
+    const a = ok(converse(NOVA, { messages: [user("What is the capital of France?")] }))
+    const b = ok(converse(NOVA, { messages: [user("What is the capital of France?")] }))
     expect(a).toEqual(b)
     const text: string = content(a.body)[0].text
     expect(text).toContain("What is the capital of France?")
@@ -31,12 +31,12 @@ describe("Converse: the deterministic model", () => {
   })
 
   it("replies exactly when asked to", () => {
-    const out = value(converse(NOVA, { messages: [user("Reply with exactly: pong")] }))
+    const out = ok(converse(NOVA, { messages: [user("Reply with exactly: pong")] }))
     expect(content(out.body)).toEqual([{ text: "pong" }])
   })
 
   it("writes as many words as asked, and stops at maxTokens", () => {
-    const long = value(converse(NOVA, { messages: [user("Write 300 words about tracing")] }))
+    const long = ok(converse(NOVA, { messages: [user("Write 300 words about tracing")] }))
     expect((content(long.body)[0].text as string).split(/\s+/).length).toBeGreaterThan(300)
     const cut = value(
       converse(NOVA, { messages: [user("Write 300 words about tracing")], inferenceConfig: { maxTokens: 7 } })
@@ -67,7 +67,7 @@ describe("Converse: the deterministic model", () => {
   })
 
   it("does not call a tool the conversation does not ask for, unless toolChoice forces one", () => {
-    const free = value(converse(SONNET4, { messages: [user("Tell me a joke")], toolConfig: weather }))
+    const free = ok(converse(SONNET4, { messages: [user("Tell me a joke")], toolConfig: weather }))
     expect(free.body.stopReason).toBe("end_turn")
     const forced = value(
       converse(NOVA, { messages: [user("Tell me a joke")], toolConfig: { ...weather, toolChoice: { any: {} } } })
@@ -100,7 +100,7 @@ describe("Converse: the deterministic model", () => {
       tools: [{ toolSpec: { name: "forecast", inputSchema: { json: schema } } }],
       toolChoice: { tool: { name: "forecast" } }
     }
-    const out = value(converse(SONNET4, { messages: [user("forecast for 3 days in Paris in fahrenheit")], toolConfig }))
+    const out = ok(converse(SONNET4, { messages: [user("forecast for 3 days in Paris in fahrenheit")], toolConfig }))
     const input = content(out.body)[0].toolUse.input
     expect(conforms(schema, input)).toBe(true)
     expect(input).toMatchObject({ city: "Paris", days: 3, unit: "fahrenheit" })
@@ -108,7 +108,7 @@ describe("Converse: the deterministic model", () => {
   })
 
   it("answers with the tool results after they come back", () => {
-    const out = value(converse(SONNET4, {
+    const out = ok(converse(SONNET4, {
       messages: [
         user("What is the weather in Paris?"),
         {
@@ -128,7 +128,7 @@ describe("Converse: the deterministic model", () => {
   })
 
   it("reasons first, with a signature, when thinking is requested", () => {
-    const out = value(converse(SONNET4, {
+    const out = ok(converse(SONNET4, {
       messages: [user("How do I cross the street?")],
       additionalModelRequestFields: { thinking: { type: "enabled", budget_tokens: 1024 } }
     }))
@@ -141,7 +141,7 @@ describe("Converse: the deterministic model", () => {
   })
 
   it("reasons without a signature on Nova 2 with reasoningConfig", () => {
-    const out = value(converse("us.amazon.nova-2-lite-v1:0", {
+    const out = ok(converse("us.amazon.nova-2-lite-v1:0", {
       messages: [user("Hi")],
       additionalModelRequestFields: { reasoningConfig: { type: "enabled", maxReasoningEffort: "low" } }
     }))
@@ -150,7 +150,7 @@ describe("Converse: the deterministic model", () => {
 
   it("cites a document that asks for citations, like the recording", () => {
     const rec = recording("langchain-aws__converse-stream-citations-claude-sonnet5")
-    const out = value(converse(rec.modelId, rec.request.body))
+    const out = ok(converse(rec.modelId, rec.request.body))
     const cited = content(out.body).find((b) => b.citationsContent).citationsContent
     expect(cited.citations[0].location.documentChar).toEqual({ documentIndex: 0, start: 0, end: 58 })
     expect(cited.citations[0].sourceContent[0].text).toBe("Company leave policy: Employees get 20 days annual leave. ")
@@ -162,8 +162,8 @@ describe("Converse: the deterministic model", () => {
     clearCache()
     const write = recording("dd-trace-py__converse-prompt-cache-write-claude37")
     const read = recording("dd-trace-py__converse-prompt-cache-read-claude37")
-    const first = value(converse(write.modelId, write.request.body)).body.usage
-    const second = value(converse(read.modelId, read.request.body)).body.usage
+    const first = ok(converse(write.modelId, write.request.body)).body.usage
+    const second = ok(converse(read.modelId, read.request.body)).body.usage
     expect(first.cacheWriteInputTokens).toBeGreaterThan(1000)
     expect(first.cacheReadInputTokens).toBe(0)
     expect(second.cacheReadInputTokens).toBe(first.cacheWriteInputTokens)
@@ -176,13 +176,13 @@ describe("Converse: the deterministic model", () => {
     clearCache()
     const rec = recording("pydantic-ai__count-tokens-converse-input-with-tools")
     const counted = value(countTokens(rec.modelId, rec.request.body)).inputTokens
-    const answered = value(converse(rec.modelId, rec.request.body.input.converse)).body.usage
+    const answered = ok(converse(rec.modelId, rec.request.body.input.converse)).body.usage
     expect(answered.inputTokens + answered.cacheReadInputTokens + answered.cacheWriteInputTokens).toBe(counted)
     const cached = {
       ...rec.request.body.input.converse,
       system: [{ text: "You are terse." }, { cachePoint: { type: "default" } }]
     }
-    const withCache = value(converse(rec.modelId, cached)).body.usage
+    const withCache = ok(converse(rec.modelId, cached)).body.usage
     const countCached = value(countTokens(rec.modelId, { input: { converse: cached } })).inputTokens
     expect(withCache.inputTokens + withCache.cacheWriteInputTokens + withCache.cacheReadInputTokens).toBe(countCached)
   })
@@ -195,12 +195,12 @@ describe("Converse: the deterministic model", () => {
 
   it("blocks with the guardrail and reports its trace", () => {
     const rec = recording("pydantic-ai__converse-guardrail-trace-nova-micro")
-    const passed = value(converse(rec.modelId, rec.request.body))
+    const passed = ok(converse(rec.modelId, rec.request.body))
     expect(passed.body.stopReason).toBe("end_turn")
     expect(shape(passed.body.trace, ["guardrail.modelOutput"])).toEqual(
       shape(rec.response.body.trace, ["guardrail.modelOutput"])
     )
-    const blocked = value(converse(rec.modelId, { ...rec.request.body, messages: [user("Please BLOCKME now")] }))
+    const blocked = ok(converse(rec.modelId, { ...rec.request.body, messages: [user("Please BLOCKME now")] }))
     expect(blocked.body.stopReason).toBe("guardrail_intervened")
     expect(content(blocked.body)).toEqual([{ text: "Sorry, the model cannot answer this question." }])
     expect(blocked.body.trace.guardrail.inputAssessment.xbgw7g293v7o.wordPolicy.customWords[0].match).toBe("BLOCKME")
@@ -208,11 +208,11 @@ describe("Converse: the deterministic model", () => {
 
   it("matches the recorded response shapes", () => {
     const nova = recording("pydantic-ai__converse-text-nova-micro")
-    expect(shape(value(converse(nova.modelId, nova.request.body)).body)).toEqual(shape(nova.response.body))
+    expect(shape(ok(converse(nova.modelId, nova.request.body)).body)).toEqual(shape(nova.response.body))
     const claude3 = recording("dd-trace-py__converse-text-and-tool-use-claude3-sonnet")
-    expect(shape(value(converse(claude3.modelId, claude3.request.body)).body)).toEqual(shape(claude3.response.body))
+    expect(shape(ok(converse(claude3.modelId, claude3.request.body)).body)).toEqual(shape(claude3.response.body))
     const profile = recording("dd-trace-py__converse-application-inference-profile-arn")
-    expect(shape(value(converse(profile.modelId, profile.request.body)).body, ["usage.serverToolUsage"])).toEqual(
+    expect(shape(ok(converse(profile.modelId, profile.request.body)).body, ["usage.serverToolUsage"])).toEqual(
       shape(profile.response.body, ["usage.serverToolUsage"])
     )
   })
@@ -235,9 +235,9 @@ describe("ConverseStream events", () => {
   ]
 
   it.each(cases)("fold to the same content as the body (%s)", (_, model, body) => {
-    const out = value(converse(model, body))
+    const out = ok(converse(model, body))
     expect(fold(out.events)).toEqual(content(out.body))
-    const types = out.events.map((e) => e.type)
+    const types = out.events.map((e: { type: string }) => e.type)
     expect(types[0]).toBe("messageStart")
     expect(types.slice(-2)).toEqual(["messageStop", "metadata"])
     expect(out.events.at(-2)!.payload.stopReason).toBe(out.body.stopReason)

@@ -74,3 +74,6 @@ export const fold = (events: ReadonlyArray<{ type: string; payload: any }>): Arr
   }
   return blocks.map((b) => (b.toolUse ? { toolUse: { ...b.toolUse, input: JSON.parse(b.toolUse.input) } } : b))
 }
+
+/** The value of an ok result, untyped (for poking into wire JSON in tests). */
+export const ok = (result: EngineResult<unknown>): any => value(result)
