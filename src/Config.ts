@@ -98,8 +98,7 @@ const durationWithDefault = (millis: number) =>
  * @category models
  */
 export const Region = Schema.String.pipe(
-  Schema.pattern(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, { message: () => "expected an AWS region such as us-east-1" }),
-  Schema.brand("bedrock-llm/Region")
+  Schema.pattern(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, { message: () => "expected an AWS region such as us-east-1" })
 )
 
 /**
