@@ -322,8 +322,9 @@ export class TransportError extends Schema.TaggedError<TransportError>("bedrock-
 }
 
 /**
- * The service answered with something that cannot be read (bad JSON, an event-stream frame with a wrong checksum, a
- * shape that does not decode). Not retryable.
+ * The service's bytes could not be read: an event-stream frame with a wrong checksum or length, a body the SDK could
+ * not deserialize. Built by `fromSdkError`. (A readable stream whose events do not make a valid Response fails with
+ * `Response.MalformedResponse` instead, re-exported below.) Not retryable.
  *
  * @since 0.1.0
  * @category errors
@@ -339,6 +340,25 @@ export class MalformedResponseError
     return false
   }
 }
+
+/**
+ * Events that do not make a valid Response (a stream cut before `messageStop`, a tool input that is not JSON).
+ * Defined by `Response`; re-exported for convenience. Not part of `BedrockError` (it carries no HTTP status). Not
+ * retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export { MalformedResponse } from "./Response.js"
+
+/**
+ * A conversation Bedrock would reject, found before any request (defined by `Conversation`; re-exported for
+ * convenience). Not part of `BedrockError`: it never comes from the service. Not retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export { InvalidConversation } from "./Conversation.js"
 
 /**
  * A stream failed after it had produced events. `cause` is the (typed) failure; `eventsReceived` counts the events

@@ -180,6 +180,18 @@ describe("BedrockError.fromSdkError", () => {
     assert.strictEqual(BedrockError.fromSdkError(new Error("Truncated event message received."))._tag, "TransportError")
   })
 
+  it("re-exports InvalidConversation and Response's MalformedResponse (outside the union, not retryable)", () => {
+    const invalid = new BedrockError.InvalidConversation({
+      message: "m",
+      messageIndex: 0,
+      rule: "first-message-from-user"
+    })
+    assert.isFalse(BedrockError.isRetryable(invalid))
+    assert.isFalse(BedrockError.isBedrockError(invalid))
+    const malformed = new BedrockError.MalformedResponse({ message: "cut" })
+    assert.isFalse(BedrockError.isRetryable(malformed))
+  })
+
   it("returns a BedrockError unchanged", () => {
     const error = new BedrockError.ValidationError({ message: "x" })
     assert.strictEqual(BedrockError.fromSdkError(error), error)
