@@ -73,8 +73,8 @@ export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
   }
 }
 
-/** Titan streams large pieces: about 32 tokens a chunk. */
+/** Titan streams large pieces: up to 128 tokens a chunk. */
 const groups = (text: string): Array<string> => {
-  const small = deltas(text, [32])
+  const small = deltas(text, [128])
   return small.length === 0 ? [""] : small
 }
