@@ -58,7 +58,7 @@ const conversationKey = (model: ModelInfo, conv: Conversation): string => {
 export const toolUseId = (key: string, index: number): string => `tooluse_${stableId(22, `${key}#${index}`)}`
 
 const snippet = (text: string, max: number): string => {
-  const flat = text.replace(/\s+/g, " ").trim()
+  const flat = text.slice(0, max * 4).replace(/\s+/g, " ").trim()
   return flat.length <= max ? flat : flat.slice(0, max - 3).trimEnd() + "..."
 }
 
@@ -69,11 +69,14 @@ const STOP_WORDS = new Set(
     )
 )
 
+/** How far into a text key terms are looked for. */
+const KEY_TERMS_SCAN = 4000
+
 /** The distinct content words of a text, in order of first appearance. @internal */
 export const keyTerms = (text: string, max: number): Array<string> => {
   const seen = new Set<string>()
   const out: Array<string> = []
-  for (const raw of text.split(/[^\p{L}\p{N}_'-]+/u)) {
+  for (const raw of text.slice(0, KEY_TERMS_SCAN).split(/[^\p{L}\p{N}_'-]+/u)) {
     const word = raw.replace(/^['-]+|['-]+$/g, "")
     const lower = word.toLowerCase()
     if (word.length < 3 || STOP_WORDS.has(lower) || seen.has(lower)) continue
@@ -191,11 +194,23 @@ const filler = (terms: ReadonlyArray<string>, count: number): string => {
   return parts.join(" ")
 }
 
+const wordCount = (text: string): number => {
+  let count = 0
+  let inWord = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    const space = c === 32 || (c >= 9 && c <= 13)
+    if (!space && !inWord) count++
+    inWord = !space
+  }
+  return count
+}
+
 const plainAnswer = (model: ModelInfo, conv: Conversation, text: string): string => {
   const exact = replyExactly(text)
   if (exact !== undefined) return exact
   const terms = keyTerms(text, 8)
-  const words = text.split(/\s+/).filter((w) => w.length > 0).length
+  const words = wordCount(text)
   const out: Array<string> = []
   out.push(
     text.length === 0
