@@ -190,6 +190,14 @@ for (const protocol of protocols) {
           assert.strictEqual(cause.name, "InvalidSignatureException")
           assert.strictEqual(cause.$metadata.httpStatusCode, 403)
           assert.notInclude(cause.message, credentials.secretAccessKey)
+          const tampered = new ConverseCommand({ modelId: novaMicro, messages: hello })
+          tampered.middlewareStack.add((next) => (args: any) => {
+            args.request.body = String(args.request.body).replace("France", "Spain")
+            args.request.headers["content-length"] = String(args.request.body.length)
+            return next(args)
+          }, { step: "deserialize" })
+          const afterSigning = yield* Effect.tryPromise(() => good.send(tampered)).pipe(Effect.flip)
+          assert.strictEqual((afterSigning as { cause: any }).cause.name, "InvalidSignatureException")
           const unknown = yield* Effect.tryPromise(() =>
             fetch(`${emulator.url}/model/${novaMicro}/converse`, {
               method: "POST",

@@ -4,6 +4,7 @@
  */
 import { Sha256 } from "@aws-crypto/sha256-js"
 import { SignatureV4 } from "@smithy/signature-v4"
+import { createHash } from "node:crypto"
 import { coralNamespace, type WireError } from "./wire.js"
 
 export interface Credentials {
@@ -125,6 +126,16 @@ const verifySignature = async (
       )
     }
     headers[name] = value
+  }
+  const declaredHash = headers["x-amz-content-sha256"]
+  if (
+    declaredHash !== undefined && declaredHash !== "UNSIGNED-PAYLOAD" &&
+    declaredHash !== createHash("sha256").update(request.body).digest("hex")
+  ) {
+    return forbidden(
+      "InvalidSignatureException",
+      "The provided 'x-amz-content-sha256' header does not match what was computed."
+    )
   }
   const signer = new SignatureV4({
     credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },

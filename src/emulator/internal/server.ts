@@ -354,7 +354,7 @@ export const makeCore = (options: CoreOptions): Core => {
     })
   }
 
-  const process = async (exchange: Exchange, requestId: string, started: number): Promise<RequestLog | undefined> => {
+  const serve = async (exchange: Exchange, requestId: string, started: number): Promise<RequestLog | undefined> => {
     const queryStart = exchange.url.indexOf("?")
     const path = queryStart === -1 ? exchange.url : exchange.url.slice(0, queryStart)
     const query = queryStart === -1 ? "" : exchange.url.slice(queryStart + 1)
@@ -466,7 +466,7 @@ export const makeCore = (options: CoreOptions): Core => {
     handle: (exchange) => {
       const started = performance.now()
       const requestId = randomUUID()
-      process(exchange, requestId, started).then(
+      serve(exchange, requestId, started).then(
         (entry) => {
           if (entry !== undefined) options.onRequest?.(entry)
         },

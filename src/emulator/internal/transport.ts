@@ -15,7 +15,7 @@ export interface Exchange {
   readonly url: string
   readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
   readonly remoteAddress: string | undefined
-  /** Reads the whole body; `undefined` when it exceeds `limit` bytes or the client went away. */
+  /** Reads the whole body (an oversized one is consumed and dropped); `undefined` when it exceeds `limit` bytes or the client went away. */
   readonly readBody: (limit: number) => Promise<Uint8Array | undefined>
   /** Sets status and headers; `flush` sends them at once (streams) instead of with the body. */
   readonly head: (status: number, headers: Readonly<Record<string, string>>, flush: boolean) => void
@@ -143,23 +143,21 @@ const readAll = (stream: NodeJS.ReadableStream & NodeJS.EventEmitter, limit: num
       settled = true
       stream.off("data", onData)
       stream.off("end", onEnd)
-      stream.off("close", onEnd)
-      stream.off("error", onError)
+      stream.off("close", onClose)
+      stream.off("error", onClose)
       resolve(value)
     }
     const onData = (chunk: Buffer) => {
       size += chunk.length
-      if (size > limit) {
-        stream.pause()
-        settle(undefined)
-      } else chunks.push(chunk)
+      if (size <= limit) chunks.push(chunk)
+      else chunks.length = 0
     }
-    const onEnd = () => settle(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
-    const onError = () => settle(undefined)
+    const onEnd = () => settle(size > limit ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
+    const onClose = () => settle(undefined)
     stream.on("data", onData)
     stream.on("end", onEnd)
-    stream.on("close", onEnd)
-    stream.on("error", onError)
+    stream.on("close", onClose)
+    stream.on("error", onClose)
   })
 
 /** A listening dual-protocol server. */
