@@ -178,6 +178,15 @@ describe("BedrockError.fromSdkError", () => {
       "MalformedResponseError"
     )
     assert.strictEqual(BedrockError.fromSdkError(new Error("Truncated event message received."))._tag, "TransportError")
+    const deserialization = Object.assign(new SyntaxError("Unexpected token < in JSON at position 0"), {
+      $metadata: { httpStatusCode: 200, requestId: "rid" }
+    })
+    deserialization.message +=
+      "\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response"
+    const malformed = BedrockError.fromSdkError(deserialization)
+    assert.strictEqual(malformed._tag, "MalformedResponseError")
+    assert.strictEqual(malformed.requestId, "rid")
+    assert.isFalse(malformed.retryable)
   })
 
   it("re-exports InvalidConversation and Response's MalformedResponse (outside the union, not retryable)", () => {

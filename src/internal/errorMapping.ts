@@ -208,7 +208,8 @@ export const describeError = (error: unknown, now: number): Description => {
   if (/^Truncated event message/.test(message)) {
     return { _tag: "Transport", ...common, code: "TRUNCATED_EVENT_STREAM", aborted: false }
   }
-  if (fault === undefined && status === undefined && (rawName === "SyntaxError" || isMalformedMessage(message))) {
+  const successfulOrNoStatus = status === undefined || status < 400
+  if (fault === undefined && successfulOrNoStatus && (rawName === "SyntaxError" || isMalformedMessage(message))) {
     return { _tag: "Malformed", ...common }
   }
   return { _tag: "Unknown", exceptionName: name, ...common }
