@@ -16,7 +16,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Ref from "effect/Ref"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as BedrockError from "./BedrockError.js"
@@ -357,73 +356,70 @@ export const make = (
         yield* runHooks((h) => h.after, info, response, cost)
       })
 
-    const failed = (info: BedrockClient.RequestInfo) => (error: ClientError) =>
+    const failed = (info: () => BedrockClient.RequestInfo) => (error: ClientError) =>
       Effect.zipRight(
         Ref.update(totals, (t) => ({ ...t, calls: t.calls + 1, failures: t.failures + 1 })),
-        runHooks((h) => h.onError, info, error)
+        runHooks((h) => h.onError, info(), error)
       )
 
-    const retryPolicy = (info: () => BedrockClient.RequestInfo) =>
-      Resilience.retrySchedule(retryConfig).pipe(
-        Schedule.tapInput((error: unknown) =>
-          Effect.zipRight(
-            Ref.update(totals, (t) => ({ ...t, retries: t.retries + 1 })),
-            BedrockError.isBedrockError(error) ? runHooks((h) => h.onRetry, info(), error) : Effect.void
-          )
+    /** Attempt bookkeeping of one call: the attempt number, the `onRetry` and `before` hooks, the last error. */
+    const attempts = (operation: BedrockClient.RequestInfo["operation"], modelId: string, callId: number) => {
+      let attempt = 0
+      let lastError: BedrockError.BedrockError | undefined
+      const info = (): BedrockClient.RequestInfo => ({ operation, modelId, callId, attempt })
+      const begin = Effect.suspend(() => {
+        attempt++
+        const retrying = lastError === undefined ? Effect.void : Effect.zipRight(
+          Ref.update(totals, (t) => ({ ...t, retries: t.retries + 1 })),
+          runHooks((h) => h.onRetry, info(), lastError)
         )
-      )
+        return Effect.zipRight(retrying, runHooks((h) => h.before, info()))
+      })
+      const remember = (error: BedrockError.BedrockError) =>
+        Effect.sync(() => {
+          lastError = error
+        })
+      return { info, begin, remember }
+    }
+
+    const retrySchedule = Resilience.retrySchedule(retryConfig)
 
     const generate = (input: BedrockClient.Input): Effect.Effect<Response.Response, ClientError> =>
       Effect.gen(function*() {
         const prepared = yield* prepare(input, false)
-        let attempt = 0
-        const info = (): BedrockClient.RequestInfo => ({
-          operation: "Converse",
-          modelId: prepared.config.modelId,
-          callId: prepared.callId,
-          attempt
-        })
-        const once = Effect.suspend(() => {
-          attempt++
-          return Effect.zipRight(
-            runHooks((h) => h.before, info()),
-            protect(Resilience.timeout(runtime.converse(prepared.input), requestTimeout))
-          )
-        })
+        const attempt = attempts("Converse", prepared.config.modelId, prepared.callId)
+        const once = attempt.begin.pipe(
+          Effect.zipRight(protect(Resilience.timeout(runtime.converse(prepared.input), requestTimeout))),
+          Effect.tapError(attempt.remember)
+        )
         return yield* once.pipe(
-          Effect.retry(retryPolicy(info)),
+          Effect.retry(retrySchedule),
           Effect.flatMap((output) => SdkShapes.responseFromSdk(output)),
-          Effect.tap((response) => account(prepared.config, info(), response)),
-          Effect.tapError(failed(info()))
+          Effect.tap((response) => account(prepared.config, attempt.info(), response)),
+          Effect.tapError(failed(attempt.info))
         )
       }).pipe(Effect.withSpan("BedrockClient.generate"))
 
     const stream = (input: BedrockClient.Input): Stream.Stream<Response.StreamEvent, ClientError> =>
       Stream.unwrap(Effect.gen(function*() {
         const prepared = yield* prepare(input, true)
-        let attempt = 0
-        const info = (): BedrockClient.RequestInfo => ({
-          operation: "ConverseStream",
-          modelId: prepared.config.modelId,
-          callId: prepared.callId,
-          attempt
-        })
+        const attempt = attempts("ConverseStream", prepared.config.modelId, prepared.callId)
         const once: Stream.Stream<Response.StreamEvent, BedrockError.BedrockError> = Stream.unwrapScoped(
-          Effect.suspend(() => {
-            attempt++
-            return Effect.zipRight(
-              runHooks((h) => h.before, info()),
-              protect(runtime.converseStream(prepared.input))
+          attempt.begin.pipe(
+            Effect.zipRight(protect(runtime.converseStream(prepared.input))),
+            Effect.map((open) =>
+              Stream.filterMap(open.events, (member) => {
+                const event = SdkShapes.streamEventFromSdk(member)
+                return SdkShapes.isStreamException(event) ? Option.none() : Option.some(event)
+              })
             )
-          }).pipe(Effect.map((open) =>
-            Stream.filterMap(open.events, (member) => {
-              const event = SdkShapes.streamEventFromSdk(member)
-              return SdkShapes.isStreamException(event) ? Option.none() : Option.some(event)
-            })
-          ))
-        ).pipe(Resilience.streamTimeouts({ firstEvent: firstEventTimeout, idle: idleTimeout }))
+          )
+        ).pipe(
+          Resilience.streamTimeouts({ firstEvent: firstEventTimeout, idle: idleTimeout }),
+          Stream.tapError(attempt.remember)
+        )
         let accumulator = Response.Accumulator.empty
-        return Resilience.retryStream(once, retryPolicy(info)).pipe(
+        return Resilience.retryStream(once, retrySchedule).pipe(
           Stream.tap((event) =>
             Effect.sync(() => {
               accumulator = accumulator.add(event)
@@ -432,10 +428,10 @@ export const make = (
           Stream.onEnd(Effect.suspend(() =>
             Either.match(accumulator.toResponse(), {
               onLeft: () => Effect.void,
-              onRight: (response) => account(prepared.config, info(), response)
+              onRight: (response) => account(prepared.config, attempt.info(), response)
             })
           )),
-          Stream.tapError(failed(info()))
+          Stream.tapError(failed(attempt.info))
         )
       }))
 
@@ -498,9 +494,7 @@ export const make = (
           ? { index, input: item.input, priority: item.priority ?? 0 }
           : { index, input: item, priority: 0 }
       )
-      const ordered = Arr.sort(indexed, {
-        compare: (a: typeof indexed[number], b: typeof indexed[number]) => b.priority - a.priority || a.index - b.index
-      } as never)
+      const ordered = [...indexed].sort((a, b) => b.priority - a.priority || a.index - b.index)
       return Effect.gen(function*() {
         const results = new Array<Either.Either<Response.Response, ClientError>>(indexed.length)
         yield* Effect.forEach(

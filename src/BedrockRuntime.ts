@@ -14,6 +14,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -173,20 +174,30 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
 ): Effect.Effect<BedrockRuntime.OpenStream<A>, BedrockError.BedrockError, Scope.Scope> =>
   Effect.gen(function*() {
     let finished = false
-    const controller = yield* Effect.acquireRelease(
-      Effect.sync(() => new AbortController()),
-      (controller) => Effect.sync(() => finished || controller.abort())
-    )
+    const controller = new AbortController()
+    const abortUnlessFinished = Effect.sync(() => finished || controller.abort())
+    yield* Effect.addFinalizer(() => abortUnlessFinished)
     const output = yield* tryPromise(operation, modelId, () => send(controller.signal))
     const iterable = eventsOf(output)
-    const events = iterable === undefined
-      ? Stream.empty
-      : Stream.fromAsyncIterable(iterable, (error) => BedrockError.fromSdkError(error)).pipe(
-        Stream.mapEffect(decode),
-        Stream.onEnd(Effect.sync(() => {
-          finished = true
-        }))
-      )
+    if (iterable === undefined) return { requestId: output.$metadata.requestId, events: Stream.empty }
+    const events = Stream.unwrapScoped(Effect.map(
+      Effect.acquireRelease(
+        Effect.sync(() => iterable[Symbol.asyncIterator]()),
+        // Abort first: an async iterator's `return` waits for a pending `next`, which a stalled stream never settles.
+        (iterator) => Effect.zipRight(abortUnlessFinished, Effect.sync(() => void iterator.return?.()?.catch(() => {})))
+      ),
+      (iterator) =>
+        Stream.repeatEffectOption(
+          Effect.tryPromise({
+            try: () => iterator.next(),
+            catch: (error) => Option.some(BedrockError.fromSdkError(error))
+          }).pipe(Effect.flatMap((result) => {
+            if (result.done !== true) return Effect.mapError(decode(result.value), Option.some)
+            finished = true
+            return Effect.fail(Option.none())
+          }))
+        )
+    ))
     return { requestId: output.$metadata.requestId, events }
   })
 

@@ -1,0 +1,305 @@
+import { assert, describe, it, layer } from "@effect/vitest"
+import { Chunk, Effect, Either, Fiber, Schema, Stream } from "effect"
+import * as BedrockClient from "../src/BedrockClient.js"
+import * as Conversation from "../src/Conversation.js"
+import { Emulator } from "../src/emulator/Emulator.js"
+import * as Message from "../src/Message.js"
+import * as Response from "../src/Response.js"
+import { liveLayer } from "./support/live.js"
+
+const weatherTool = Conversation.toolConfig([
+  Conversation.toolSpec({
+    name: "get_weather",
+    description: "Current weather for a city",
+    inputSchema: {
+      type: "object",
+      properties: { city: { type: "string" }, unit: { type: "string", enum: ["celsius", "fahrenheit"] } },
+      required: ["city"]
+    }
+  })
+])
+
+const comparable = (response: Response.Response) => ({
+  message: response.message,
+  stopReason: response.stopReason,
+  usage: response.usage
+})
+
+const eventually = (check: () => boolean) =>
+  Effect.promise(async () => {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
+    return check()
+  })
+
+for (const protocol of ["http2", "http1.1"] as const) {
+  layer(liveLayer({ protocol }), { excludeTestServices: true })(`BedrockClient over ${protocol}`, (it) => {
+    it.effect("generate answers a plain prompt with usage and a request id", () =>
+      Effect.gen(function*() {
+        const response = yield* BedrockClient.generate("What is the capital of France?")
+        assert.strictEqual(response.stopReason, "end_turn")
+        assert.include(Response.text(response), "capital of France")
+        assert.isAbove(response.usage.inputTokens, 0)
+        assert.isAbove(response.usage.outputTokens, 0)
+        assert.isString(response.requestId)
+      }))
+
+    it.effect("the fold of stream equals generate for the same exchange", () =>
+      Effect.gen(function*() {
+        const input = [Message.user("Tell me about foxes and rivers.")]
+        const generated = yield* BedrockClient.generate(input)
+        const events = yield* Stream.runCollect(BedrockClient.stream(input))
+        const tags = Chunk.toReadonlyArray(events).map((event) => event._tag)
+        assert.strictEqual(tags[0], "MessageStart")
+        assert.deepStrictEqual(tags.slice(-3), ["ContentBlockStop", "MessageStop", "Metadata"])
+        assert.isAbove(tags.filter((tag) => tag === "ContentBlockDelta").length, 1)
+        const folded = yield* Response.fromEvents(Chunk.toReadonlyArray(events))
+        assert.deepStrictEqual(comparable(folded), comparable(generated))
+      }))
+
+    it.effect("a tool-use stream starts the block, streams partial JSON and folds to a decoded input", () =>
+      Effect.gen(function*() {
+        const request = { messages: [Message.user("Use get_weather for Paris please")], toolConfig: weatherTool }
+        const events = Chunk.toReadonlyArray(yield* Stream.runCollect(BedrockClient.stream(request)))
+        const start = events.find((event) => event._tag === "ContentBlockStart")
+        assert.strictEqual(start?._tag === "ContentBlockStart" && start.start._tag, "ToolUseStart")
+        assert.isTrue(events.some((e) => e._tag === "ContentBlockDelta" && e.delta._tag === "ToolUseInputDelta"))
+        const folded = yield* Response.fromEvents(events)
+        assert.strictEqual(folded.stopReason, "tool_use")
+        const [use] = Response.toolUses(folded)
+        assert.strictEqual(use?.name, "get_weather")
+        assert.isString((use?.input as { city?: unknown }).city)
+        const generated = yield* BedrockClient.generate(request)
+        assert.deepStrictEqual(comparable(folded), comparable(generated))
+      }))
+
+    it.effect("reasoning streams its text and one signature", () =>
+      Effect.gen(function*() {
+        const events = Chunk.toReadonlyArray(
+          yield* Stream.runCollect(BedrockClient.stream({
+            messages: [Message.user("Think about 17 * 23.")],
+            model: {
+              modelId: "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+              maxTokens: 2048,
+              additionalModelRequestFields: { thinking: { type: "enabled", budget_tokens: 1024 } }
+            }
+          }))
+        )
+        const signatures = events.filter((e) =>
+          e._tag === "ContentBlockDelta" && e.delta._tag === "ReasoningSignatureDelta"
+        )
+        assert.strictEqual(signatures.length, 1)
+        const folded = yield* Response.fromEvents(events)
+        const reasoning = folded.message.content.find((block) => block._tag === "Reasoning")
+        assert.isTrue(reasoning !== undefined && reasoning._tag === "Reasoning" && reasoning.text.length > 0)
+        assert.isTrue(reasoning?._tag === "Reasoning" && typeof reasoning.signature === "string")
+      }))
+
+    it.effect("a throttled request is retried until it succeeds", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        const client = yield* BedrockClient.BedrockClient
+        const before = yield* client.usage
+        emulator.resetStats()
+        emulator.faults.enqueue("throttle", "throttle")
+        const response = yield* client.generate("Hello after throttling")
+        assert.strictEqual(response.stopReason, "end_turn")
+        const stats = emulator.stats()
+        assert.strictEqual(stats.requestsByOperation["Converse"], 3)
+        assert.strictEqual(stats.faultsInjected["throttle"], 2)
+        const after = yield* client.usage
+        assert.strictEqual(after.retries - before.retries, 2)
+      }))
+
+    it.effect("an in-stream throttling exception before any event is retried whole", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.resetStats()
+        emulator.faults.enqueue("stream-exception=0:throttlingException")
+        const folded = yield* BedrockClient.collect(BedrockClient.stream("Hello stream"))
+        assert.strictEqual(folded.stopReason, "end_turn")
+        assert.strictEqual(emulator.stats().requestsByOperation["ConverseStream"], 2)
+      }))
+
+    it.effect("an in-stream throttling exception after events ends with how much was received", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.faults.enqueue("stream-exception=3:throttlingException")
+        const received: Array<Response.StreamEvent> = []
+        const error = yield* BedrockClient.stream("Tell me a long story about the sea").pipe(
+          Stream.runForEach((event) => Effect.sync(() => received.push(event))),
+          Effect.flip
+        )
+        assert.strictEqual(error._tag, "StreamInterruptedError")
+        if (error._tag === "StreamInterruptedError") {
+          assert.strictEqual(error.eventsReceived, 3)
+          assert.strictEqual(received.length, 3)
+          assert.strictEqual((error.cause as { _tag?: string })._tag, "ThrottlingError")
+        }
+      }))
+
+    it.effect("a non-retryable error fails at once with its typed class", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.resetStats()
+        emulator.faults.enqueue("access-denied")
+        const error = yield* Effect.flip(BedrockClient.generate("Hello"))
+        assert.strictEqual(error._tag, "AccessDeniedError")
+        assert.strictEqual(emulator.stats().requestsByOperation["Converse"], 1)
+      }))
+
+    it.effect("an invalid conversation is rejected before any request", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.resetStats()
+        const error = yield* Effect.flip(BedrockClient.generate([Message.assistant("I speak first")]))
+        assert.strictEqual(error._tag, "InvalidConversation")
+        assert.strictEqual(emulator.stats().requests, 0)
+      }))
+
+    it.effect("maxTokens above the model's limit is rejected before any request", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.resetStats()
+        const error = yield* Effect.flip(BedrockClient.generate({
+          messages: [Message.user("Hello")],
+          model: { maxTokens: 1_000_000 }
+        }))
+        assert.strictEqual(error._tag, "ValidationError")
+        assert.include(error.message, "4096")
+        assert.strictEqual(emulator.stats().requests, 0)
+      }))
+
+    it.effect("leaving a stream early aborts its HTTP request", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.resetStats()
+        emulator.faults.enqueue("stall=4")
+        const first = yield* Stream.runCollect(Stream.take(BedrockClient.stream("Tell me a story"), 2))
+        assert.strictEqual(Chunk.size(first), 2)
+        assert.isTrue(yield* eventually(() => emulator.stats().streamsAbortedByClient === 1))
+        assert.strictEqual(emulator.stats().activeStreams, 0)
+      }))
+
+    it.effect("interrupting a generate fiber aborts its HTTP request", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.resetStats()
+        emulator.faults.enqueue("stall=1")
+        const fiber = yield* Effect.fork(BedrockClient.collect(BedrockClient.stream("Hello")))
+        assert.isTrue(yield* eventually(() => emulator.stats().activeStreams === 1))
+        yield* Fiber.interrupt(fiber)
+        assert.isTrue(yield* eventually(() => emulator.stats().streamsAbortedByClient === 1))
+      }))
+  })
+}
+
+const scenario = {
+  turns: [
+    {
+      content: [{ toolUse: { toolUseId: "tooluse_1", name: "respond", input: { city: "Paris", temperature: "warm" } } }]
+    },
+    { content: [{ toolUse: { toolUseId: "tooluse_2", name: "respond", input: { city: "Paris", temperature: 21 } } }] }
+  ],
+  onExhausted: "repeat-last" as const
+}
+
+layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("BedrockClient.generateObject", (it) => {
+  it.effect("retries with the decode error, then returns the decoded value", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      const Weather = Schema.Struct({ city: Schema.String, temperature: Schema.Number })
+      const value = yield* BedrockClient.generateObject(Weather, "Weather in Paris?")
+      assert.deepStrictEqual(value, { city: "Paris", temperature: 21 })
+      assert.strictEqual(emulator.stats().requestsByOperation["Converse"], 2)
+    }))
+
+  it.effect("fails with StructuredOutputError when no attempt decodes", () =>
+    Effect.gen(function*() {
+      const Strict = Schema.Struct({ city: Schema.Literal("Rome") })
+      const error = yield* Effect.flip(BedrockClient.generateObject(Strict, "Weather?", { attempts: 2 }))
+      assert.strictEqual(error._tag, "StructuredOutputError")
+      if (error._tag === "StructuredOutputError") {
+        assert.strictEqual(error.attempts, 2)
+        assert.include(error.message, "Rome")
+      }
+    }))
+})
+
+describe("BedrockClient hooks, batch and accounting", () => {
+  const calls: Array<string> = []
+  const hooks: BedrockClient.BedrockClient.Hooks = {
+    before: (info) => Effect.sync(() => calls.push(`before:${info.callId}:${info.attempt}`)),
+    after: (info, _response, cost) => Effect.sync(() => calls.push(`after:${info.callId}:${cost.total > 0}`)),
+    onRetry: (info, error) => Effect.sync(() => calls.push(`retry:${info.callId}:${error._tag}`)),
+    onError: (info, error) => Effect.sync(() => calls.push(`error:${info.callId}:${error._tag}`))
+  }
+
+  layer(liveLayer({ client: { hooks: [hooks] } }), { excludeTestServices: true })((it) => {
+    it.effect("hooks run around every attempt, retry and failure", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.faults.enqueue("throttle")
+        yield* BedrockClient.generate("Hello")
+        emulator.faults.enqueue("validation")
+        yield* Effect.flip(BedrockClient.generate("Hello again"))
+        assert.deepStrictEqual(calls, [
+          "before:1:1",
+          "retry:1:ThrottlingError",
+          "before:1:2",
+          "after:1:true",
+          "before:2:1",
+          "error:2:ValidationError"
+        ])
+      }))
+
+    it.effect("batch runs higher priorities first, keeps input order and reports each outcome", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        const client = yield* BedrockClient.BedrockClient
+        const seen: Array<string> = []
+        emulator.resetStats()
+        const results = yield* client.batch([
+          { input: "low one", priority: 0 },
+          { input: "high one", priority: 5 },
+          { input: [Message.assistant("invalid: assistant first")], priority: 9 },
+          { input: "middle one", priority: 3 }
+        ], { concurrency: 1 }).pipe(Effect.tap(() => Effect.sync(() => seen.push("done"))))
+        assert.strictEqual(results.length, 4)
+        assert.isTrue(Either.isRight(results[0]!))
+        assert.include(Either.isRight(results[1]!) ? Response.text(results[1].right) : "", "high one")
+        assert.isTrue(Either.isLeft(results[2]!) && results[2].left._tag === "InvalidConversation")
+        assert.isTrue(Either.isRight(results[3]!))
+        assert.strictEqual(emulator.stats().requestsByOperation["Converse"], 3)
+      }))
+
+    it.effect("usage totals add up tokens and cost across calls", () =>
+      Effect.gen(function*() {
+        const client = yield* BedrockClient.BedrockClient
+        const before = yield* client.usage
+        const a = yield* client.generate("one")
+        const b = yield* client.generate("two")
+        const after = yield* client.usage
+        assert.strictEqual(after.calls - before.calls, 2)
+        assert.strictEqual(
+          after.usage.inputTokens - before.usage.inputTokens,
+          a.usage.inputTokens + b.usage.inputTokens
+        )
+        const costA = yield* client.cost(a)
+        const costB = yield* client.cost(b)
+        assert.closeTo(after.cost - before.cost, costA.total + costB.total, 1e-12)
+        assert.isAbove(costA.total, 0)
+      }))
+  })
+})
+
+it("textDeltas keeps only text", () =>
+  Effect.runPromise(Effect.gen(function*() {
+    const events: ReadonlyArray<Response.StreamEvent> = [
+      { _tag: "MessageStart", role: "assistant" },
+      { _tag: "ContentBlockDelta", index: 0, delta: { _tag: "TextDelta", text: "Hel" } },
+      { _tag: "ContentBlockDelta", index: 0, delta: { _tag: "ReasoningTextDelta", text: "hmm" } },
+      { _tag: "ContentBlockDelta", index: 0, delta: { _tag: "TextDelta", text: "lo" } }
+    ]
+    const text = yield* Stream.runCollect(BedrockClient.textDeltas(Stream.fromIterable(events)))
+    assert.deepStrictEqual(Chunk.toReadonlyArray(text), ["Hel", "lo"])
+  })))
