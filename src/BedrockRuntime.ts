@@ -22,6 +22,7 @@ import * as Http from "node:http"
 import * as Https from "node:https"
 import * as BedrockError from "./BedrockError.js"
 import { ClientConfig } from "./Config.js"
+import { registerSecret } from "./internal/redact.js"
 
 /**
  * The raw Bedrock Runtime service.
@@ -100,6 +101,8 @@ const credentialsOf = (
   if (options?.credentials !== undefined) return options.credentials
   const credentials = config.credentials
   if (credentials === undefined) return undefined
+  registerSecret(Redacted.value(credentials.secretAccessKey))
+  if (credentials.sessionToken !== undefined) registerSecret(Redacted.value(credentials.sessionToken))
   return {
     accessKeyId: credentials.accessKeyId,
     secretAccessKey: Redacted.value(credentials.secretAccessKey),
