@@ -98,7 +98,15 @@ const credentialsOf = (
   config: ClientConfig,
   options: BedrockRuntime.Options | undefined
 ): AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined => {
-  if (options?.credentials !== undefined) return options.credentials
+  const provider = options?.credentials
+  if (provider !== undefined) {
+    return async (properties) => {
+      const identity = await provider(properties)
+      registerSecret(identity.secretAccessKey)
+      registerSecret(identity.sessionToken)
+      return identity
+    }
+  }
   const credentials = config.credentials
   if (credentials === undefined) return undefined
   registerSecret(Redacted.value(credentials.secretAccessKey))
