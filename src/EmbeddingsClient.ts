@@ -1,0 +1,698 @@
+/**
+ * The embeddings client (the seed's EmbeddingsClient): `embed` and `embedMany` for Amazon Titan Text Embeddings
+ * v1/v2 and Cohere Embed v3/v4 over InvokeModel.
+ *
+ * Texts go through an Effect `RequestResolver`: the texts of one `embedMany` (or of `embed` calls composed with
+ * batching) are deduplicated, split into calls of at most the model's per-call limit (Titan: 1, Cohere: 96) and sent
+ * with bounded concurrency. Every call is retried with the resilience policy (`Resilience.retrySchedule`, so throttling
+ * backs off), bounded by the client's request timeout and by a `CircuitBreaker` when one is in context. Results are
+ * kept in a cache with a capacity and a time to live (over `Clock`, so `TestClock` drives it), keyed by model,
+ * options and text. Bad input (an empty text, dimensions the model does not offer, an unsupported model) fails with
+ * a typed error before any request.
+ *
+ * @since 0.1.0
+ */
+import type * as Arr from "effect/Array"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Ref from "effect/Ref"
+import * as Request from "effect/Request"
+import * as RequestResolver from "effect/RequestResolver"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type * as BedrockError from "./BedrockError.js"
+import { BedrockRuntime } from "./BedrockRuntime.js"
+import * as CircuitBreaker from "./CircuitBreaker.js"
+import * as ModelCatalog from "./ModelCatalog.js"
+import * as Resilience from "./Resilience.js"
+import { MalformedResponse } from "./Response.js"
+import * as Similarity from "./Similarity.js"
+
+/**
+ * The embeddings client.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class EmbeddingsClient
+  extends Context.Tag("bedrock-llm/EmbeddingsClient")<EmbeddingsClient, EmbeddingsClient.Service>()
+{}
+
+/**
+ * Cohere's `input_type`: what the texts are for. Titan models take no input type and ignore it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const InputType = Schema.Literal("search_document", "search_query", "classification", "clustering")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type InputType = typeof InputType.Type
+
+/**
+ * Cohere's `truncate`: what the service does with a text longer than the model's input limit (`NONE` fails).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Truncate = Schema.Literal("NONE", "START", "END")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Truncate = typeof Truncate.Type
+
+/**
+ * The request body dialect of an embedding model: Titan v1 (text only), Titan v2 (`dimensions`, `normalize`), Cohere
+ * v3 (`texts`, `input_type`) and Cohere v4 (plus `output_dimension`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Dialect = "titan-v1" | "titan-v2" | "cohere-v3" | "cohere-v4"
+
+/**
+ * Why an input was refused before any request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const InputProblem = Schema.Literal("EmptyText", "NotText", "Dimensions", "InputType", "Truncate")
+
+/**
+ * A text or an option the model cannot take, found before any request: `index` is the text's position in
+ * `embedMany`. Not retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class EmbeddingInputError extends Schema.TaggedError<EmbeddingInputError>("bedrock-llm/EmbeddingInputError")(
+  "EmbeddingInputError",
+  {
+    message: Schema.String,
+    problem: InputProblem,
+    index: Schema.optional(Schema.Number)
+  }
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * The model is not an embedding model the client can speak to (not in the catalog, or not a Titan or Cohere text
+ * embedding model). Not retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnsupportedModelError
+  extends Schema.TaggedError<UnsupportedModelError>("bedrock-llm/UnsupportedModelError")("UnsupportedModelError", {
+    message: Schema.String,
+    modelId: Schema.String
+  })
+{
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * Any failure of an embeddings call.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type EmbeddingsError = BedrockError.BedrockError | MalformedResponse | EmbeddingInputError
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace EmbeddingsClient {
+  /**
+   * One embedding.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type Embedding = ReadonlyArray<number>
+
+  /**
+   * Per-call options (merged over the client's defaults). `dimensions` must be one the model offers (Titan v2:
+   * 256/512/1024; Cohere v4: 256/512/1024/1536; the others one fixed size); `normalize` asks for unit-length
+   * vectors (sent to Titan v2, applied locally for the others); `inputType` (default `search_document`) and
+   * `truncate` are Cohere's.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface EmbedOptions {
+    readonly dimensions?: number | undefined
+    readonly normalize?: boolean | undefined
+    readonly inputType?: InputType | undefined
+    readonly truncate?: Truncate | undefined
+  }
+
+  /**
+   * The model the client speaks to and its limits (from the model catalog).
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Model {
+    readonly modelId: string
+    readonly dialect: Dialect
+    readonly dimensions: Arr.NonEmptyReadonlyArray<number>
+    readonly defaultDimensions: number
+    /** Texts per InvokeModel call. */
+    readonly maxBatch: number
+    readonly maxInputTokens: number
+  }
+
+  /**
+   * Cache settings: at most `capacity` embeddings (least recently used leave first), each kept for `timeToLive`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface CacheOptions {
+    readonly capacity: number
+    readonly timeToLive: Duration.DurationInput
+  }
+
+  /**
+   * Counters since the client was built. `requests` counts HTTP attempts (retries included); `textsSent` the texts
+   * they carried; `deduplicated` the repeated texts that were not sent again; `inputTokens` what Titan reported.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Stats {
+    readonly requests: number
+    readonly retries: number
+    readonly textsSent: number
+    readonly deduplicated: number
+    readonly cacheHits: number
+    readonly cacheMisses: number
+    readonly inputTokens: number
+  }
+
+  /**
+   * Options of `make` and `layer`. Defaults: `retry` `RetryConfig`'s defaults, `cache` 1,000 embeddings for one hour
+   * (`false` for none), `concurrency` 4 calls in flight.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Options {
+    /** Model id, inference profile id or ARN of a catalogued Titan or Cohere embedding model. */
+    readonly model: string
+    readonly defaults?: EmbedOptions | undefined
+    readonly retry?: Resilience.RetryConfigInput | undefined
+    readonly cache?: CacheOptions | false | undefined
+    readonly concurrency?: number | undefined
+  }
+
+  /**
+   * The service.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    readonly model: Model
+    /** The embedding of one text. */
+    readonly embed: (text: string, options?: EmbedOptions) => Effect.Effect<Embedding, EmbeddingsError>
+    /** The embeddings of many texts, in input order. */
+    readonly embedMany: (
+      texts: Iterable<string>,
+      options?: EmbedOptions
+    ) => Effect.Effect<Array<Embedding>, EmbeddingsError>
+    readonly stats: Effect.Effect<Stats>
+    /** Empties the cache. */
+    readonly clearCache: Effect.Effect<void>
+  }
+}
+
+const modelOf = (
+  modelId: string,
+  info: Option.Option<ModelCatalog.ModelInfo>
+): Either.Either<EmbeddingsClient.Model, UnsupportedModelError> => {
+  const unsupported = (why: string) =>
+    Either.left(new UnsupportedModelError({ message: `${modelId} cannot be used for embeddings: ${why}`, modelId }))
+  if (Option.isNone(info)) return unsupported("it is not in the model catalog (register it with ModelCatalog)")
+  const { capabilities, family } = info.value
+  const embeddings = capabilities.embeddings
+  if (embeddings === undefined) return unsupported("it is not an embedding model")
+  const flexible = embeddings.dimensions.length > 1
+  const dialect: Dialect | undefined = family === "amazon-titan-embed"
+    ? flexible || embeddings.normalize === true ? "titan-v2" : "titan-v1"
+    : family === "cohere-embed"
+    ? flexible ? "cohere-v4" : "cohere-v3"
+    : undefined
+  if (dialect === undefined) return unsupported(`the ${family} family has no embeddings body the client knows`)
+  return Either.right({
+    modelId,
+    dialect,
+    dimensions: embeddings.dimensions,
+    defaultDimensions: Math.max(...embeddings.dimensions),
+    maxBatch: dialect === "titan-v1" || dialect === "titan-v2" ? 1 : embeddings.maxBatch,
+    maxInputTokens: embeddings.maxInputTokens
+  })
+}
+
+/**
+ * The model and limits of an embedding model id in the built-in catalog (use `make` with a `ModelCatalog` service for
+ * user-registered models).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const resolveModel = (modelId: string): Either.Either<EmbeddingsClient.Model, UnsupportedModelError> =>
+  modelOf(modelId, ModelCatalog.resolve(modelId))
+
+interface Settings {
+  readonly dimensions: number | undefined
+  readonly normalize: boolean | undefined
+  readonly inputType: InputType
+  readonly truncate: Truncate | undefined
+}
+
+const inputError = (problem: EmbeddingInputError["problem"], message: string, index?: number) =>
+  new EmbeddingInputError({ problem, message, ...(index === undefined ? {} : { index }) })
+
+const settingsOf = (
+  model: EmbeddingsClient.Model,
+  options: EmbeddingsClient.EmbedOptions
+): Either.Either<Settings, EmbeddingInputError> => {
+  const { dimensions, inputType = "search_document", truncate } = options
+  if (dimensions !== undefined && !model.dimensions.includes(dimensions)) {
+    return Either.left(inputError(
+      "Dimensions",
+      `${model.modelId} offers ${model.dimensions.join(", ")} dimensions, not ${dimensions}`
+    ))
+  }
+  if (!InputType.literals.includes(inputType)) {
+    return Either.left(inputError("InputType", `input type must be one of ${InputType.literals.join(", ")}`))
+  }
+  if (truncate !== undefined && !Truncate.literals.includes(truncate)) {
+    return Either.left(inputError("Truncate", `truncate must be one of ${Truncate.literals.join(", ")}`))
+  }
+  return Either.right({ dimensions, normalize: options.normalize, inputType, truncate })
+}
+
+const checkText = (text: unknown, index?: number): Either.Either<string, EmbeddingInputError> =>
+  typeof text !== "string"
+    ? Either.left(inputError("NotText", `expected a string, got ${typeof text}`, index))
+    : text.trim().length === 0
+    ? Either.left(inputError("EmptyText", "cannot embed an empty or blank text", index))
+    : Either.right(text)
+
+/**
+ * The InvokeModel body of an embeddings call (`texts` has one element for Titan models).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const encodeRequest = (
+  dialect: Dialect,
+  texts: ReadonlyArray<string>,
+  options: EmbeddingsClient.EmbedOptions = {}
+): Record<string, unknown> => {
+  switch (dialect) {
+    case "titan-v1":
+      return { inputText: texts[0] }
+    case "titan-v2":
+      return {
+        inputText: texts[0],
+        ...(options.dimensions === undefined ? {} : { dimensions: options.dimensions }),
+        ...(options.normalize === undefined ? {} : { normalize: options.normalize })
+      }
+    case "cohere-v3":
+    case "cohere-v4":
+      return {
+        texts,
+        input_type: options.inputType ?? "search_document",
+        ...(options.truncate === undefined ? {} : { truncate: options.truncate }),
+        ...(dialect === "cohere-v4" && options.dimensions !== undefined ? { output_dimension: options.dimensions } : {})
+      }
+  }
+}
+
+const Floats = Schema.Array(Schema.Number)
+
+const TitanResponse = Schema.Struct({
+  embedding: Schema.optional(Schema.NullOr(Floats)),
+  embeddingsByType: Schema.optional(Schema.Struct({ float: Schema.optional(Floats) })),
+  inputTextTokenCount: Schema.optional(Schema.Number)
+})
+
+const CohereResponse = Schema.Struct({
+  embeddings: Schema.Union(Schema.Array(Floats), Schema.Struct({ float: Schema.optional(Schema.Array(Floats)) })),
+  id: Schema.optional(Schema.String),
+  response_type: Schema.optional(Schema.String)
+})
+
+/**
+ * The float vectors of a decoded embeddings response and the input tokens it reports (Titan only).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DecodedResponse {
+  readonly vectors: ReadonlyArray<ReadonlyArray<number>>
+  readonly inputTokens: number | undefined
+}
+
+const decodeTitan = ParseResult.decodeUnknownEither(TitanResponse)
+const decodeCohere = ParseResult.decodeUnknownEither(CohereResponse)
+
+const describe = (issue: ParseResult.ParseIssue): string => ParseResult.TreeFormatter.formatIssueSync(issue)
+
+/**
+ * Decodes the JSON of an embeddings response of any dialect (Titan `embedding` or `embeddingsByType.float`; Cohere
+ * `embeddings` as a list or by type); the Left says what was wrong.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const decodeResponse = (dialect: Dialect, json: unknown): Either.Either<DecodedResponse, string> => {
+  if (dialect === "titan-v1" || dialect === "titan-v2") {
+    return Either.match(decodeTitan(json), {
+      onLeft: (error) => Either.left(describe(error)),
+      onRight: (body) => {
+        const vector = body.embedding ?? body.embeddingsByType?.float
+        return vector === undefined
+          ? Either.left("the response has no float embedding")
+          : Either.right({ vectors: [vector], inputTokens: body.inputTextTokenCount })
+      }
+    })
+  }
+  return Either.match(decodeCohere(json), {
+    onLeft: (error) => Either.left(describe(error)),
+    onRight: (body) => {
+      const vectors = Array.isArray(body.embeddings)
+        ? body.embeddings as ReadonlyArray<ReadonlyArray<number>>
+        : (body.embeddings as { readonly float?: ReadonlyArray<ReadonlyArray<number>> }).float
+      return vectors === undefined
+        ? Either.left("the response has no float embeddings")
+        : Either.right({ vectors, inputTokens: undefined })
+    }
+  })
+}
+
+class EmbedText extends Request.TaggedClass("EmbedText")<
+  EmbeddingsClient.Embedding,
+  EmbeddingsError,
+  { readonly text: string; readonly settings: Settings; readonly settingsKey: string }
+> {}
+
+interface CacheEntry {
+  readonly value: EmbeddingsClient.Embedding
+  readonly expiresAt: number
+}
+
+const emptyStats: EmbeddingsClient.Stats = {
+  requests: 0,
+  retries: 0,
+  textsSent: 0,
+  deduplicated: 0,
+  cacheHits: 0,
+  cacheMisses: 0,
+  inputTokens: 0
+}
+
+const chunksOf = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const chunks: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size))
+  return chunks
+}
+
+const textDecoder = new TextDecoder()
+
+/**
+ * Builds the client over the `BedrockRuntime` in context. A `ModelCatalog` in context resolves the model (for
+ * user-registered entries), a `CircuitBreaker` in context protects every call. Fails when the model cannot be used.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: EmbeddingsClient.Options
+): Effect.Effect<EmbeddingsClient.Service, UnsupportedModelError | EmbeddingInputError, BedrockRuntime> =>
+  Effect.gen(function*() {
+    const runtime = yield* BedrockRuntime
+    const info = yield* Effect.serviceOption(ModelCatalog.ModelCatalog).pipe(
+      Effect.flatMap(Option.match({
+        onSome: (catalog) => catalog.find(options.model),
+        onNone: () => Effect.succeed(ModelCatalog.resolve(options.model))
+      }))
+    )
+    const model = yield* modelOf(options.model, info)
+    const defaults = options.defaults ?? {}
+    yield* settingsOf(model, defaults)
+    const breaker = yield* Effect.serviceOption(CircuitBreaker.CircuitBreaker)
+    const semaphore = yield* Effect.makeSemaphore(Math.max(1, Math.floor(options.concurrency ?? 4)))
+    const stats = yield* Ref.make(emptyStats)
+    const count = (update: Partial<EmbeddingsClient.Stats>) =>
+      Ref.update(stats, (s) => {
+        const next = { ...s }
+        for (const [key, value] of Object.entries(update) as Array<[keyof EmbeddingsClient.Stats, number]>) {
+          next[key] += value
+        }
+        return next
+      })
+    const cacheOptions: EmbeddingsClient.CacheOptions | false = options.cache ?? {
+      capacity: 1_000,
+      timeToLive: Duration.hours(1)
+    }
+    const cache = new Map<string, CacheEntry>()
+    const capacity = cacheOptions === false ? 0 : Math.max(0, Math.floor(cacheOptions.capacity))
+    const timeToLive = cacheOptions === false ? 0 : Duration.toMillis(cacheOptions.timeToLive)
+
+    const cacheGet = (key: string): Effect.Effect<Option.Option<EmbeddingsClient.Embedding>> =>
+      capacity === 0 ? Effect.succeedNone : Effect.map(Clock.currentTimeMillis, (now) => {
+        const entry = cache.get(key)
+        if (entry === undefined) return Option.none()
+        cache.delete(key)
+        if (entry.expiresAt <= now) return Option.none()
+        cache.set(key, entry)
+        return Option.some(entry.value)
+      })
+
+    const cacheSet = (key: string, value: EmbeddingsClient.Embedding): Effect.Effect<void> =>
+      capacity === 0 ? Effect.void : Effect.map(Clock.currentTimeMillis, (now) => {
+        cache.delete(key)
+        cache.set(key, { value, expiresAt: now + timeToLive })
+        while (cache.size > capacity) cache.delete(cache.keys().next().value!)
+      })
+
+    const protect = <A, E>(effect: Effect.Effect<A, E>) =>
+      Option.match(breaker, {
+        onNone: () => effect,
+        onSome: (breaker) => breaker.protect(effect)
+      })
+
+    const retryPolicy = Resilience.retrySchedule(options.retry ?? {}).pipe(
+      Schedule.tapInput(() => count({ retries: 1 }))
+    )
+
+    const call = (
+      texts: ReadonlyArray<string>,
+      settings: Settings
+    ): Effect.Effect<ReadonlyArray<EmbeddingsClient.Embedding>, EmbeddingsError> => {
+      const body = JSON.stringify(encodeRequest(model.dialect, texts, settings))
+      const attempt = semaphore.withPermits(1)(
+        Effect.zipRight(
+          count({ requests: 1, textsSent: texts.length }),
+          protect(Resilience.timeout(
+            runtime.invokeModel({
+              modelId: model.modelId,
+              body,
+              contentType: "application/json",
+              accept: "application/json"
+            }),
+            runtime.config.requestTimeout
+          ))
+        )
+      )
+      const expected = settings.dimensions ?? model.defaultDimensions
+      return attempt.pipe(
+        Effect.retry(retryPolicy),
+        Effect.flatMap((output) => {
+          const malformed = (why: string) =>
+            new MalformedResponse({
+              message: `${model.modelId} embeddings response: ${why}`,
+              ...(output.$metadata.requestId === undefined ? {} : { requestId: output.$metadata.requestId })
+            })
+          return Effect.try({
+            try: () => JSON.parse(textDecoder.decode(output.body)) as unknown,
+            catch: () => malformed("the body is not JSON")
+          }).pipe(
+            Effect.flatMap((json) => Either.mapLeft(decodeResponse(model.dialect, json), malformed)),
+            Effect.filterOrFail(
+              (decoded) => decoded.vectors.length === texts.length,
+              (decoded) => malformed(`${decoded.vectors.length} embeddings for ${texts.length} texts`)
+            ),
+            Effect.filterOrFail(
+              (decoded) => decoded.vectors.every((vector) => vector.length === expected),
+              () => malformed(`an embedding does not have ${expected} dimensions`)
+            ),
+            Effect.tap((decoded) => count({ inputTokens: decoded.inputTokens ?? 0 }))
+          )
+        }),
+        Effect.map((decoded) =>
+          settings.normalize === true && model.dialect !== "titan-v2"
+            ? decoded.vectors.map(Similarity.normalize)
+            : decoded.vectors
+        ),
+        Effect.withSpan("EmbeddingsClient.call", {
+          kind: "client",
+          attributes: { "gen_ai.request.model": model.modelId, "bedrock_llm.embeddings.texts": texts.length }
+        })
+      )
+    }
+
+    const runGroup = (requests: ReadonlyArray<EmbedText>): Effect.Effect<void> => {
+      const byText = new Map<string, Array<EmbedText>>()
+      for (const request of requests) {
+        const same = byText.get(request.text)
+        if (same === undefined) byText.set(request.text, [request])
+        else same.push(request)
+      }
+      const settings = requests[0]!.settings
+      return Effect.zipRight(
+        count({ deduplicated: requests.length - byText.size }),
+        Effect.forEach(
+          chunksOf(Array.from(byText.keys()), model.maxBatch),
+          (texts) =>
+            Effect.flatMap(
+              Effect.exit(call(texts, settings)),
+              (exit) =>
+                Effect.forEach(texts, (text, i) =>
+                  Effect.forEach(byText.get(text)!, (request) =>
+                    Request.completeEffect(
+                      request,
+                      Exit.map(exit, (vectors) => vectors[i]!)
+                    ), { discard: true }), { discard: true })
+            ),
+          { concurrency: "unbounded", discard: true }
+        )
+      )
+    }
+
+    const resolver = RequestResolver.makeBatched((requests: Arr.NonEmptyArray<EmbedText>) => {
+      const groups = new Map<string, Array<EmbedText>>()
+      for (const request of requests) {
+        const group = groups.get(request.settingsKey)
+        if (group === undefined) groups.set(request.settingsKey, [request])
+        else group.push(request)
+      }
+      return Effect.forEach(groups.values(), runGroup, { concurrency: "unbounded", discard: true })
+    })
+
+    const embedChecked = (text: string, settings: Settings, settingsKey: string) => {
+      const key = `${settingsKey}\u0000${text}`
+      return Effect.flatMap(
+        cacheGet(key),
+        Option.match({
+          onSome: (value) => Effect.as(count({ cacheHits: 1 }), value),
+          onNone: () =>
+            Effect.zipRight(
+              count({ cacheMisses: 1 }),
+              Effect.tap(
+                Effect.request(new EmbedText({ text, settings, settingsKey }), resolver),
+                (value) => cacheSet(key, value)
+              )
+            )
+        })
+      )
+    }
+
+    const prepare = (callOptions: EmbeddingsClient.EmbedOptions | undefined) =>
+      Effect.map(settingsOf(model, { ...defaults, ...callOptions }), (settings) => ({
+        settings,
+        settingsKey: JSON.stringify([
+          model.modelId,
+          settings.dimensions ?? model.defaultDimensions,
+          settings.normalize ?? null,
+          model.dialect.startsWith("cohere") ? settings.inputType : null,
+          settings.truncate ?? null
+        ])
+      }))
+
+    const embed = (text: string, callOptions?: EmbeddingsClient.EmbedOptions) =>
+      Effect.gen(function*() {
+        const checked = yield* checkText(text)
+        const { settings, settingsKey } = yield* prepare(callOptions)
+        return yield* embedChecked(checked, settings, settingsKey)
+      }).pipe(Effect.withSpan("EmbeddingsClient.embed"))
+
+    const embedMany = (texts: Iterable<string>, callOptions?: EmbeddingsClient.EmbedOptions) =>
+      Effect.gen(function*() {
+        const list = Array.from(texts)
+        for (let index = 0; index < list.length; index++) yield* checkText(list[index], index)
+        const { settings, settingsKey } = yield* prepare(callOptions)
+        return yield* Effect.forEach(list, (text) => embedChecked(text, settings, settingsKey), {
+          concurrency: "unbounded",
+          batching: true
+        })
+      }).pipe(Effect.withSpan("EmbeddingsClient.embedMany"))
+
+    return EmbeddingsClient.of({
+      model,
+      embed,
+      embedMany,
+      stats: Ref.get(stats),
+      clearCache: Effect.sync(() => cache.clear())
+    })
+  })
+
+/**
+ * A Layer of the client over the `BedrockRuntime` in context, e.g.
+ * `EmbeddingsClient.layer({ model: "amazon.titan-embed-text-v2:0" }).pipe(Layer.provide(BedrockRuntime.layerConfig()))`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: EmbeddingsClient.Options
+): Layer.Layer<EmbeddingsClient, UnsupportedModelError | EmbeddingInputError, BedrockRuntime> =>
+  Layer.effect(EmbeddingsClient, make(options))
+
+/**
+ * `embed` with the client in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const embed = (
+  text: string,
+  options?: EmbeddingsClient.EmbedOptions
+): Effect.Effect<EmbeddingsClient.Embedding, EmbeddingsError, EmbeddingsClient> =>
+  Effect.flatMap(EmbeddingsClient, (client) => client.embed(text, options))
+
+/**
+ * `embedMany` with the client in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const embedMany = (
+  texts: Iterable<string>,
+  options?: EmbeddingsClient.EmbedOptions
+): Effect.Effect<Array<EmbeddingsClient.Embedding>, EmbeddingsError, EmbeddingsClient> =>
+  Effect.flatMap(EmbeddingsClient, (client) => client.embedMany(texts, options))
