@@ -1,7 +1,8 @@
 /**
  * The high-level Bedrock client (the seed's BaseClient / AsyncClient): `generate`, `stream`, `generateObject` and
  * `batch` over the Converse API, with conversation validation, the retry policy, the circuit breaker, timeouts,
- * usage and cost accounting, and hooks around every request.
+ * usage and cost accounting, and hooks around every request. `api: "invoke"` (per client or per call) sends the
+ * model family's native InvokeModel body instead (see `Models`), with the same checks, policy and `Response`.
  *
  * @since 0.1.0
  */
@@ -17,16 +18,19 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as BedrockError from "./BedrockError.js"
 import { BedrockRuntime } from "./BedrockRuntime.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
 import { CircuitBreakerConfig, ModelConfig, RetryConfig } from "./Config.js"
 import * as Conversation from "./Conversation.js"
+import { captureInvocationMetrics, invocationMetricsOf } from "./internal/invocationHeaders.js"
 import { toSdkInferenceConfig } from "./internal/requestFields.js"
 import * as SdkShapes from "./internal/sdkShapes.js"
 import * as Message from "./Message.js"
 import * as ModelCatalog from "./ModelCatalog.js"
+import * as Models from "./Models.js"
 import * as Resilience from "./Resilience.js"
 import * as Response from "./Response.js"
 
@@ -39,12 +43,17 @@ import * as Response from "./Response.js"
 export class BedrockClient extends Context.Tag("bedrock-llm/BedrockClient")<BedrockClient, BedrockClient.Service>() {}
 
 /**
- * Any failure of a client call: a Bedrock or transport error, or a conversation rejected before it was sent.
+ * Any failure of a client call: a Bedrock or transport error, or a request rejected before it was sent (a
+ * conversation Bedrock would refuse, or a feature the model family's native body cannot carry).
  *
  * @since 0.1.0
  * @category errors
  */
-export type ClientError = BedrockError.BedrockError | Conversation.InvalidConversation | Response.MalformedResponse
+export type ClientError =
+  | BedrockError.BedrockError
+  | Conversation.InvalidConversation
+  | Response.MalformedResponse
+  | Models.UnsupportedFeature
 
 /**
  * `generateObject` received no tool input that decodes with the schema, after every attempt.
@@ -80,7 +89,18 @@ export declare namespace BedrockClient {
     readonly system?: ReadonlyArray<Message.SystemContentBlock> | undefined
     readonly toolConfig?: Conversation.ToolConfiguration | undefined
     readonly model?: ModelOverrides | undefined
+    /** The API of this call; default the client's `api`. */
+    readonly api?: Api | undefined
   }
+
+  /**
+   * Which Bedrock API serves a call: `converse` (Converse / ConverseStream, the default) or `invoke` (InvokeModel /
+   * InvokeModelWithResponseStream with the model family's native body, see `Models`).
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type Api = "converse" | "invoke"
 
   /**
    * What a call accepts: a plain prompt, a conversation, or a full request.
@@ -105,7 +125,7 @@ export declare namespace BedrockClient {
    * @category models
    */
   export interface RequestInfo {
-    readonly operation: "Converse" | "ConverseStream"
+    readonly operation: "Converse" | "ConverseStream" | "InvokeModel" | "InvokeModelWithResponseStream"
     readonly modelId: string
     /** Per-client sequence number of the call. */
     readonly callId: number
@@ -215,6 +235,8 @@ export declare namespace BedrockClient {
       | false
       | undefined
     readonly hooks?: ReadonlyArray<Hooks> | undefined
+    /** The API of every call unless a request says otherwise; default `"converse"`. */
+    readonly api?: Api | undefined
   }
 }
 
@@ -277,6 +299,7 @@ export const make = (
 ): Effect.Effect<BedrockClient.Service, never, BedrockRuntime> =>
   Effect.gen(function*() {
     const runtime = yield* BedrockRuntime
+    yield* Effect.sync(() => captureInvocationMetrics(runtime.sdk))
     const model = options.model instanceof ModelConfig ? options.model : new ModelConfig(options.model)
     const retryConfig = options.retry instanceof RetryConfig ? options.retry : new RetryConfig(options.retry ?? {})
     const breaker = yield* Effect.serviceOption(CircuitBreaker.CircuitBreaker).pipe(
@@ -325,24 +348,94 @@ export const make = (
             return yield* Effect.fail(new BedrockError.ValidationError({ message: check.left }))
           }
         }
-        const fields = toSdkInferenceConfig(config, { streaming })
-        const system = [
-          ...(fields.system ?? []),
-          ...(request.system ?? []).map(SdkShapes.systemBlockToSdk)
-        ]
+        const target = (request.api ?? options.api ?? "converse") === "invoke"
+          ? yield* nativeTarget(request, config, Option.map(info, (found) => found.family))
+          : converseTarget(request, config, streaming)
         const callId = yield* Ref.updateAndGet(callIds, (n) => n + 1)
+        return { config, callId, target }
+      })
+
+    const converseTarget = (request: BedrockClient.Request, config: ModelConfig, streaming: boolean) => {
+      const fields = toSdkInferenceConfig(config, { streaming })
+      const system = [
+        ...(fields.system ?? []),
+        ...(request.system ?? []).map(SdkShapes.systemBlockToSdk)
+      ]
+      return {
+        api: "converse" as const,
+        input: {
+          ...fields,
+          modelId: config.modelId,
+          messages: request.messages.map(SdkShapes.messageToSdk),
+          ...(system.length > 0 ? { system } : {}),
+          ...(request.toolConfig === undefined ? {} : { toolConfig: SdkShapes.toolConfigToSdk(request.toolConfig) })
+        }
+      }
+    }
+
+    const nativeTarget = (
+      request: BedrockClient.Request,
+      config: ModelConfig,
+      catalogFamily: Option.Option<ModelCatalog.Family>
+    ) =>
+      Effect.gen(function*() {
+        const family = Option.orElse(catalogFamily, () => Models.familyOf(config.modelId))
+        const implementation = Option.flatMap(family, Models.forFamily)
+        if (Option.isNone(implementation)) {
+          const name = Option.getOrElse(family, () => "unknown")
+          return yield* new Models.UnsupportedFeature({
+            message: `native InvokeModel is not supported for model ${config.modelId} (family ${name})`,
+            family: name,
+            feature: "native InvokeModel",
+            modelId: config.modelId
+          })
+        }
+        const body = yield* implementation.value.encodeRequest({
+          messages: request.messages,
+          system: request.system,
+          toolConfig: request.toolConfig,
+          model: config
+        })
+        const guardrail = config.guardrail
         return {
-          config,
-          callId,
+          api: "invoke" as const,
+          implementation: implementation.value,
           input: {
-            ...fields,
             modelId: config.modelId,
-            messages: request.messages.map(SdkShapes.messageToSdk),
-            ...(system.length > 0 ? { system } : {}),
-            ...(request.toolConfig === undefined ? {} : { toolConfig: SdkShapes.toolConfigToSdk(request.toolConfig) })
+            body: new TextEncoder().encode(JSON.stringify(body)),
+            contentType: "application/json",
+            accept: "application/json",
+            ...(guardrail === undefined ? {} : {
+              guardrailIdentifier: guardrail.identifier,
+              guardrailVersion: guardrail.version,
+              ...(guardrail.trace === undefined
+                ? {}
+                : { trace: guardrail.trace.toUpperCase() as "ENABLED" | "DISABLED" | "ENABLED_FULL" })
+            }),
+            ...(config.latency === undefined ? {} : { performanceConfigLatency: config.latency }),
+            ...(config.serviceTier === undefined ? {} : { serviceTier: config.serviceTier })
           }
         }
       })
+
+    const decodeNative = (
+      implementation: Models.ModelImplementation,
+      output: {
+        readonly body?: Uint8Array | undefined
+        readonly $metadata: { readonly requestId?: string | undefined }
+      }
+    ): Effect.Effect<Response.Response, Response.MalformedResponse> => {
+      const requestId = output.$metadata.requestId
+      const body = Either.try(() => JSON.parse(new TextDecoder().decode(output.body ?? new Uint8Array(0))) as unknown)
+      return Either.isLeft(body)
+        ? Effect.fail(
+          new Response.MalformedResponse({
+            message: "the InvokeModel body is not JSON",
+            ...(requestId === undefined ? {} : { requestId })
+          })
+        )
+        : implementation.decodeResponse(body.right, requestId, invocationMetricsOf(output))
+    }
 
     const account = (config: ModelConfig, info: BedrockClient.RequestInfo, response: Response.Response) =>
       Effect.gen(function*() {
@@ -384,56 +477,97 @@ export const make = (
 
     const retrySchedule = Resilience.retrySchedule(retryConfig)
 
+    type Prepared = Effect.Effect.Success<ReturnType<typeof prepare>>
+
+    /** One call: hooks, breaker, timeout and retry around `send`, then `decode`, accounting and `onError`. */
+    const call = <Output>(
+      prepared: Prepared,
+      operation: BedrockClient.RequestInfo["operation"],
+      send: Effect.Effect<Output, BedrockError.BedrockError>,
+      decode: (output: Output) => Effect.Effect<Response.Response, Response.MalformedResponse>
+    ): Effect.Effect<Response.Response, ClientError> => {
+      const attempt = attempts(operation, prepared.config.modelId, prepared.callId)
+      const once = attempt.begin.pipe(
+        Effect.zipRight(protect(Resilience.timeout(send, requestTimeout))),
+        Effect.tapError(attempt.remember)
+      )
+      return once.pipe(
+        Effect.retry(retrySchedule),
+        Effect.flatMap(decode),
+        Effect.tap((response) => account(prepared.config, attempt.info(), response)),
+        Effect.tapError(failed(attempt.info))
+      )
+    }
+
     const generate = (input: BedrockClient.Input): Effect.Effect<Response.Response, ClientError> =>
       Effect.gen(function*() {
         const prepared = yield* prepare(input, false)
-        const attempt = attempts("Converse", prepared.config.modelId, prepared.callId)
-        const once = attempt.begin.pipe(
-          Effect.zipRight(protect(Resilience.timeout(runtime.converse(prepared.input), requestTimeout))),
-          Effect.tapError(attempt.remember)
-        )
-        return yield* once.pipe(
-          Effect.retry(retrySchedule),
-          Effect.flatMap((output) => SdkShapes.responseFromSdk(output)),
-          Effect.tap((response) => account(prepared.config, attempt.info(), response)),
-          Effect.tapError(failed(attempt.info))
-        )
+        const target = prepared.target
+        return yield* target.api === "converse"
+          ? call(prepared, "Converse", runtime.converse(target.input), SdkShapes.responseFromSdk)
+          : call(
+            prepared,
+            "InvokeModel",
+            runtime.invokeModel(target.input),
+            (output) => decodeNative(target.implementation, output)
+          )
       }).pipe(Effect.withSpan("BedrockClient.generate"))
 
     const stream = (input: BedrockClient.Input): Stream.Stream<Response.StreamEvent, ClientError> =>
       Stream.unwrap(Effect.gen(function*() {
         const prepared = yield* prepare(input, true)
-        const attempt = attempts("ConverseStream", prepared.config.modelId, prepared.callId)
-        const once: Stream.Stream<Response.StreamEvent, BedrockError.BedrockError> = Stream.unwrapScoped(
-          attempt.begin.pipe(
-            Effect.zipRight(protect(runtime.converseStream(prepared.input))),
-            Effect.map((open) =>
+        const target = prepared.target
+        return target.api === "converse"
+          ? streamCall(
+            prepared,
+            "ConverseStream",
+            runtime.converseStream(target.input),
+            (open) =>
               Stream.filterMap(open.events, (member) => {
                 const event = SdkShapes.streamEventFromSdk(member)
                 return SdkShapes.isStreamException(event) ? Option.none() : Option.some(event)
               })
-            )
           )
-        ).pipe(
-          Resilience.streamTimeouts({ firstEvent: firstEventTimeout, idle: idleTimeout }),
-          Stream.tapError(attempt.remember)
-        )
-        let accumulator = Response.Accumulator.empty
-        return Resilience.retryStream(once, retrySchedule).pipe(
-          Stream.tap((event) =>
-            Effect.sync(() => {
-              accumulator = accumulator.add(event)
-            })
-          ),
-          Stream.onEnd(Effect.suspend(() =>
-            Either.match(accumulator.toResponse(), {
-              onLeft: () => Effect.void,
-              onRight: (response) => account(prepared.config, attempt.info(), response)
-            })
-          )),
-          Stream.tapError(failed(attempt.info))
-        )
+          : streamCall(
+            prepared,
+            "InvokeModelWithResponseStream",
+            runtime.invokeModelWithResponseStream(target.input),
+            (open) => target.implementation.decodeStream(open.events, open.requestId)
+          )
       }))
+
+    /** One streaming call: hooks, breaker, stream timeouts and retry before the first event, then accounting. */
+    const streamCall = <Raw>(
+      prepared: Prepared,
+      operation: BedrockClient.RequestInfo["operation"],
+      open: Effect.Effect<BedrockRuntime.OpenStream<Raw>, BedrockError.BedrockError, Scope.Scope>,
+      events: (
+        open: BedrockRuntime.OpenStream<Raw>
+      ) => Stream.Stream<Response.StreamEvent, BedrockError.BedrockError | Response.MalformedResponse>
+    ): Stream.Stream<Response.StreamEvent, ClientError> => {
+      const attempt = attempts(operation, prepared.config.modelId, prepared.callId)
+      const once = Stream.unwrapScoped(
+        attempt.begin.pipe(Effect.zipRight(protect(open)), Effect.map(events))
+      ).pipe(
+        Resilience.streamTimeouts({ firstEvent: firstEventTimeout, idle: idleTimeout }),
+        Stream.tapError((error) => BedrockError.isBedrockError(error) ? attempt.remember(error) : Effect.void)
+      )
+      let accumulator = Response.Accumulator.empty
+      return Resilience.retryStream(once, retrySchedule).pipe(
+        Stream.tap((event) =>
+          Effect.sync(() => {
+            accumulator = accumulator.add(event)
+          })
+        ),
+        Stream.onEnd(Effect.suspend(() =>
+          Either.match(accumulator.toResponse(), {
+            onLeft: () => Effect.void,
+            onRight: (response) => account(prepared.config, attempt.info(), response)
+          })
+        )),
+        Stream.tapError(failed(attempt.info))
+      )
+    }
 
     const generateObject = <A, I>(
       schema: Schema.Schema<A, I>,
