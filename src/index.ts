@@ -73,3 +73,10 @@ export * as BedrockClient from "./BedrockClient.js"
  * @since 0.1.0
  */
 export * as CircuitBreaker from "./CircuitBreaker.js"
+
+/**
+ * Native InvokeModel bodies per model family (Claude, Nova, Llama, Titan, Mistral, Cohere, Jamba) and their lookup.
+ *
+ * @since 0.1.0
+ */
+export * as Models from "./Models.js"
