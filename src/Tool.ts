@@ -190,6 +190,10 @@ const refName = (ref: string): string | undefined =>
  * @category utils
  */
 export const jsonSchema = <A, I>(schema: Schema.Schema<A, I, never>): Message.JsonObject => {
+  const ast = schema.ast
+  if (ast._tag === "TypeLiteral" && ast.propertySignatures.length === 0 && ast.indexSignatures.length === 0) {
+    return { type: "object", properties: {} }
+  }
   const root = JSONSchema.make(schema) as unknown as Record<string, unknown>
   const defs = isRecord(root["$defs"]) ? root["$defs"] : {}
   const kept = new Set<string>()
