@@ -737,6 +737,20 @@ export const textDeltas = <E, R>(events: Stream.Stream<Response.StreamEvent, E, 
   )
 
 /**
+ * Runs `f` on every text delta of a stream (e.g. to print it) and passes every event on.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const tapText =
+  <R2>(f: (text: string) => Effect.Effect<void, never, R2>) =>
+  <E, R>(events: Stream.Stream<Response.StreamEvent, E, R>): Stream.Stream<Response.StreamEvent, E, R | R2> =>
+    Stream.tap(events, (event) => {
+      const delta = event._tag === "ContentBlockDelta" ? event.delta : undefined
+      return delta?._tag === "TextDelta" ? f(delta.text) : Effect.void
+    })
+
+/**
  * Folds a stream of events into the `Response` that `generate` would have returned.
  *
  * @since 0.1.0

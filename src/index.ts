@@ -75,6 +75,13 @@ export * as BedrockClient from "./BedrockClient.js"
 export * as CircuitBreaker from "./CircuitBreaker.js"
 
 /**
+ * A `BedrockRuntime` on real Bedrock when AWS credentials and a region are configured, else on the embedded emulator.
+ *
+ * @since 0.1.0
+ */
+export * as LocalBedrock from "./LocalBedrock.js"
+
+/**
  * Native InvokeModel bodies per model family (Claude, Nova, Llama, Titan, Mistral, Cohere, Jamba) and their lookup.
  *
  * @since 0.1.0

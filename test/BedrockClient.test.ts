@@ -292,7 +292,7 @@ describe("BedrockClient hooks, batch and accounting", () => {
   })
 })
 
-it("textDeltas keeps only text", () =>
+it("textDeltas and tapText see only text", () =>
   Effect.runPromise(Effect.gen(function*() {
     const events: ReadonlyArray<Response.StreamEvent> = [
       { _tag: "MessageStart", role: "assistant" },
@@ -302,4 +302,10 @@ it("textDeltas keeps only text", () =>
     ]
     const text = yield* Stream.runCollect(BedrockClient.textDeltas(Stream.fromIterable(events)))
     assert.deepStrictEqual(Chunk.toReadonlyArray(text), ["Hel", "lo"])
+    const seen: Array<string> = []
+    const passed = yield* Stream.runCollect(
+      BedrockClient.tapText((t) => Effect.sync(() => seen.push(t)))(Stream.fromIterable(events))
+    )
+    assert.deepStrictEqual(seen, ["Hel", "lo"])
+    assert.strictEqual(Chunk.size(passed), events.length)
   })))

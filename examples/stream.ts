@@ -1,0 +1,23 @@
+/**
+ * Streaming to the terminal: text deltas are printed as they arrive; the folded response gives the usage at the end.
+ * Ctrl-C interrupts the stream, which aborts the HTTP request.
+ *
+ *   npx tsx examples/stream.ts "Write 120 words about the sea"
+ */
+import { BedrockClient, Response } from "bedrock-llm"
+import { Effect } from "effect"
+import { run } from "./live.js"
+
+const prompt = process.argv[2] ?? "Write 120 words about the sea."
+
+const program = Effect.gen(function*() {
+  const client = yield* BedrockClient.BedrockClient
+  const response = yield* client.stream(prompt).pipe(
+    BedrockClient.tapText((text) => Effect.sync(() => process.stdout.write(text))),
+    BedrockClient.collect
+  )
+  console.log(`\n\n[${response.stopReason}; ${response.usage.outputTokens} tokens streamed]`)
+  return Response.text(response)
+})
+
+run(program)
