@@ -87,3 +87,24 @@ export * as LocalBedrock from "./LocalBedrock.js"
  * @since 0.1.0
  */
 export * as Models from "./Models.js"
+
+/**
+ * The embeddings client: Titan and Cohere embeddings with batching, deduplication, retries and a cache.
+ *
+ * @since 0.1.0
+ */
+export * as EmbeddingsClient from "./EmbeddingsClient.js"
+
+/**
+ * Vector similarity for small in-memory retrieval: dot, cosine, normalize, topK.
+ *
+ * @since 0.1.0
+ */
+export * as Similarity from "./Similarity.js"
+
+/**
+ * A Promise facade for code that does not use Effect: `BedrockLlm.createClient(config)`.
+ *
+ * @since 0.1.0
+ */
+export * as BedrockLlm from "./Promise.js"
