@@ -1,7 +1,7 @@
 /**
  * InvokeModel reports token counts and latency only in `x-amzn-bedrock-*` response headers (Mistral and the legacy
- * Cohere bodies carry none), and the SDK's output drops them. A deserialize-step middleware, added once per SDK
- * client, keeps them on the output under a symbol.
+ * Cohere bodies carry none), and the SDK's output drops them. An initialize-step middleware (outermost, so it sees the
+ * deserialized output), added once per SDK client, keeps them on the output under a symbol.
  *
  * @internal
  */
@@ -44,7 +44,7 @@ export const captureInvocationMetrics = (sdk: BedrockRuntimeClient | undefined):
       }
       return result
     },
-    { step: "deserialize", name: NAME }
+    { step: "initialize", name: NAME }
   )
 }
 

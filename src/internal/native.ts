@@ -115,16 +115,24 @@ export const usage = (
   }
 }
 
-/** Usage from invocation metrics (stream chunks, or the `x-amzn-bedrock-*` headers of InvokeModel). */
-export const usageFromMetrics = (metrics: ModelImplementation.InvocationMetrics | undefined): Response.Usage =>
-  metrics === undefined
-    ? Response.Usage.empty
-    : usage(
-      metrics.inputTokenCount,
-      metrics.outputTokenCount,
-      metrics.cacheReadInputTokenCount,
-      metrics.cacheWriteInputTokenCount
-    )
+const nonZero = (n: number | undefined): number | undefined => n === undefined || n <= 0 ? undefined : n
+
+/**
+ * Usage from invocation metrics (stream chunks, or the `x-amzn-bedrock-*` headers of InvokeModel); zero cache counts
+ * are left out (the headers carry them on every call, Converse reports them only when a cache was used).
+ */
+export const usageFromMetrics = (metrics: ModelImplementation.InvocationMetrics | undefined): Response.Usage => {
+  if (metrics === undefined) return Response.Usage.empty
+  const read = nonZero(metrics.cacheReadInputTokenCount)
+  const write = nonZero(metrics.cacheWriteInputTokenCount)
+  const cached = read !== undefined || write !== undefined
+  return usage(
+    metrics.inputTokenCount,
+    metrics.outputTokenCount,
+    cached ? read ?? 0 : undefined,
+    cached ? write ?? 0 : undefined
+  )
+}
 
 /** A response from its parts. */
 export const response = (

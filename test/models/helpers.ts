@@ -4,6 +4,7 @@ import { join } from "node:path"
 import * as BedrockRuntime from "../../src/BedrockRuntime.js"
 import { ClientConfig, ConnectionConfig, ModelConfig, StaticCredentials } from "../../src/Config.js"
 import { Emulator } from "../../src/emulator/Emulator.js"
+import { captureInvocationMetrics, invocationMetricsOf } from "../../src/internal/invocationHeaders.js"
 import type * as Message from "../../src/Message.js"
 import type * as ModelImplementation from "../../src/models/ModelImplementation.js"
 import * as Response from "../../src/Response.js"
@@ -35,6 +36,7 @@ export const invoke = (
 ) =>
   Effect.gen(function*() {
     const runtime = yield* BedrockRuntime.BedrockRuntime
+    captureInvocationMetrics(runtime.sdk)
     const body = yield* implementation.encodeRequest(request)
     const output = yield* runtime.invokeModel({
       modelId: request.model.modelId,
@@ -43,7 +45,8 @@ export const invoke = (
       accept: "application/json"
     })
     const json = JSON.parse(new TextDecoder().decode(output.body))
-    return { json, response: yield* implementation.decodeResponse(json, output.$metadata.requestId) }
+    const metrics = invocationMetricsOf(output)
+    return { json, metrics, response: yield* implementation.decodeResponse(json, output.$metadata.requestId, metrics) }
   })
 
 /** Encodes a request, streams it with InvokeModelWithResponseStream, and returns the events and their fold. */
