@@ -129,8 +129,8 @@ export const topK = (
 }
 
 /**
- * Ranks items by the similarity of their vectors to `query`, best first, keeping the `k` best (all when `k` is
- * omitted).
+ * Ranks items by the similarity of their vectors (`vectorOf`) to `query`, best first, keeping the `k` best (all when
+ * `k` is omitted).
  *
  * @since 0.1.0
  * @category utils
@@ -138,8 +138,12 @@ export const topK = (
 export const rank = <A>(
   query: Vector,
   items: ReadonlyArray<A>,
-  vectorOf: (item: A) => Vector,
+  vectorOf: (item: A, index: number) => Vector,
   k: number = items.length,
   options?: { readonly metric?: Metric | undefined }
 ): Array<{ readonly item: A; readonly index: number; readonly score: number }> =>
-  topK(query, items.map(vectorOf), k, options).map(({ index, score }) => ({ item: items[index]!, index, score }))
+  topK(query, items.map((item, index) => vectorOf(item, index)), k, options).map(({ index, score }) => ({
+    item: items[index]!,
+    index,
+    score
+  }))
