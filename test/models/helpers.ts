@@ -71,7 +71,7 @@ export const invokeStream = (
 export const request = (
   modelId: string,
   messages: ReadonlyArray<Message.Message>,
-  extra: Partial<ConstructorParameters<typeof ModelConfig>[0]> & {
+  extra: Omit<Partial<ConstructorParameters<typeof ModelConfig>[0]>, "system"> & {
     readonly system?: ReadonlyArray<Message.SystemContentBlock>
     readonly toolConfig?: ModelImplementation.EncodeRequest["toolConfig"]
   } = {}
