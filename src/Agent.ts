@@ -379,6 +379,7 @@ interface Execution {
   readonly toolUseId: string
   readonly key: string
   readonly step: number
+  readonly startedIn: number
   claimedBy: number
   readonly outcome: Deferred.Deferred<Tool.Outcome>
 }
@@ -572,7 +573,14 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
               }
             }
             const outcome = yield* Deferred.make<Tool.Outcome>()
-            const execution: Execution = { toolUseId: use.toolUseId, key, step, claimedBy: attempt, outcome }
+            const execution: Execution = {
+              toolUseId: use.toolUseId,
+              key,
+              step,
+              startedIn: attempt,
+              claimedBy: attempt,
+              outcome
+            }
             executions.set(use.toolUseId, execution)
             yield* emit({ _tag: "ToolCall", step, toolUseId: use.toolUseId, name: use.name, input: use.input })
             yield* FiberSet.run(fibers, Effect.flatMap(perform(step, use), (done) => Deferred.succeed(outcome, done)))
@@ -589,7 +597,7 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
               input: use.input,
               outcome,
               result: Tool.toToolResult(use.toolUseId, use.name, outcome),
-              reused: execution.toolUseId !== use.toolUseId || attempt > 1
+              reused: execution.startedIn < attempt
             }
           })
 
