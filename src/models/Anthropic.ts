@@ -37,7 +37,7 @@ const FAMILY = "Anthropic Claude"
  * The `anthropic_version` Bedrock requires.
  *
  * @since 0.1.0
- * @category constants
+ * @category models
  */
 export const ANTHROPIC_VERSION = "bedrock-2023-05-31"
 
@@ -45,7 +45,7 @@ export const ANTHROPIC_VERSION = "bedrock-2023-05-31"
  * `max_tokens` when the model configuration sets none: 4096, or the model's output limit when lower.
  *
  * @since 0.1.0
- * @category constants
+ * @category models
  */
 export const DEFAULT_MAX_TOKENS = 4096
 

@@ -54,7 +54,7 @@ const header = (role: string): string => `<|start_header_id|>${role}<|end_header
  * The instruction that introduces tool definitions in the system prompt (Llama 3.1+ JSON tool calling).
  *
  * @since 0.1.0
- * @category constants
+ * @category models
  */
 export const TOOL_INSTRUCTIONS =
   "You have access to the following functions. To call a function, respond only with a JSON object in the format " +
