@@ -36,15 +36,15 @@ import * as Toolkit from "./Toolkit.js"
 export type Input = string | Message.Message | ReadonlyArray<Message.Message>
 
 /**
- * Where an agent keeps a conversation between runs: `load` gives the earlier messages, `save` receives the messages
- * of each finished run. `ConversationMemory` provides one; any Ref-backed store will do.
+ * Where an agent keeps a conversation between runs: `messages` gives the earlier messages, `append` receives the
+ * messages of each finished run. A `ConversationMemory` handle (`memory.conversation(id)`) has this shape.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Memory {
-  readonly load: Effect.Effect<ReadonlyArray<Message.Message>>
-  readonly save: (messages: ReadonlyArray<Message.Message>) => Effect.Effect<void>
+  readonly messages: Effect.Effect<ReadonlyArray<Message.Message>, unknown>
+  readonly append: (messages: ReadonlyArray<Message.Message>) => Effect.Effect<unknown, unknown>
 }
 
 /**
@@ -309,12 +309,23 @@ export class AgentModelError extends Schema.TaggedError<AgentModelError>("bedroc
 }
 
 /**
+ * The memory could not be read before the run or written after it; `error` is the memory's own error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AgentMemoryError extends Schema.TaggedError<AgentMemoryError>("bedrock-llm/AgentMemoryError")(
+  "AgentMemoryError",
+  { ...progress, operation: Schema.Literal("read", "write"), error: Schema.Unknown }
+) {}
+
+/**
  * Any failure of a run.
  *
  * @since 0.1.0
  * @category errors
  */
-export type AgentError = AgentLimitError | AgentModelError
+export type AgentError = AgentLimitError | AgentModelError | AgentMemoryError
 
 const limitTags: ReadonlySet<string> = new Set([
   "MaxStepsReached",
@@ -498,7 +509,16 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
         const handlers = yield* Toolkit.handlers(toolkit)
         const fibers = yield* FiberSet.make<void, never>()
         const permits = yield* Effect.makeSemaphore(concurrency)
-        const history = memory === undefined ? [] : yield* memory.load
+        const memoryFailure = (operation: "read" | "write") => (error: unknown) =>
+          new AgentMemoryError({
+            ...snapshot(),
+            message: `the agent "${name}" could not ${operation} its memory: ${
+              error instanceof Error ? error.message : String(error)
+            }`,
+            operation,
+            error
+          }, true)
+        const history = memory === undefined ? [] : yield* Effect.mapError(memory.messages, memoryFailure("read"))
         const executions = new Map<string, Execution>()
         const available = Object.keys(toolkit.tools)
 
@@ -681,7 +701,11 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
               usage: state.usage,
               cost: state.cost
             }
-            if (memory !== undefined) yield* memory.save(forMemory(result.transcript, outputJson))
+            if (memory !== undefined) {
+              yield* memory.append(forMemory(result.transcript, outputJson)).pipe(
+                Effect.mapError(memoryFailure("write"))
+              )
+            }
             yield* emit({ _tag: "Final", result })
             return result
           })

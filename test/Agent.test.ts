@@ -245,8 +245,8 @@ describe("Agent timing (TestClock)", () => {
       const requests: Array<BedrockClient.BedrockClient.Request> = []
       const saved = yield* Ref.make<ReadonlyArray<Message.Message>>([])
       const memory: Agent.Memory = {
-        load: Ref.get(saved),
-        save: (messages) => Ref.update(saved, (all) => [...all, ...messages])
+        messages: Ref.get(saved),
+        append: (messages) => Ref.update(saved, (all) => [...all, ...messages])
       }
       const agent = Agent.make({ toolkit, memory, instructions: "Be brief." })
       const layer = Layer.mergeAll(
@@ -285,6 +285,21 @@ describe("Agent timing (TestClock)", () => {
       assert.isTrue(
         Option.isNone(Conversation.check(yield* Ref.get(saved), { toolConfig: Toolkit.toolConfig(toolkit) }))
       )
+    }))
+
+  it.effect("a memory that cannot be written fails the run with AgentMemoryError and the transcript", () =>
+    Effect.gen(function*() {
+      const memory: Agent.Memory = {
+        messages: Effect.succeed([]),
+        append: () => Effect.fail(new Error("disk full"))
+      }
+      const error = yield* Effect.flip(Agent.make({ memory }).run("hi")).pipe(
+        Effect.provide(fakeClient([{ text: "Hello." }]))
+      )
+      assert.strictEqual(error._tag, "AgentMemoryError")
+      if (error._tag === "AgentMemoryError") assert.strictEqual(error.operation, "write")
+      assert.include(error.message, "disk full")
+      assert.strictEqual(error.transcript.length, 2)
     }))
 })
 
