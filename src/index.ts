@@ -108,3 +108,24 @@ export * as Similarity from "./Similarity.js"
  * @since 0.1.0
  */
 export * as BedrockLlm from "./Promise.js"
+
+/**
+ * Tools as Schema-typed values: parameters, success and failure Schemas, handlers provided through Layers.
+ *
+ * @since 0.1.0
+ */
+export * as Tool from "./Tool.js"
+
+/**
+ * Sets of tools offered together, with one Layer for all their handlers.
+ *
+ * @since 0.1.0
+ */
+export * as Toolkit from "./Toolkit.js"
+
+/**
+ * The agent loop: supervised parallel tools, limits, replay, approval, structured output, agents as tools.
+ *
+ * @since 0.1.0
+ */
+export * as Agent from "./Agent.js"
