@@ -316,8 +316,19 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
     metrics: ModelImplementation.InvocationMetrics | undefined
   ): Either.Either<ReadonlyArray<Response.StreamEvent>, string> => {
     if (writer.hasStopped) {
+      const fromMetrics = usageFromMetrics(metrics)
+      const fromBody = usageJson === undefined ? fromMetrics : usageOf(usageJson)
+      const cacheOnlyInMetrics = fromBody.cacheReadInputTokens === undefined &&
+        fromMetrics.cacheReadInputTokens !== undefined
       writer.metadata(
-        usageJson === undefined ? usageFromMetrics(metrics) : usageOf(usageJson),
+        cacheOnlyInMetrics
+          ? usage(
+            fromBody.inputTokens,
+            fromBody.outputTokens,
+            fromMetrics.cacheReadInputTokens,
+            fromMetrics.cacheWriteInputTokens
+          )
+          : fromBody,
         metrics?.invocationLatency
       )
     }

@@ -3,6 +3,7 @@ import { Effect, Option } from "effect"
 import * as Conversation from "../../src/Conversation.js"
 import * as Message from "../../src/Message.js"
 import * as Models from "../../src/Models.js"
+import { Anthropic } from "../../src/models/Anthropic.js"
 import { Cohere } from "../../src/models/Cohere.js"
 import { Jamba } from "../../src/models/Jamba.js"
 import { Llama, parseToolCalls } from "../../src/models/Llama.js"
@@ -417,6 +418,24 @@ const families: ReadonlyArray<readonly [string, ModelImplementation.ModelImpleme
 ]
 
 layer(emulatorLayer(), { excludeTestServices: true })("every family through the emulator", (it) => {
+  it.effect("cache points: the first call writes the prefix, the next reads it (Nova and Claude, invoke and stream)", () =>
+    Effect.gen(function*() {
+      const prefix = "Background: " + "the quick brown fox jumps over the lazy dog. ".repeat(300)
+      const cases = [
+        [Nova, "amazon.nova-micro-v1:0"],
+        [Anthropic, "anthropic.claude-3-7-sonnet-20250219-v1:0"]
+      ] as const
+      for (const [implementation, modelId] of cases) {
+        const req = request(modelId, [Message.user([prefix, Message.cachePoint(), "Summarize."])], { maxTokens: 50 })
+        const first = yield* invoke(implementation, req)
+        const second = yield* invokeStream(implementation, req)
+        assert.isAbove(first.response.usage.cacheWriteInputTokens ?? 0, 1000)
+        assert.strictEqual(first.response.usage.cacheReadInputTokens, 0)
+        assert.strictEqual(second.response.usage.cacheReadInputTokens, first.response.usage.cacheWriteInputTokens)
+        assert.strictEqual(second.response.usage.totalTokens, first.response.usage.totalTokens)
+      }
+    }))
+
   for (const [modelId, implementation, toolCalling] of families) {
     it.effect(`${modelId}: InvokeModel and its stream agree, text exact`, () =>
       Effect.gen(function*() {
