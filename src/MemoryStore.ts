@@ -8,7 +8,7 @@
  * - `layerMemory`: an in-process map (tests, single-process apps);
  * - `layerKeyValueStore`: any `@effect/platform` `KeyValueStore`, e.g. files through
  *   `NodeKeyValueStore.layerFileSystem(dir)`. A `KeyValueStore` has no compare-and-set, so the version check runs under
- *   a per-key semaphore held in this process (shared by every `MemoryStore` built over the same `KeyValueStore`
+ *   a per-key first-come-first-served lock held in this process (shared by every `MemoryStore` built over the same `KeyValueStore`
  *   instance). Writers in other processes over the same files are NOT safe: their version checks race, and a reader
  *   may see a half-written file. Use DynamoDB for several processes;
  * - `layerDynamoDB`: an Amazon DynamoDB table through `@aws-sdk/client-dynamodb`, one item per conversation
@@ -38,10 +38,12 @@ import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as ParseResult from "effect/ParseResult"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import * as FairLock from "./internal/fairLock.js"
 import { redact } from "./internal/redact.js"
 import * as Message from "./Message.js"
 
@@ -184,7 +186,21 @@ const checkId = (operation: Operation, id: string): Effect.Effect<void, MemorySt
     ? Effect.fail(storeError(operation, id, "InvalidId", "a conversation id must not be empty"))
     : Effect.void
 
-const encodeMessages = Schema.encode(Message.MessagesFromJson)
+const encodeMessage = Schema.encodeEither(Message.Message)
+const encodedCache = new WeakMap<Message.Message, Message.MessageEncoded>()
+
+/** The encoded form of each message, computed once per message object (conversations are saved whole, often). */
+const encodeAll = (
+  messages: ReadonlyArray<Message.Message>
+): Effect.Effect<ReadonlyArray<Message.MessageEncoded>, ParseResult.ParseError> =>
+  Effect.forEach(messages, (message) => {
+    const cached = encodedCache.get(message)
+    if (cached !== undefined) return Effect.succeed(cached)
+    return Effect.tap(encodeMessage(message), (encoded) => Effect.sync(() => encodedCache.set(message, encoded)))
+  })
+
+const encodeMessages = (messages: ReadonlyArray<Message.Message>) =>
+  Effect.map(encodeAll(messages), (encoded) => JSON.stringify(encoded))
 const decodeMessages = Schema.decode(Message.MessagesFromJson)
 
 const corrupt = (operation: Operation, id: string) => (error: { readonly message: string }): MemoryStoreError =>
@@ -254,11 +270,12 @@ const StoredJson = Schema.parseJson(Schema.Struct({
   version: Schema.Int,
   messages: Schema.Array(Message.Message)
 }))
+const VersionJson = Schema.parseJson(Schema.Struct({ version: Schema.Int }))
 const IndexJson = Schema.parseJson(Schema.Array(Schema.String))
 
 interface Locks {
-  readonly keys: Map<string, Effect.Semaphore>
-  readonly index: Effect.Semaphore
+  readonly keys: Map<string, FairLock.FairLock>
+  readonly index: FairLock.FairLock
 }
 
 const locksByStore = new WeakMap<KeyValueStore.KeyValueStore, Locks>()
@@ -266,15 +283,15 @@ const locksByStore = new WeakMap<KeyValueStore.KeyValueStore, Locks>()
 const locksOf = (store: KeyValueStore.KeyValueStore): Locks => {
   const existing = locksByStore.get(store)
   if (existing !== undefined) return existing
-  const created: Locks = { keys: new Map(), index: Effect.unsafeMakeSemaphore(1) }
+  const created: Locks = { keys: new Map(), index: FairLock.unsafeMake() }
   locksByStore.set(store, created)
   return created
 }
 
-const lockFor = (locks: Locks, key: string): Effect.Semaphore => {
+const lockFor = (locks: Locks, key: string): FairLock.FairLock => {
   const existing = locks.keys.get(key)
   if (existing !== undefined) return existing
-  const created = Effect.unsafeMakeSemaphore(1)
+  const created = FairLock.unsafeMake()
   locks.keys.set(key, created)
   return created
 }
@@ -298,7 +315,7 @@ export const makeKeyValueStore = (
     const keyOf = (id: string) => `${prefix}conversation-${id}`
     const indexKey = `${prefix}index`
     const locks = locksOf(kv)
-    const locked = (id: string) => lockFor(locks, keyOf(id)).withPermits(1)
+    const locked = (id: string) => lockFor(locks, keyOf(id)).withLock
 
     const readIndex = (operation: Operation) =>
       kv.get(indexKey).pipe(
@@ -310,7 +327,7 @@ export const makeKeyValueStore = (
       )
 
     const updateIndex = (operation: Operation, f: (ids: ReadonlyArray<string>) => ReadonlyArray<string>) =>
-      locks.index.withPermits(1)(Effect.gen(function*() {
+      locks.index.withLock(Effect.gen(function*() {
         const ids = yield* readIndex(operation)
         const next = f(ids)
         if (next === ids) return
@@ -333,11 +350,14 @@ export const makeKeyValueStore = (
       Effect.zipRight(
         checkId("save", id),
         locked(id)(Effect.gen(function*() {
-          const current = yield* read("save", id)
-          const actual = Option.match(current, { onNone: () => 0, onSome: (stored) => stored.version })
+          const current = yield* Effect.mapError(kv.get(keyOf(id)), platformError("save", id))
+          const actual = Option.isNone(current)
+            ? 0
+            : (yield* Effect.mapError(Schema.decode(VersionJson)(current.value), corrupt("save", id))).version
           if (actual !== expectedVersion) return yield* conflict(id, expectedVersion, actual)
           const version = actual + 1
-          const json = yield* Effect.mapError(Schema.encode(StoredJson)({ version, messages }), corrupt("save", id))
+          const encoded = yield* Effect.mapError(encodeAll(messages), corrupt("save", id))
+          const json = JSON.stringify({ version, messages: encoded })
           if (actual === 0) yield* updateIndex("save", (ids) => ids.includes(id) ? ids : [...ids, id])
           yield* Effect.mapError(kv.set(keyOf(id), json), platformError("save", id))
           return version
