@@ -129,3 +129,24 @@ export * as Toolkit from "./Toolkit.js"
  * @since 0.1.0
  */
 export * as Agent from "./Agent.js"
+
+/**
+ * Conversation memory: a Ref-backed service per conversation id, written through to a versioned MemoryStore.
+ *
+ * @since 0.1.0
+ */
+export * as ConversationMemory from "./ConversationMemory.js"
+
+/**
+ * Pruning strategies that keep conversations valid: sliding window, token budget, tool-result truncation, summaries.
+ *
+ * @since 0.1.0
+ */
+export * as Pruning from "./Pruning.js"
+
+/**
+ * Versioned conversation stores: in memory, over a KeyValueStore (files), and DynamoDB.
+ *
+ * @since 0.1.0
+ */
+export * as MemoryStore from "./MemoryStore.js"
