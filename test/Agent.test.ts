@@ -287,6 +287,20 @@ describe("Agent timing (TestClock)", () => {
       )
     }))
 
+  it.effect("a call of a tool the toolkit does not have is answered with an error result naming the tools", () =>
+    Effect.gen(function*() {
+      const toolkit = Toolkit.make(Slow)
+      const result = yield* Agent.make({ toolkit }).run("go").pipe(
+        Effect.provide(Layer.mergeAll(
+          fakeClient([{ toolUses: [{ id: "n1", name: "nope", input: {} }] }, { text: "ok" }]),
+          toolkit.toLayer({ slow: () => Effect.void })
+        ))
+      )
+      const [missing] = toolResults(result.transcript)
+      assert.strictEqual(missing?.status, "error")
+      assert.include(resultText(missing), `There is no tool named "nope". Available tools: slow.`)
+    }))
+
   it.effect("a memory that cannot be written fails the run with AgentMemoryError and the transcript", () =>
     Effect.gen(function*() {
       const memory: Agent.Memory = {
@@ -527,6 +541,17 @@ layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("Age
       const unattended = yield* agent.run("Use delete_file on /tmp/c.").pipe(Effect.provide(layer))
       assert.include(resultText(toolResults(unattended.transcript)[0]), "no approver")
       assert.strictEqual(deleted.length, 1)
+    }))
+
+  it.effect("model calls go through the client's retry policy", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      emulator.resetStats()
+      emulator.faults.enqueue("throttle")
+      const result = yield* Agent.make().run("Hello after a throttle.")
+      assert.strictEqual(result.response.stopReason, "end_turn")
+      assert.strictEqual(emulator.stats().requestsByOperation["ConverseStream"], 2)
+      assert.strictEqual(emulator.stats().faultsInjected["throttle"], 1)
     }))
 
   it.effect("an agent can be a tool of another agent", () =>
