@@ -4,10 +4,10 @@
  *
  * - A conversation is loaded from the store on first use and cached in a `Ref`; every change is saved at once
  *   (write-through) with the version it was read at. Reads come from the cache: `refresh` reloads.
- * - Operations on one conversation are serialised in this process, first come first served (a lock per id). When another writer saved first
- *   (`VersionConflict`), the conversation is reloaded and the change re-applied to the newer messages, up to
- *   `maxAttempts` times with a jittered exponential backoff from the second retry on (driven by `Clock`, so
- *   `TestClock` controls it), so two writers never lose a turn.
+ * - Operations on one conversation are serialised in this process, first come first served (a lock per id). When
+ *   another writer saved first (`VersionConflict`), the conversation is reloaded and the change re-applied to the
+ *   newer messages, up to `maxAttempts` times with a jittered exponential backoff from the second retry on (driven by
+ *   `Clock`, so `TestClock` controls it), so two writers never lose a turn.
  * - Appending keeps the conversation valid (`Conversation.check`: first message from the user, roles alternate, tool
  *   results answer the previous tool uses, no empty or blank content) or fails with `InvalidConversation` and changes
  *   nothing. A message whose role is that of the message before it is merged into it (its blocks appended), so two

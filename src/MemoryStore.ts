@@ -7,10 +7,10 @@
  *
  * - `layerMemory`: an in-process map (tests, single-process apps);
  * - `layerKeyValueStore`: any `@effect/platform` `KeyValueStore`, e.g. files through
- *   `NodeKeyValueStore.layerFileSystem(dir)`. A `KeyValueStore` has no compare-and-set, so the version check runs under
- *   a per-key first-come-first-served lock held in this process (shared by every `MemoryStore` built over the same `KeyValueStore`
- *   instance). Writers in other processes over the same files are NOT safe: their version checks race, and a reader
- *   may see a half-written file. Use DynamoDB for several processes;
+ *   `NodeKeyValueStore.layerFileSystem(dir)`. A `KeyValueStore` has no compare-and-set, so the version check runs
+ *   under a per-key first-come-first-served lock held in this process (shared by every `MemoryStore` built over the
+ *   same `KeyValueStore` instance). Writers in other processes over the same files are NOT safe: their version checks
+ *   race, and a reader may see a half-written file. Use DynamoDB for several processes;
  * - `layerDynamoDB`: an Amazon DynamoDB table through `@aws-sdk/client-dynamodb`, one item per conversation
  *   `{ pk, version, messages, updatedAt, expiresAt? }` written with a conditional `PutItem`, safe across processes.
  *
