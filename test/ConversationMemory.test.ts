@@ -336,6 +336,13 @@ describe("ConversationMemory ordering", () => {
 
 const TURNS = 100
 
+/**
+ * Back-to-back appends are the worst case for optimistic concurrency: a writer that must reload before each retry can
+ * keep losing to one that does not while the latter is busy. More attempts than the default keep the test robust on a
+ * loaded machine; every attempt still goes through the same reload / re-apply / backoff path.
+ */
+const patient: ConversationMemory.ConversationMemory.Options = { maxAttempts: 60 }
+
 const writeTurns = (memory: ConversationMemory.ConversationMemory.Service, writer: string) =>
   Effect.forEach(
     Array.from({ length: TURNS }, (_, i) => i),
@@ -372,8 +379,8 @@ describe("ConversationMemory: two concurrent writers lose nothing", () => {
         MemoryStore.makeKeyValueStore().pipe(Effect.provideService(KeyValueStore.KeyValueStore, kv)),
         counting(conflicts)
       )
-      const a = yield* memoryOver(yield* storeFor)
-      const b = yield* memoryOver(yield* storeFor)
+      const a = yield* memoryOver(yield* storeFor, patient)
+      const b = yield* memoryOver(yield* storeFor, patient)
       yield* Effect.all([writeTurns(a, "A"), writeTurns(b, "B")], { concurrency: 2, discard: true })
       assert.isAbove(yield* Ref.get(conflicts), 0, "the writers raced")
       const fresh = yield* memoryOver(yield* fileStore(directory))
@@ -385,8 +392,8 @@ describe("ConversationMemory: two concurrent writers lose nothing", () => {
       const endpoint = yield* dynaliteServer
       yield* MemoryStore.createTable({ tableName: "conversations", clientConfig: clientConfig(endpoint) })
       const conflicts = yield* Ref.make(0)
-      const a = yield* memoryOver(counting(conflicts)(yield* dynamoStore(endpoint)))
-      const b = yield* memoryOver(counting(conflicts)(yield* dynamoStore(endpoint)))
+      const a = yield* memoryOver(counting(conflicts)(yield* dynamoStore(endpoint)), patient)
+      const b = yield* memoryOver(counting(conflicts)(yield* dynamoStore(endpoint)), patient)
       yield* Effect.all([writeTurns(a, "A"), writeTurns(b, "B")], { concurrency: 2, discard: true })
       assert.isAbove(yield* Ref.get(conflicts), 0, "the writers raced")
       const fresh = yield* memoryOver(yield* dynamoStore(endpoint))
