@@ -4,6 +4,7 @@ import * as Agent from "../src/Agent.js"
 import * as BedrockClient from "../src/BedrockClient.js"
 import { ModelConfig } from "../src/Config.js"
 import * as Conversation from "../src/Conversation.js"
+import * as ConversationMemory from "../src/ConversationMemory.js"
 import { Emulator } from "../src/emulator/Emulator.js"
 import { converseEvents } from "../src/emulator/engine/index.js"
 import * as Message from "../src/Message.js"
@@ -542,6 +543,26 @@ layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("Age
       assert.include(resultText(toolResults(unattended.transcript)[0]), "no approver")
       assert.strictEqual(deleted.length, 1)
     }))
+
+  it.effect("a ConversationMemory conversation carries the dialogue (tool turns included) across runs", () =>
+    Effect.gen(function*() {
+      const toolkit = Toolkit.make(Weather)
+      const conversation = yield* ConversationMemory.conversation("agent-memory-test")
+      const agent = Agent.make({ toolkit, memory: conversation })
+      const layer = toolkit.toLayer({ get_weather: ({ city }) => Effect.succeed({ city, celsius: 9 }) })
+      yield* agent.run("Use get_weather in Bergen.").pipe(Effect.provide(layer))
+      assert.deepStrictEqual((yield* conversation.messages).map((m) => m.role), [
+        "user",
+        "assistant",
+        "user",
+        "assistant"
+      ])
+      const second = yield* agent.run("Thanks! And how are you?").pipe(Effect.provide(layer))
+      assert.strictEqual(second.transcript.length, 2)
+      const stored = yield* conversation.messages
+      assert.strictEqual(stored.length, 6)
+      assert.strictEqual(Message.textOf(stored[4]!), "Thanks! And how are you?")
+    }).pipe(Effect.provide(ConversationMemory.layerMemory())))
 
   it.effect("model calls go through the client's retry policy", () =>
     Effect.gen(function*() {
