@@ -465,7 +465,8 @@ export const make = (
     const defaults = options.defaults ?? {}
     yield* settingsOf(model, defaults)
     const breaker = yield* Effect.serviceOption(CircuitBreaker.CircuitBreaker)
-    const semaphore = yield* Effect.makeSemaphore(Math.max(1, Math.floor(options.concurrency ?? 4)))
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
+    const semaphore = yield* Effect.makeSemaphore(concurrency)
     const stats = yield* Ref.make(emptyStats)
     const count = (update: Partial<EmbeddingsClient.Stats>) =>
       Ref.update(stats, (s) => {
@@ -589,7 +590,7 @@ export const make = (
                       Exit.map(exit, (vectors) => vectors[i]!)
                     ), { discard: true }), { discard: true })
             ),
-          { concurrency: "unbounded", discard: true }
+          { concurrency, discard: true }
         )
       )
     }

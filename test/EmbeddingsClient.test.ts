@@ -1,6 +1,6 @@
 import type { InvokeModelCommandInput, InvokeModelCommandOutput } from "@aws-sdk/client-bedrock-runtime"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Either, Exit, Layer, Redacted, TestClock } from "effect"
+import { Duration, Effect, Either, Exit, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { ThrottlingError } from "../src/BedrockError.js"
@@ -376,6 +376,52 @@ describe("EmbeddingsClient cache (TestClock, counting runtime)", () => {
       )
     )
   }
+
+  it.effect("at most `concurrency` calls are in flight, across concurrent embedMany calls too", () =>
+    Effect.gen(function*() {
+      let inFlight = 0
+      let most = 0
+      const slowRuntime = Layer.succeed(
+        BedrockRuntime.BedrockRuntime,
+        {
+          config: new ClientConfig({}),
+          invokeModel: () =>
+            Effect.sync(() => {
+              inFlight++
+              most = Math.max(most, inFlight)
+            }).pipe(
+              Effect.zipRight(Effect.sleep("1 second")),
+              Effect.ensuring(Effect.sync(() => inFlight--)),
+              Effect.as(
+                {
+                  $metadata: {},
+                  body: new TextEncoder().encode(JSON.stringify({ embedding: Array(256).fill(0.0625) }))
+                } as unknown as InvokeModelCommandOutput
+              )
+            )
+        } as unknown as BedrockRuntime.BedrockRuntime.Service
+      )
+      const texts = (prefix: string) => Array.from({ length: 12 }, (_, i) => `${prefix} ${i}`)
+      const fiber = yield* Effect.fork(
+        Effect.flatMap(
+          EmbeddingsClient.EmbeddingsClient,
+          (client) =>
+            Effect.all([client.embedMany(texts("a")), client.embedMany(texts("b"))], { concurrency: "unbounded" })
+        ).pipe(
+          Effect.provide(
+            EmbeddingsClient.layer({ model: titanV2, concurrency: 3, defaults: { dimensions: 256 } }).pipe(
+              Layer.provide(slowRuntime)
+            )
+          )
+        )
+      )
+      yield* TestClock.adjust("7 seconds")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)))
+      yield* TestClock.adjust("1 second")
+      const [a, b] = yield* Fiber.join(fiber)
+      assert.strictEqual(a.length + b.length, 24)
+      assert.strictEqual(most, 3)
+    }))
 
   it.effect("an entry lives for timeToLive, then is fetched again", () =>
     withCounted({ capacity: 10, timeToLive: "1 minute" }, (client, calls) =>
