@@ -463,7 +463,7 @@ const forMemory = (
   const last = transcript[transcript.length - 1]
   if (last === undefined || last.role !== "assistant") return transcript
   const kept = last.content.filter((block) => block._tag !== "ToolUse")
-  return [...transcript.slice(0, -1), Message.assistant([...kept, Message.text(outputJson)] as never)]
+  return [...transcript.slice(0, -1), { role: "assistant", content: [...kept, Message.text(outputJson)] }]
 }
 
 const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>): Agent<Tools> => {
@@ -797,7 +797,7 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
             }
             return settle(step, attempts, use)
           }, { concurrency: "unbounded" })
-          state.transcript.push(Message.user(toolCalls.map((call) => call.result) as never))
+          state.transcript.push({ role: "user", content: toolCalls.map((call) => call.result) })
           state.steps.push({ index: step, response, toolCalls, attempts, cost: stepCost })
           yield* emit({ _tag: "StepEnd", step: state.steps[state.steps.length - 1]! })
         }

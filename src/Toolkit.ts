@@ -110,7 +110,7 @@ const Proto = {
 const fromRecord = <Tools extends Record<string, Tool.Any>>(tools: Tools): Toolkit<Tools> => {
   const all = Object.values(tools) as ReadonlyArray<Tool.Any>
   const toLayer = (handlers: unknown) =>
-    Layer.effectContext(Effect.gen(function*() {
+    Layer.scopedContext(Effect.gen(function*() {
       const record = (Effect.isEffect(handlers) ? yield* handlers : handlers) as Record<
         string,
         Tool.HandlerFn<Tool.Any, unknown>
