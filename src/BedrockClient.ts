@@ -250,6 +250,51 @@ const toRequest = (input: BedrockClient.Input): BedrockClient.Request =>
     ? { messages: input as ReadonlyArray<Message.Message> }
     : (input as BedrockClient.Request)
 
+const RequestShape = Schema.Struct({
+  messages: Schema.Array(Message.Message),
+  system: Schema.optional(Schema.Array(Message.SystemContentBlock)),
+  toolConfig: Schema.optional(Conversation.ToolConfiguration)
+})
+
+const validateRequestShape = Schema.validateEither(RequestShape)
+
+/** The first issue of a parse error as `path: problem`. */
+const firstIssue = (error: ParseResult.ParseError): string => {
+  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  if (issue === undefined) return error.message
+  const problem = issue.message.length > 240
+    ? `${issue.message.slice(0, 160)} ... ${issue.message.slice(-60)}`
+    : issue.message
+  return `${issue.path.join(".") || "(root)"}: ${problem}`
+}
+
+/** A request whose messages, system blocks or tools are not of their schema fails before any call, naming the path. */
+const checkRequestShape = (request: BedrockClient.Request): Effect.Effect<void, BedrockError.ValidationError> =>
+  Either.match(validateRequestShape(request), {
+    onLeft: (error) =>
+      Effect.fail(
+        new BedrockError.ValidationError({
+          message: `invalid request: ${firstIssue(error)}`
+        })
+      ),
+    onRight: () => Effect.void
+  })
+
+/** Per-call settings over the client's; invalid ones fail before any call, naming the field. */
+const modelOverrides = (
+  model: ModelConfig,
+  overrides: BedrockClient.ModelOverrides
+): Effect.Effect<ModelConfig, BedrockError.ValidationError> =>
+  Effect.try({
+    try: () => new ModelConfig({ ...model, ...overrides }),
+    catch: (error) =>
+      new BedrockError.ValidationError({
+        message: `invalid model settings: ${
+          error instanceof ParseResult.ParseError ? firstIssue(error) : String(error)
+        }`
+      })
+  })
+
 const emptyTotals: BedrockClient.UsageTotals = {
   calls: 0,
   failures: 0,
@@ -339,7 +384,8 @@ export const make = (
     const prepare = (input: BedrockClient.Input, streaming: boolean) =>
       Effect.gen(function*() {
         const request = toRequest(input)
-        const config = request.model === undefined ? model : new ModelConfig({ ...model, ...request.model })
+        yield* checkRequestShape(request)
+        const config = request.model === undefined ? model : yield* modelOverrides(model, request.model)
         yield* Conversation.validate(request.messages, { toolConfig: request.toolConfig })
         const info = yield* catalog.find(config.modelId)
         if (Option.isSome(info) && config.maxTokens !== undefined) {

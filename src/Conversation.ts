@@ -193,6 +193,7 @@ export const Rule = Schema.Literal(
   "empty-content",
   "blank-text",
   "tool-result-without-tool-use",
+  "tool-use-in-user-message",
   "tool-config-required",
   "tool-use-unanswered"
 )
@@ -292,6 +293,14 @@ const checkMessage = (
         "tool-config-required",
         index,
         `a ${block._tag === "ToolUse" ? "toolUse" : "toolResult"} block needs a toolConfig in the request`,
+        blockIndex
+      )
+    }
+    if (block._tag === "ToolUse" && current.role === "user") {
+      return violation(
+        "tool-use-in-user-message",
+        index,
+        `toolUse ${block.toolUseId} is in a user message; only assistant messages hold toolUse blocks`,
         blockIndex
       )
     }
