@@ -1,0 +1,138 @@
+/**
+ * This library through its Effect API: `BedrockClient` (with its defaults: retry policy, circuit breaker, timeouts,
+ * accounting) over `BedrockRuntime`, `Agent` with two tools, `EmbeddingsClient`. Each scenario is one Effect program
+ * (`Effect.forEach` with the scenario's concurrency) run on a `ManagedRuntime` built once. Variants: `mux` (one
+ * multiplexed HTTP/2 session), `h1` (`NodeHttpHandler`).
+ */
+import { NodeHttp2Handler } from "@smithy/node-http-handler"
+import { Effect, Layer, ManagedRuntime, Redacted, Schema, Stream } from "effect"
+import * as BedrockClient from "../../src/BedrockClient.js"
+import * as BedrockRuntime from "../../src/BedrockRuntime.js"
+import { ClientConfig, ConnectionConfig, StaticCredentials } from "../../src/Config.js"
+import * as EmbeddingsClient from "../../src/EmbeddingsClient.js"
+import * as Message from "../../src/Message.js"
+import * as Response from "../../src/Response.js"
+import {
+  type Adapter,
+  agentPrompt,
+  credentials,
+  embedConcurrency,
+  embeddingModelId,
+  modelId,
+  region,
+  shortMaxTokens,
+  shortPrompt,
+  time,
+  weather
+} from "../compare/clients/Adapter.js"
+
+export type Variant = "default" | "mux" | "h1"
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i)
+
+export const make = async (endpoint: string, variant: Variant = "default"): Promise<Adapter> => {
+  const name = variant === "default" ? "bedrock-llm (Effect)" : `bedrock-llm (Effect, ${variant})`
+  const runtimeLayer = BedrockRuntime.layer(
+    new ClientConfig({
+      region,
+      endpoint,
+      credentials: new StaticCredentials({
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: Redacted.make(credentials.secretAccessKey)
+      }),
+      connection: new ConnectionConfig({ protocol: variant === "h1" ? "http1.1" : "http2", maxSockets: 256 })
+    }),
+    variant === "mux"
+      ? { sdkOptions: { requestHandler: new NodeHttp2Handler({ disableConcurrentStreams: false }) } }
+      : undefined
+  )
+  const clientLayer = BedrockClient.layer({ model: { modelId, maxTokens: shortMaxTokens } })
+  const embeddingsLayer = EmbeddingsClient.layer({
+    model: embeddingModelId,
+    defaults: { dimensions: 256, normalize: true },
+    cache: false,
+    concurrency: embedConcurrency
+  })
+  const runtime = ManagedRuntime.make(
+    Layer.mergeAll(clientLayer, embeddingsLayer).pipe(Layer.provideMerge(runtimeLayer))
+  )
+  const agent = await loadAgent()
+
+  return {
+    name,
+    converse: (n, concurrency) =>
+      runtime.runPromise(
+        Effect.reduceEffect(
+          range(n).map(() => Effect.map(BedrockClient.generate(shortPrompt), (r) => Response.text(r).length)),
+          Effect.succeed(0),
+          (a, b) => a + b,
+          { concurrency }
+        )
+      ),
+    stream: (n, concurrency, prompt, maxTokens) => {
+      let events = 0
+      const firstEventMs: Array<number> = []
+      const one = Effect.suspend(() => {
+        const started = performance.now()
+        let first = true
+        return BedrockClient.stream({ messages: [Message.user(prompt)], model: { maxTokens } }).pipe(
+          Stream.runForEach((event) =>
+            Effect.sync(() => {
+              events++
+              if (first && event._tag === "ContentBlockDelta" && event.delta._tag === "TextDelta") {
+                first = false
+                firstEventMs.push(performance.now() - started)
+              }
+            })
+          )
+        )
+      })
+      return runtime.runPromise(Effect.forEach(range(n), () => one, { concurrency, discard: true })).then(() => ({
+        events,
+        firstEventMs
+      }))
+    },
+    agent: agent === undefined ? undefined : (n, concurrency) =>
+      runtime.runPromise(
+        Effect.reduceEffect(
+          range(n).map(() => agent(agentPrompt)),
+          Effect.succeed(0),
+          (a, b) => a + b,
+          { concurrency }
+        )
+      ),
+    embed: (texts) =>
+      runtime.runPromise(
+        Effect.flatMap(EmbeddingsClient.EmbeddingsClient, (client) =>
+          Effect.map(client.embedMany(texts), (vectors) => vectors.length))
+      ),
+    close: () => runtime.dispose()
+  }
+}
+
+/** `Agent` (when the module is present): one run with get_weather and get_time; resolves with the answer's length. */
+const loadAgent = async () => {
+  try {
+    const Agent = await import("../../src/Agent.js")
+    const Tool = await import("../../src/Tool.js")
+    const Toolkit = await import("../../src/Toolkit.js")
+    const GetWeather = Tool.make("get_weather", {
+      description: "Current weather for a city",
+      parameters: { city: Schema.String.annotations({ description: "The city" }) }
+    })
+    const GetTime = Tool.make("get_time", {
+      description: "Current local time in a city",
+      parameters: { city: Schema.String.annotations({ description: "The city" }) }
+    })
+    const agent = Agent.make({ toolkit: Toolkit.make(GetWeather, GetTime), limits: { maxSteps: 4 } })
+    const handlers = Layer.mergeAll(
+      Tool.toLayer(GetWeather, ({ city }) => Effect.succeed(weather(city))),
+      Tool.toLayer(GetTime, ({ city }) => Effect.succeed(time(city)))
+    )
+    return (prompt: string) =>
+      Effect.map(Effect.provide(agent.run(prompt), handlers), (result) => result.text.length).pipe(Effect.orDie)
+  } catch (error) {
+    process.stderr.write(`bedrock-llm Agent unavailable: ${String(error)}\n`)
+    return undefined
+  }
+}
