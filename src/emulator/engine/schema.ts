@@ -190,7 +190,8 @@ const string = (schema: Json, ctx: Context, name: string): string => {
       s = "00000000-0000-4000-8000-000000000000"
       break
     default:
-      s = (name === "" ? undefined : textNear(ctx, name)) ?? (name === "" ? "example" : `example ${name}`)
+      s = (name === "" ? undefined : textNear(ctx, name) ?? wholeText(ctx, name)) ??
+        (name === "" ? "example" : `example ${name}`)
   }
   const minLength = isNumber(schema["minLength"]) ? schema["minLength"] : 0
   const maxLength = isNumber(schema["maxLength"]) ? schema["maxLength"] : Infinity
@@ -274,6 +275,15 @@ const textNear = (ctx: Context, name: string): string | undefined => {
   const end = rest.search(/["'?!.;\n]/)
   const phrase = (end < 0 ? rest : rest.slice(0, end)).trim()
   return phrase.length > 0 && phrase.length <= 200 ? phrase : undefined
+}
+
+/** Properties that stand for the user's whole request ("query", "question", ...) take the user's first sentence. */
+const WHOLE_TEXT_NAMES = new Set(["query", "question", "prompt", "search", "request", "message", "input"])
+
+const wholeText = (ctx: Context, name: string): string | undefined => {
+  if (!words(name).some((w) => WHOLE_TEXT_NAMES.has(w))) return undefined
+  const sentence = /^[^.?!\n]*[.?!]?/.exec(ctx.text.trim())?.[0].trim() ?? ""
+  return sentence.length > 0 ? sentence.slice(0, 200) : undefined
 }
 
 /** "weather in San Francisco, CA?" → "San Francisco, CA". */

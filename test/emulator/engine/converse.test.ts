@@ -66,6 +66,23 @@ describe("Converse: the deterministic model", () => {
     expect(use.input).toEqual({ location: "San Francisco, CA" })
   })
 
+  it("fills a query-like string property with the user's first sentence", () => {
+    const search = {
+      tools: [{
+        toolSpec: {
+          name: "search_docs",
+          inputSchema: {
+            json: { type: "object", properties: { question: { type: "string" } }, required: ["question"] }
+          }
+        }
+      }]
+    }
+    const out = value(
+      converse(SONNET4, { messages: [user("How many days off? Use search_docs.")], toolConfig: search })
+    )
+    expect(content(out.body).find((b) => b.toolUse).toolUse.input).toEqual({ question: "How many days off?" })
+  })
+
   it("does not call a tool the conversation does not ask for, unless toolChoice forces one", () => {
     const free = ok(converse(SONNET4, { messages: [user("Tell me a joke")], toolConfig: weather }))
     expect(free.body.stopReason).toBe("end_turn")
