@@ -3,7 +3,7 @@ import { Duration, Effect, Either, Layer, Ref, Stream, TestClock } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as CircuitBreaker from "../src/CircuitBreaker.js"
 import { Emulator } from "../src/emulator/Emulator.js"
-import { runFaultSoak } from "./soak/faultSoak.js"
+import { runAgentSoak, runFaultSoak } from "./soak/faultSoak.js"
 import { haiku, runtimeLayer } from "./support/live.js"
 
 describe("fault soak (short; `npm run soak` runs 10,000 requests)", () => {
@@ -34,6 +34,25 @@ describe("fault soak (short; `npm run soak` runs 10,000 requests)", () => {
         assert.strictEqual(report.fibersLeft, 0)
         assert.strictEqual(report.sockets.afterClose, report.sockets.before)
         assert.isAtMost(report.sockets.idleAfterSoak, 2 * 32)
+      }),
+    120_000
+  )
+})
+
+describe("agent runs with tools under the same faults (short; `npm run soak` runs 500)", () => {
+  it.live(
+    "every run ends in a final answer or a typed error carrying its transcript; no tool runs twice per toolUse id",
+    () =>
+      Effect.gen(function*() {
+        const report = yield* runAgentSoak({ runs: 40, concurrency: 16, seed: 5 })
+        console.log("agent soak (short)", JSON.stringify(report))
+        assert.strictEqual(report.unaccounted, 0)
+        assert.strictEqual(report.defects, 0)
+        assert.strictEqual(report.duplicateToolExecutions, 0)
+        assert.isAbove(report.finalAnswers, 0)
+        assert.isAbove(report.toolExecutions, 0)
+        assert.isAbove(report.emulator.faultsInjected["throttle"] ?? 0, 0)
+        assert.strictEqual(report.emulator.activeStreams, 0)
       }),
     120_000
   )

@@ -3,7 +3,8 @@
  * `BedrockClient` against the emulator with seeded faults, a forced failure burst for the circuit breaker, and leak
  * checks (fibers, sockets, heap) once everything is released.
  */
-import { Cause, Duration, Effect, Exit, Layer, Option, Predicate, Supervisor } from "effect"
+import { Cause, Duration, Effect, Exit, Layer, Option, Predicate, Schema, Supervisor } from "effect"
+import * as Agent from "../../src/Agent.js"
 import * as BedrockClient from "../../src/BedrockClient.js"
 import * as BedrockError from "../../src/BedrockError.js"
 import * as CircuitBreaker from "../../src/CircuitBreaker.js"
@@ -15,6 +16,8 @@ import {
   type Stats
 } from "../../src/emulator/Emulator.js"
 import * as Message from "../../src/Message.js"
+import * as Tool from "../../src/Tool.js"
+import * as Toolkit from "../../src/Toolkit.js"
 import { runtimeLayer } from "../support/live.js"
 
 export const haiku = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -298,5 +301,130 @@ export const runFaultSoak = (options: SoakOptions): Effect.Effect<SoakReport, Em
       sockets: { before: socketsBefore, idleAfterSoak: figures.idleAfterSoak, afterClose },
       heapMiB: { before: heapBefore, after: heapAfter, gc: typeof (globalThis as { gc?: unknown }).gc === "function" },
       durationMs: Date.now() - started
+    }
+  })
+
+export interface AgentSoakReport {
+  readonly runs: number
+  readonly outcomes: Readonly<Record<string, number>>
+  readonly finalAnswers: number
+  readonly typedErrorsWithTranscript: number
+  readonly defects: number
+  readonly unaccounted: number
+  readonly toolExecutions: number
+  readonly duplicateToolExecutions: number
+  readonly reusedToolCalls: number
+  readonly emulator: Stats
+}
+
+const Weather = Tool.make("get_weather", {
+  description: "Current weather for a city",
+  parameters: { city: Schema.String },
+  success: Schema.Struct({ city: Schema.String, celsius: Schema.Number })
+})
+
+const Calculator = Tool.make("calculator", {
+  description: "Evaluates an arithmetic expression",
+  parameters: { expression: Schema.String },
+  success: Schema.Struct({ value: Schema.Number })
+})
+
+const agentPrompts = [
+  "Use get_weather for Paris and the calculator for 2+2.",
+  "Use get_weather for Oslo.",
+  "Use the calculator for 6*7.",
+  "What is the capital of France?"
+]
+
+/** Agent runs with tools through the client under the same seeded faults: final answer or typed error with transcript. */
+export const runAgentSoak = (options: {
+  readonly runs: number
+  readonly concurrency: number
+  readonly seed: number
+}): Effect.Effect<AgentSoakReport, EmulatorStartError> =>
+  Effect.gen(function*() {
+    const toolkit = Toolkit.make(Weather, Calculator)
+    const agent = Agent.make({ toolkit, limits: { maxSteps: 6 }, maxReplays: 2 })
+    const outcomes: Record<string, number> = {}
+    let finalAnswers = 0
+    let typedErrorsWithTranscript = 0
+    let defects = 0
+    let toolExecutions = 0
+    let duplicateToolExecutions = 0
+    let reusedToolCalls = 0
+    const bump = (key: string) => void (outcomes[key] = (outcomes[key] ?? 0) + 1)
+
+    const one = (index: number) => {
+      const executed = new Map<string, number>()
+      const count = (toolUseId: string) =>
+        Effect.sync(() => {
+          toolExecutions++
+          const times = (executed.get(toolUseId) ?? 0) + 1
+          executed.set(toolUseId, times)
+          if (times > 1) duplicateToolExecutions++
+        })
+      const handlers = toolkit.toLayer({
+        get_weather: ({ city }, { toolUseId }) => Effect.as(count(toolUseId), { city, celsius: 21 }),
+        calculator: (_, { toolUseId }) => Effect.as(count(toolUseId), { value: 42 })
+      })
+      return agent.run(agentPrompts[index % agentPrompts.length]!).pipe(
+        Effect.provide(handlers),
+        Effect.timeoutFail({ duration: Duration.seconds(60), onTimeout: () => ({ _tag: "Hung" as const }) }),
+        Effect.exit,
+        Effect.map((exit) => {
+          if (Exit.isSuccess(exit)) {
+            finalAnswers++
+            reusedToolCalls += exit.value.steps.reduce(
+              (n, step) => n + step.toolCalls.filter((c) => c.reused).length,
+              0
+            )
+            return bump(exit.value.text.length > 0 ? "FinalAnswer" : "EmptyAnswer")
+          }
+          if (Cause.isDie(exit.cause)) {
+            defects++
+            return bump("Defect")
+          }
+          Option.match(Cause.failureOption(exit.cause), {
+            onNone: () => bump("Interrupted"),
+            onSome: (error) => {
+              const hasTranscript = Predicate.hasProperty(error, "transcript") && Array.isArray(error.transcript) &&
+                error.transcript.length > 0
+              if (isTypedError(error) && hasTranscript) typedErrorsWithTranscript++
+              const inner = Predicate.hasProperty(error, "error") && Predicate.hasProperty(error.error, "_tag")
+                ? `(${String(error.error._tag)})`
+                : ""
+              bump(`${Predicate.hasProperty(error, "_tag") ? String(error._tag) : "untyped"}${inner}`)
+            }
+          })
+        })
+      )
+    }
+
+    const emulatorLayer = Emulator.layer({ faults: faultRates(options.seed) })
+    const client = BedrockClient.layer({
+      model: { modelId: haiku, maxTokens: 256 },
+      retry: { maxAttempts: 4, baseDelay: Duration.millis(2), maxDelay: Duration.millis(20) },
+      circuitBreaker: false
+    }).pipe(Layer.provideMerge(runtimeLayer().pipe(Layer.provideMerge(emulatorLayer))))
+
+    const emulator = yield* Effect.gen(function*() {
+      yield* Effect.forEach(Array.from({ length: options.runs }, (_, i) => i), one, {
+        concurrency: options.concurrency,
+        discard: true
+      })
+      return (yield* Emulator).stats()
+    }).pipe(Effect.provide(client))
+
+    return {
+      runs: options.runs,
+      outcomes,
+      finalAnswers,
+      typedErrorsWithTranscript,
+      defects,
+      unaccounted: options.runs - finalAnswers - typedErrorsWithTranscript,
+      toolExecutions,
+      duplicateToolExecutions,
+      reusedToolCalls,
+      emulator
     }
   })
