@@ -5,8 +5,8 @@
  * that rotate through the clients, so that drift on the machine hits every client alike. Prints the tables and writes
  * `bench/RESULTS.md`.
  *
- * Flags: `--quick` (smaller counts, 3 rounds), `--rounds <n>`, `--only <scenario id substring>`, `--clients a,b,c`,
- * `--no-write` (print only).
+ * Flags: `--quick` (smaller counts, 3 rounds), `--rounds <n>`, `--embed-rounds <n>` (default 1),
+ * `--soak-requests <n>` (default 50,000), `--only <scenario id substring>`, `--clients a,b,c`, `--no-write`.
  */
 import { type ChildProcess, execSync, fork } from "node:child_process"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
@@ -55,12 +55,16 @@ interface Scenario {
   readonly unit: Unit
   readonly clients: ReadonlyArray<string>
   readonly capability?: "agent" | "embed" | undefined
+  /** Measured rounds of this scenario when not the run's `rounds`. */
+  readonly rounds?: number | undefined
 }
 
 const scale = (full: number, fast: number) => quick ? fast : full
+/** 10,000 texts is 10,000 requests per client and round: one measured round unless asked for more. */
+const embedRounds = Number(valueOf("embed-rounds") ?? 1)
 
 const scenarios: ReadonlyArray<Scenario> = [
-  ...([[1, scale(500, 150)], [16, scale(1500, 400)], [128, scale(3000, 800)]] as const).map(([concurrency, n]) => ({
+  ...([[1, scale(300, 150)], [16, scale(800, 400)], [128, scale(1600, 800)]] as const).map(([concurrency, n]) => ({
     id: `converse-c${concurrency}`,
     title: `Converse, short prompt, concurrency ${concurrency} (${n} requests a run)`,
     command: { scenario: "converse" as const, n, concurrency },
@@ -70,16 +74,16 @@ const scenarios: ReadonlyArray<Scenario> = [
   })),
   {
     id: "stream-1000",
-    title: `ConverseStream of a 1,000-token answer, concurrency 1 (${scale(40, 12)} streams a run)`,
-    command: { scenario: "stream", n: scale(40, 12), concurrency: 1, prompt: longPrompt, maxTokens: longMaxTokens },
+    title: `ConverseStream of a 1,000-token answer, concurrency 1 (${scale(24, 12)} streams a run)`,
+    command: { scenario: "stream", n: scale(24, 12), concurrency: 1, prompt: longPrompt, maxTokens: longMaxTokens },
     warmup: 10,
     unit: "1,000 events",
     clients: [...mainClients, ...transportVariants]
   },
   {
     id: "agent-2-tools",
-    title: `Agent step with two tool calls (two model calls), concurrency 1 (${scale(150, 40)} steps a run)`,
-    command: { scenario: "agent", n: scale(150, 40), concurrency: 1 },
+    title: `Agent step with two tool calls (two model calls), concurrency 1 (${scale(80, 40)} steps a run)`,
+    command: { scenario: "agent", n: scale(80, 40), concurrency: 1 },
     warmup: 20,
     unit: "agent step",
     clients: mainClients,
@@ -94,12 +98,13 @@ const scenarios: ReadonlyArray<Scenario> = [
     warmup: 500,
     unit: "1,000 texts",
     clients: mainClients,
-    capability: "embed"
+    capability: "embed",
+    rounds: embedRounds
   }
 ]
 
 const holdOpen = { streams: scale(1000, 200), ttftMs: 1500, tokensPerSecond: 50, maxTokens: 60 }
-const soak = { total: scale(50_000, 5_000), checkpoint: 1_000 }
+const soak = { total: Number(valueOf("soak-requests") ?? scale(50_000, 5_000)), checkpoint: 1_000 }
 
 // ---------------------------------------------------------------------------
 // workers
@@ -248,7 +253,8 @@ const runScenario = async (
     const result = await worker.run({ ...scenario.command, id: 0, type: "run", n: scenario.warmup, salt: "warmup" })
     if (worker.spec === "raw" && scenario.unit === "1,000 events") eventsPerStream = result.units / scenario.warmup
   }
-  for (let round = 0; round < rounds; round++) {
+  const scenarioRounds = scenario.rounds ?? rounds
+  for (let round = 0; round < scenarioRounds; round++) {
     const order = active.map((_, i) => active[(i + round) % active.length]!)
     for (const worker of order) {
       const emulatorBefore = await emulator.cpu()
@@ -263,7 +269,7 @@ const runScenario = async (
       if (result.firstEventMs !== undefined) row.firstEvent.push(median(result.firstEventMs))
       row.maxRssMiB.push(mib(result.maxRssBytes))
     }
-    process.stdout.write(`  round ${round + 1}/${rounds} done\n`)
+    process.stdout.write(`  round ${round + 1}/${scenarioRounds} done\n`)
   }
   const result: ScenarioResult = { scenario, rows: [...rows.values()], eventsPerStream }
   log(renderScenario(result))
@@ -394,7 +400,8 @@ const runSoak = async (specs: ReadonlyArray<string>, endpoint: string): Promise<
       soak.total.toLocaleString("en")
     } sequential Converse requests per client (all clients at once, each in its own process)`
   )
-  const workers = await Promise.all(specs.map((spec) => spawnWorker(spec, endpoint)))
+  const spawned = await Promise.allSettled(specs.map((spec) => spawnWorker(spec, endpoint)))
+  const workers = spawned.flatMap((s) => s.status === "fulfilled" ? [s.value] : [])
   try {
     return await Promise.all(workers.map(async (worker): Promise<SoakRow> => {
       try {
@@ -536,7 +543,7 @@ const renderResults = (
     "Generated by `npm run bench:compare` (`bench/compare/run.ts`); the analysis section is `bench/compare/ANALYSIS.md`.",
     "Every client runs in its own Node process against one emulator process on loopback; figures are the client",
     "process's own CPU time (user + system, `process.cpuUsage`), wall time, throughput and peak RSS",
-    `(\`process.resourceUsage().maxRSS\`). One warm-up run per client and scenario, then ${rounds} measured rounds that`,
+    `(\`process.resourceUsage().maxRSS\`). One warm-up run per client and scenario, then ${rounds} measured rounds (embeddings: ${embedRounds}) that`,
     "rotate the order of the clients; the median is quoted with the min–max of the rounds, and **× raw SDK** is the",
     "ratio of medians to the raw SDK measured in the same run. `mux` = one multiplexed HTTP/2 session",
     "(`disableConcurrentStreams: false`), `h1` = HTTP/1.1 keep-alive; the unmarked SDK rows use the SDK's default for",

@@ -69,7 +69,9 @@ const main = async (): Promise<void> => {
   const load = loaders[client]
   if (load === undefined) throw new Error(`unknown client ${client}`)
   const adapter = await load(endpoint, variant)
-  const reply = (message: unknown) => process.send?.(message)
+  const reply = (message: unknown) => {
+    if (process.connected) process.send?.(message)
+  }
   process.on("disconnect", () => process.exit(0))
 
   const run = async (command: Extract<Command, { type: "run" }>): Promise<RunResult> => {
