@@ -5,6 +5,7 @@
  */
 import { NodeFileSystem, NodeKeyValueStore } from "@effect/platform-node"
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import dynalite from "dynalite"
 import { Context, Effect, Layer } from "effect"
 import type { AddressInfo } from "node:net"
@@ -51,6 +52,20 @@ export const tempDirectory = (prefix: string) =>
 export const dynamoStore = (endpoint: string) =>
   MemoryStore.makeDynamoDB({ tableName, clientConfig: clientConfig(endpoint) })
 
+/**
+ * Stores over one `KeyValueStore` of files in `directory`: version checks are atomic within one process and one
+ * `KeyValueStore` (see `MemoryStore.makeKeyValueStore`), so writers in a process share it.
+ */
+export const sharedFileStores = (directory: string) =>
+  Effect.map(
+    Layer.build(NodeKeyValueStore.layerFileSystem(directory)),
+    (context) =>
+      MemoryStore.makeKeyValueStore().pipe(
+        Effect.provideService(KeyValueStore.KeyValueStore, Context.get(context, KeyValueStore.KeyValueStore))
+      )
+  )
+
+/** A store over its own `KeyValueStore` of files in `directory` (as another process would have). */
 export const fileStore = (directory: string) =>
   Effect.map(
     Layer.build(MemoryStore.layerKeyValueStore().pipe(Layer.provide(NodeKeyValueStore.layerFileSystem(directory)))),
@@ -77,9 +92,9 @@ export interface WritersReport {
  * Two writers, each with its own memory over its own store client, append `turns` question/answer turns to one
  * conversation at once; a fresh reader then checks that every turn is there, once, in each writer's order.
  */
-export const twoWriters = (
+export const twoWriters = <E, R>(
   name: string,
-  storeFor: Effect.Effect<MemoryStore.MemoryStore.Service, unknown, any>,
+  storeFor: Effect.Effect<MemoryStore.MemoryStore.Service, E, R>,
   turns: number
 ) =>
   Effect.gen(function*() {
