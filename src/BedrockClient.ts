@@ -280,6 +280,32 @@ const checkRequestShape = (request: BedrockClient.Request): Effect.Effect<void, 
     onRight: () => Effect.void
   })
 
+/** Fields Bedrock refuses when blank: system text blocks and stop sequences. */
+const checkBlankFields = (
+  request: BedrockClient.Request,
+  config: ModelConfig
+): Effect.Effect<void, BedrockError.ValidationError> => {
+  const blankSystem = (config.system !== undefined && config.system.length > 0 && config.system.trim() === "")
+    ? "system"
+    : (request.system ?? []).flatMap((block, index) =>
+      block._tag === "Text" && block.text.trim() === "" ? [`system.${index}`] : []
+    )[0]
+  if (blankSystem !== undefined) {
+    return Effect.fail(
+      new BedrockError.ValidationError({ message: `invalid request: ${blankSystem}: system text must not be blank` })
+    )
+  }
+  const emptyStop = (config.stopSequences ?? []).findIndex((sequence) => sequence.length === 0)
+  if (emptyStop >= 0) {
+    return Effect.fail(
+      new BedrockError.ValidationError({
+        message: `invalid model settings: stopSequences.${emptyStop}: a stop sequence must not be empty`
+      })
+    )
+  }
+  return Effect.void
+}
+
 /** Per-call settings over the client's; invalid ones fail before any call, naming the field. */
 const modelOverrides = (
   model: ModelConfig,
@@ -387,6 +413,7 @@ export const make = (
         yield* checkRequestShape(request)
         const config = request.model === undefined ? model : yield* modelOverrides(model, request.model)
         yield* Conversation.validate(request.messages, { toolConfig: request.toolConfig })
+        yield* checkBlankFields(request, config)
         const info = yield* catalog.find(config.modelId)
         if (Option.isSome(info) && config.maxTokens !== undefined) {
           const check = ModelCatalog.checkMaxTokens(info.value, config.maxTokens)

@@ -217,6 +217,14 @@ describe("findings of the request fuzz", () => {
       )
       assert.strictEqual(shape._tag, "ValidationError")
       assert.include(shape.message, "messages.0.content")
+      const blankSystem = yield* Effect.flip(
+        client.generate({ messages: [Message.user("hi")], system: [Message.text(" ")] })
+      )
+      assert.include(blankSystem.message, "system.0")
+      const emptyStop = yield* Effect.flip(
+        client.generate({ messages: [Message.user("hi")], model: { stopSequences: ["END", ""] } })
+      )
+      assert.include(emptyStop.message, "stopSequences.1")
       assert.strictEqual(emulator.stats().requests, 0)
     }).pipe(Effect.provide(testLayer)))
 })
