@@ -84,6 +84,10 @@ export const isTypedError = (u: unknown): boolean =>
   u instanceof Error && Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" &&
   Predicate.hasProperty(u, "retryable") && typeof u.retryable === "boolean"
 
+/** The agent's errors are tagged errors (`AgentModelError`, `MaxStepsReached`, ...) carrying the run's progress. */
+export const isTaggedError = (u: unknown): boolean =>
+  u instanceof Error && Predicate.hasProperty(u, "_tag") && typeof u._tag === "string"
+
 const prompts = [
   "What is the capital of France?",
   "Tell me about foxes and rivers.",
@@ -341,8 +345,11 @@ export const runAgentSoak = (options: {
   readonly runs: number
   readonly concurrency: number
   readonly seed: number
+  /** Extra runs whose model call is refused; default 5. */
+  readonly forcedFailures?: number | undefined
 }): Effect.Effect<AgentSoakReport, EmulatorStartError> =>
   Effect.gen(function*() {
+    const forcedFailures = options.forcedFailures ?? 5
     const toolkit = Toolkit.make(Weather, Calculator)
     const agent = Agent.make({ toolkit, limits: { maxSteps: 6 }, maxReplays: 2 })
     const outcomes: Record<string, number> = {}
@@ -389,7 +396,7 @@ export const runAgentSoak = (options: {
             onSome: (error) => {
               const hasTranscript = Predicate.hasProperty(error, "transcript") && Array.isArray(error.transcript) &&
                 error.transcript.length > 0
-              if (isTypedError(error) && hasTranscript) typedErrorsWithTranscript++
+              if (isTaggedError(error) && hasTranscript) typedErrorsWithTranscript++
               const inner = Predicate.hasProperty(error, "error") && Predicate.hasProperty(error.error, "_tag")
                 ? `(${String(error.error._tag)})`
                 : ""
@@ -412,16 +419,22 @@ export const runAgentSoak = (options: {
         concurrency: options.concurrency,
         discard: true
       })
-      return (yield* Emulator).stats()
+      // Runs whose first step is refused (403, not retryable): each must fail typed, carrying its transcript.
+      const running = yield* Emulator
+      for (let i = 0; i < forcedFailures; i++) {
+        running.faults.enqueue("access-denied")
+        yield* one(i)
+      }
+      return running.stats()
     }).pipe(Effect.provide(client))
 
     return {
-      runs: options.runs,
+      runs: options.runs + forcedFailures,
       outcomes,
       finalAnswers,
       typedErrorsWithTranscript,
       defects,
-      unaccounted: options.runs - finalAnswers - typedErrorsWithTranscript,
+      unaccounted: options.runs + forcedFailures - finalAnswers - typedErrorsWithTranscript,
       toolExecutions,
       duplicateToolExecutions,
       reusedToolCalls,

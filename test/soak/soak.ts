@@ -50,6 +50,7 @@ const program = Effect.gen(function*() {
   expect(agents.unaccounted === 0, "agent runs unaccounted for")
   expect(agents.defects === 0, "agent defects")
   expect(agents.duplicateToolExecutions === 0, "a tool ran twice for one toolUse id")
+  expect(agents.typedErrorsWithTranscript >= 5, "refused runs did not fail typed with their transcript")
 
   const refresh = yield* runCredentialRefresh({ durationMs: 10_000, ttlMs: 2_000, concurrency: 8, faults: true })
   section("credentials expiring mid-soak", refresh)
