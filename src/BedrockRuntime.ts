@@ -8,13 +8,11 @@
 import * as Sdk from "@aws-sdk/client-bedrock-runtime"
 import { NodeHttp2Handler, NodeHttpHandler } from "@smithy/node-http-handler"
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types"
-import * as Chunk from "effect/Chunk"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -174,65 +172,6 @@ const tryPromise = <A>(
     })
   )
 
-const readAheadLimit = 256
-
-/**
- * Reads an async iterator ahead of its consumer, at most `limit` values, once the first `take` starts it. Each `take`
- * resolves with every value that has arrived since the last one (an empty array at the end, a rejection after the
- * values that came before the failure), so that a stream pays one async hop per network read, not one per event.
- */
-const readAhead = <Raw>(iterator: AsyncIterator<Raw>, limit: number): () => Promise<ReadonlyArray<Raw>> => {
-  const buffer: Array<Raw> = []
-  let started = false
-  let done = false
-  let failure: { readonly error: unknown } | undefined
-  let wakeConsumer: (() => void) | undefined
-  let wakePump: (() => void) | undefined
-  const notify = () => {
-    const wake = wakeConsumer
-    wakeConsumer = undefined
-    wake?.()
-  }
-  const pump = async () => {
-    try {
-      for (;;) {
-        if (buffer.length >= limit) {
-          await new Promise<void>((resolve) => {
-            wakePump = resolve
-          })
-        }
-        const result = await iterator.next()
-        if (result.done === true) break
-        buffer.push(result.value)
-        notify()
-      }
-      done = true
-    } catch (error) {
-      failure = { error }
-    }
-    notify()
-  }
-  const take = (): Promise<ReadonlyArray<Raw>> => {
-    if (!started) {
-      started = true
-      void pump()
-    }
-    if (buffer.length > 0) {
-      const values = buffer.splice(0)
-      const wake = wakePump
-      wakePump = undefined
-      wake?.()
-      return Promise.resolve(values)
-    }
-    if (failure !== undefined) return Promise.reject(failure.error)
-    if (done) return Promise.resolve([])
-    return new Promise((resolve) => {
-      wakeConsumer = () => resolve(take())
-    })
-  }
-  return take
-}
-
 /**
  * Sends a streaming command and exposes its events. The request is aborted when the scope closes before the stream
  * ended (consumer interrupted, took fewer events, or failed).
@@ -242,7 +181,7 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
   modelId: string | undefined,
   send: (signal: AbortSignal) => Promise<Output>,
   eventsOf: (output: Output) => AsyncIterable<Raw> | undefined,
-  decode: (raw: Raw) => Either.Either<A, BedrockError.BedrockError>
+  decode: (raw: Raw) => Effect.Effect<A, BedrockError.BedrockError>
 ): Effect.Effect<BedrockRuntime.OpenStream<A>, BedrockError.BedrockError, Scope.Scope> =>
   Effect.gen(function*() {
     let finished = false
@@ -258,46 +197,29 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
         // Abort first: an async iterator's `return` waits for a pending `next`, which a stalled stream never settles.
         (iterator) => Effect.zipRight(abortUnlessFinished, Effect.sync(() => void iterator.return?.()?.catch(() => {})))
       ),
-      (iterator) => {
-        const take = readAhead(iterator, readAheadLimit)
-        let failed: BedrockError.BedrockError | undefined
-        const decodeAll = (raws: ReadonlyArray<Raw>) => {
-          const out: Array<A> = []
-          for (const raw of raws) {
-            const decoded = decode(raw)
-            if (Either.isLeft(decoded)) {
-              if (out.length === 0) return Effect.fail(Option.some(decoded.left))
-              failed = decoded.left
-              break
-            }
-            out.push(decoded.right)
-          }
-          return Effect.succeed(Chunk.unsafeFromArray(out))
-        }
-        return Stream.repeatEffectChunkOption(Effect.suspend(() =>
-          failed !== undefined
-            ? Effect.fail(Option.some(failed))
-            : Effect.tryPromise({ try: take, catch: (error) => Option.some(BedrockError.fromSdkError(error)) }).pipe(
-              Effect.flatMap((raws) => {
-                if (raws.length > 0) return decodeAll(raws)
-                finished = true
-                return Effect.fail(Option.none())
-              })
-            )
-        ))
-      }
+      (iterator) =>
+        Stream.repeatEffectOption(
+          Effect.tryPromise({
+            try: () => iterator.next(),
+            catch: (error) => Option.some(BedrockError.fromSdkError(error))
+          }).pipe(Effect.flatMap((result) => {
+            if (result.done !== true) return Effect.mapError(decode(result.value), Option.some)
+            finished = true
+            return Effect.fail(Option.none())
+          }))
+        )
     ))
     return { requestId: output.$metadata.requestId, events }
   })
 
 const converseStreamMember = (
   member: Sdk.ConverseStreamOutput
-): Either.Either<Sdk.ConverseStreamOutput, BedrockError.BedrockError> => {
+): Effect.Effect<Sdk.ConverseStreamOutput, BedrockError.BedrockError> => {
   const exception = member.internalServerException ?? member.modelStreamErrorException ??
     member.serviceUnavailableException ?? member.throttlingException ?? member.validationException
-  if (exception === undefined) return Either.right(member)
+  if (exception === undefined) return Effect.succeed(member)
   const extra = exception as { readonly originalStatusCode?: number; readonly originalMessage?: string }
-  return Either.left(
+  return Effect.fail(
     BedrockError.fromStreamException(exception.name, exception.message, {
       originalStatusCode: extra.originalStatusCode,
       originalMessage: extra.originalMessage
@@ -305,13 +227,13 @@ const converseStreamMember = (
   )
 }
 
-const responseStreamMember = (member: Sdk.ResponseStream): Either.Either<Uint8Array, BedrockError.BedrockError> => {
-  if (member.chunk !== undefined) return Either.right(member.chunk.bytes ?? new Uint8Array(0))
+const responseStreamMember = (member: Sdk.ResponseStream): Effect.Effect<Uint8Array, BedrockError.BedrockError> => {
+  if (member.chunk !== undefined) return Effect.succeed(member.chunk.bytes ?? new Uint8Array(0))
   const exception = member.internalServerException ?? member.modelStreamErrorException ??
     member.serviceUnavailableException ?? member.throttlingException ?? member.validationException ??
     member.modelTimeoutException
-  if (exception !== undefined) return Either.left(BedrockError.fromStreamException(exception.name, exception.message))
-  return Either.right(new Uint8Array(0))
+  if (exception !== undefined) return Effect.fail(BedrockError.fromStreamException(exception.name, exception.message))
+  return Effect.succeed(new Uint8Array(0))
 }
 
 /**
