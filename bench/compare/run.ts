@@ -586,6 +586,16 @@ const renderResults = (
     "## Analysis",
     "",
     analysis,
+    "",
+    "## Closing note",
+    "",
+    `Headline ratios of this run (bedrock-llm Effect API ÷ raw SDK, client CPU): Converse ${
+      fmt(converse?.ratio ?? NaN)
+    } / ${fmt(converse16?.ratio ?? NaN)} / ${
+      fmt(converse128?.ratio ?? NaN)
+    } at concurrency 1 / 16 / 128, ConverseStream ${fmt(stream?.ratio ?? NaN)} per 1,000 events, time to first event +${
+      fmt(stream?.firstEventDelta ?? NaN)
+    } ms; ${cheaper.length} scenario/peer pairs where a peer is cheaper.`,
     ""
   ].join("\n")
 }
