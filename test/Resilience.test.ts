@@ -266,6 +266,18 @@ describe("Resilience.streamTimeouts", () => {
       assert.isTrue(yield* Ref.get(flag))
     }))
 
+  it.effect("a slow consumer is not idle: elements waiting to be taken never time out", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(
+        Resilience.streamTimeouts(Stream.make(1, 2, 3), { firstEvent: "1 second", idle: "500 millis" }).pipe(
+          Stream.mapEffect((n) => Effect.as(Effect.sleep("2 seconds"), n)),
+          Stream.runCollect
+        )
+      )
+      yield* TestClock.adjust("10 seconds")
+      assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Fiber.join(fiber)), [1, 2, 3])
+    }))
+
   it.effect("a steady stream under the idle limit completes", () =>
     Effect.gen(function*() {
       const source = Stream.repeatEffect(Effect.as(Effect.sleep("400 millis"), "tick")).pipe(Stream.take(5))
