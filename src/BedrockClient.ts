@@ -394,7 +394,7 @@ export const make = (
       pick: (hooks: BedrockClient.Hooks) => ((...args: Args) => Effect.Effect<void>) | undefined,
       ...args: Args
     ): Effect.Effect<void> =>
-      Effect.forEach(hooks, (hook) => {
+      hooks.length === 0 ? Effect.void : Effect.forEach(hooks, (hook) => {
         const run = pick(hook)
         return run === undefined
           ? Effect.void
