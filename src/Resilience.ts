@@ -11,15 +11,14 @@ import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
+import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
-import * as Queue from "effect/Queue"
 import * as Random from "effect/Random"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Interval from "effect/ScheduleInterval"
 import * as Stream from "effect/Stream"
-import * as Take from "effect/Take"
 import { isRetryable, RequestTimeoutError, StreamInterruptedError } from "./BedrockError.js"
 import { RetryConfig } from "./Config.js"
 
@@ -174,10 +173,6 @@ export interface StreamTimeouts {
  * Fails the stream with `RequestTimeoutError` (`kind: "first-event"` or `"idle"`) when its first element or the next
  * one is late. The upstream stream is interrupted and its finalizers run (aborting the HTTP request).
  *
- * The upstream runs in its own fiber and hands its chunks over a small queue, while one watchdog fiber sleeps until the
- * next deadline: no race per element. Time spent by a slow consumer does not count as idle (a non-empty queue is not
- * idle).
- *
  * @since 0.1.0
  * @category combinators
  */
@@ -191,42 +186,19 @@ export const streamTimeouts: {
     const idle = timeouts.idle === undefined ? undefined : Duration.decode(timeouts.idle)
     if (firstEvent === undefined && idle === undefined) return self
     return Stream.unwrapScoped(Effect.gen(function*() {
-      const clock = yield* Effect.clock
-      const queue = yield* Effect.acquireRelease(
-        Queue.bounded<Take.Take<A, E | RequestTimeoutError>>(32),
-        Queue.shutdown
-      )
-      let started = false
-      let lastAt = clock.unsafeCurrentTimeMillis()
-      yield* self.pipe(
-        Stream.runForEachChunk((chunk) => {
-          lastAt = clock.unsafeCurrentTimeMillis()
-          started = true
-          return Queue.offer(queue, Take.chunk(chunk))
-        }),
-        Effect.matchCauseEffect({
-          onSuccess: () => Queue.offer(queue, Take.end),
-          onFailure: (cause) => Queue.offer(queue, Take.failCause(cause))
-        }),
-        Effect.forkScoped
-      )
-      const watchdog: Effect.Effect<void> = Effect.suspend(() => {
-        const limit = started ? idle : firstEvent
-        if (limit === undefined) return Effect.zipRight(Effect.sleep(firstEvent ?? idle!), watchdog)
-        const remaining = lastAt + Duration.toMillis(limit) - clock.unsafeCurrentTimeMillis()
-        // Before the first element, wake at least every `idle` so that the idle deadline is kept once it arrives.
-        const nap = started || idle === undefined ? remaining : Math.min(remaining, Duration.toMillis(idle))
-        if (remaining > 0) return Effect.zipRight(Effect.sleep(Duration.millis(nap)), watchdog)
-        return Effect.flatMap(Queue.size(queue), (waiting) => {
-          if (waiting > 0) {
-            lastAt = clock.unsafeCurrentTimeMillis()
-            return watchdog
-          }
-          return Queue.offer(queue, Take.fail(timeoutError(started ? "idle" : "first-event", limit)))
-        })
+      const pull = yield* Stream.toPull(self)
+      const started = yield* Ref.make(false)
+      const next = Effect.flatMap(Ref.get(started), (hasStarted) => {
+        const limit = hasStarted ? idle : firstEvent
+        const guarded: Effect.Effect<Chunk.Chunk<A>, Option.Option<E | RequestTimeoutError>, R> = limit === undefined
+          ? pull
+          : Effect.timeoutFail(pull, {
+            duration: limit,
+            onTimeout: () => Option.some(timeoutError(hasStarted ? "idle" : "first-event", limit))
+          })
+        return hasStarted ? guarded : Effect.tap(guarded, (chunk) => Ref.set(started, Chunk.isNonEmpty(chunk)))
       })
-      yield* Effect.forkScoped(watchdog)
-      return Stream.flattenTake(Stream.fromQueue(queue))
+      return Stream.repeatEffectChunkOption(next)
     }))
   }
 )
