@@ -388,7 +388,7 @@ export const make = (
     const hooks = options.hooks ?? []
     const totals = yield* Ref.make(emptyTotals)
     const callIds = yield* Ref.make(0)
-    const { firstEventTimeout, idleTimeout, requestTimeout } = runtime.config
+    const { requestTimeout } = runtime.config
 
     const runHooks = <Args extends ReadonlyArray<unknown>>(
       pick: (hooks: BedrockClient.Hooks) => ((...args: Args) => Effect.Effect<void>) | undefined,
@@ -609,7 +609,7 @@ export const make = (
           )
       }))
 
-    /** One streaming call: hooks, breaker, stream timeouts and retry before the first event, then accounting. */
+    /** One streaming call: hooks, breaker, retry before the first event, then accounting (deadlines: the runtime's). */
     const streamCall = <Raw>(
       prepared: Prepared,
       operation: BedrockClient.RequestInfo["operation"],
@@ -622,7 +622,6 @@ export const make = (
       const once = Stream.unwrapScoped(
         attempt.begin.pipe(Effect.zipRight(protect(open)), Effect.map(events))
       ).pipe(
-        Resilience.streamTimeouts({ firstEvent: firstEventTimeout, idle: idleTimeout }),
         Stream.tapError((error) => BedrockError.isBedrockError(error) ? attempt.remember(error) : Effect.void)
       )
       let accumulator = Response.Accumulator.empty

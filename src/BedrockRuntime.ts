@@ -8,6 +8,7 @@
 import * as Sdk from "@aws-sdk/client-bedrock-runtime"
 import { NodeHttp2Handler, NodeHttpHandler } from "@smithy/node-http-handler"
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types"
+import type * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -23,6 +24,7 @@ import * as Https from "node:https"
 import * as BedrockError from "./BedrockError.js"
 import { ClientConfig } from "./Config.js"
 import { registerSecret } from "./internal/redact.js"
+import * as Resilience from "./Resilience.js"
 
 /**
  * The raw Bedrock Runtime service.
@@ -53,13 +55,15 @@ export declare namespace BedrockRuntime {
       input: Sdk.ConverseCommandInput
     ) => Effect.Effect<Sdk.ConverseCommandOutput, BedrockError.BedrockError>
     readonly converseStream: (
-      input: Sdk.ConverseStreamCommandInput
+      input: Sdk.ConverseStreamCommandInput,
+      options?: StreamOptions
     ) => Effect.Effect<OpenStream<Sdk.ConverseStreamOutput>, BedrockError.BedrockError, Scope.Scope>
     readonly invokeModel: (
       input: Sdk.InvokeModelCommandInput
     ) => Effect.Effect<Sdk.InvokeModelCommandOutput, BedrockError.BedrockError>
     readonly invokeModelWithResponseStream: (
-      input: Sdk.InvokeModelWithResponseStreamCommandInput
+      input: Sdk.InvokeModelWithResponseStreamCommandInput,
+      options?: StreamOptions
     ) => Effect.Effect<OpenStream<Uint8Array>, BedrockError.BedrockError, Scope.Scope>
     readonly countTokens: (
       input: Sdk.CountTokensCommandInput
@@ -67,6 +71,20 @@ export declare namespace BedrockRuntime {
     readonly applyGuardrail: (
       input: Sdk.ApplyGuardrailCommandInput
     ) => Effect.Effect<Sdk.ApplyGuardrailCommandOutput, BedrockError.BedrockError>
+  }
+
+  /**
+   * Deadlines of a streaming call (defaults: the `ClientConfig`'s `firstEventTimeout` and `idleTimeout`). The first
+   * event must arrive within `firstEventTimeout` of the request; each next one within `idleTimeout` of the moment the
+   * consumer asked for it, so time the consumer spends on an event never counts. A missed deadline aborts the request
+   * and fails the stream with `RequestTimeoutError` (`first-event` or `idle`).
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface StreamOptions {
+    readonly firstEventTimeout?: Duration.DurationInput | undefined
+    readonly idleTimeout?: Duration.DurationInput | undefined
   }
 
   /**
@@ -158,9 +176,10 @@ export const sdkClientConfig = (
 const tryPromise = <A>(
   operation: string,
   modelId: string | undefined,
-  run: (signal: AbortSignal) => Promise<A>
+  run: (signal: AbortSignal) => Promise<A>,
+  onError: (error: unknown) => BedrockError.BedrockError = BedrockError.fromSdkError
 ): Effect.Effect<A, BedrockError.BedrockError> =>
-  Effect.tryPromise({ try: run, catch: (error) => BedrockError.fromSdkError(error) }).pipe(
+  Effect.tryPromise({ try: run, catch: onError }).pipe(
     Effect.withSpan(`BedrockRuntime.${operation}`, {
       kind: "client",
       attributes: {
@@ -172,23 +191,67 @@ const tryPromise = <A>(
     })
   )
 
+/** Where a streaming call stands, for its deadline watchdog. */
+interface Progress {
+  /** Whether an event has arrived. */
+  started: boolean
+  /** Whether the call is waiting for the network (the request, or a `next` the consumer asked for). */
+  waiting: boolean
+  /** When the current wait began. */
+  since: number
+}
+
+/**
+ * Sleeps until the current wait's deadline and calls `expire` once it passes with nothing received. Polls at most
+ * every `min(firstEvent, idle)`, so that a wait that starts while it sleeps keeps its exact deadline. The consumer's
+ * own pulls are not raced against a timer: they only update `progress`.
+ */
+const deadlines = (
+  clock: Clock.Clock,
+  progress: Progress,
+  firstEvent: Duration.Duration,
+  idle: Duration.Duration,
+  expire: (error: BedrockError.RequestTimeoutError) => void
+): Effect.Effect<void> => {
+  const nap = Math.min(Duration.toMillis(firstEvent), Duration.toMillis(idle))
+  const loop: Effect.Effect<void> = Effect.suspend(() => {
+    const limit = progress.started ? idle : firstEvent
+    const remaining = progress.since + Duration.toMillis(limit) - clock.unsafeCurrentTimeMillis()
+    if (!progress.waiting || remaining > 0) {
+      return Effect.zipRight(Effect.sleep(Duration.millis(progress.waiting ? Math.min(remaining, nap) : nap)), loop)
+    }
+    return Effect.sync(() => expire(Resilience.timeoutError(progress.started ? "idle" : "first-event", limit)))
+  })
+  return Duration.isFinite(firstEvent) || Duration.isFinite(idle) ? loop : Effect.void
+}
+
 /**
  * Sends a streaming command and exposes its events. The request is aborted when the scope closes before the stream
- * ended (consumer interrupted, took fewer events, or failed).
+ * ended (consumer interrupted, took fewer events, or failed), and when a deadline passes.
  */
 const openStream = <Output extends { readonly $metadata: { readonly requestId?: string | undefined } }, Raw, A>(
   operation: string,
   modelId: string | undefined,
   send: (signal: AbortSignal) => Promise<Output>,
   eventsOf: (output: Output) => AsyncIterable<Raw> | undefined,
-  decode: (raw: Raw) => Effect.Effect<A, BedrockError.BedrockError>
+  decode: (raw: Raw) => Effect.Effect<A, BedrockError.BedrockError>,
+  timeouts: { readonly firstEvent: Duration.Duration; readonly idle: Duration.Duration }
 ): Effect.Effect<BedrockRuntime.OpenStream<A>, BedrockError.BedrockError, Scope.Scope> =>
   Effect.gen(function*() {
     let finished = false
+    let expired: BedrockError.RequestTimeoutError | undefined
     const controller = new AbortController()
     const abortUnlessFinished = Effect.sync(() => finished || controller.abort())
     yield* Effect.addFinalizer(() => abortUnlessFinished)
-    const output = yield* tryPromise(operation, modelId, () => send(controller.signal))
+    const clock = yield* Effect.clock
+    const progress: Progress = { started: false, waiting: true, since: clock.unsafeCurrentTimeMillis() }
+    yield* Effect.forkScoped(deadlines(clock, progress, timeouts.firstEvent, timeouts.idle, (error) => {
+      expired = error
+      controller.abort()
+    }))
+    const failure = (error: unknown): BedrockError.BedrockError => expired ?? BedrockError.fromSdkError(error)
+    const output = yield* tryPromise(operation, modelId, () => send(controller.signal), failure)
+    progress.waiting = false
     const iterable = eventsOf(output)
     if (iterable === undefined) return { requestId: output.$metadata.requestId, events: Stream.empty }
     const events = Stream.unwrapScoped(Effect.map(
@@ -197,17 +260,26 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
         // Abort first: an async iterator's `return` waits for a pending `next`, which a stalled stream never settles.
         (iterator) => Effect.zipRight(abortUnlessFinished, Effect.sync(() => void iterator.return?.()?.catch(() => {})))
       ),
-      (iterator) =>
-        Stream.repeatEffectOption(
-          Effect.tryPromise({
-            try: () => iterator.next(),
-            catch: (error) => Option.some(BedrockError.fromSdkError(error))
-          }).pipe(Effect.flatMap((result) => {
-            if (result.done !== true) return Effect.mapError(decode(result.value), Option.some)
-            finished = true
-            return Effect.fail(Option.none())
-          }))
+      (iterator) => {
+        const next = () => {
+          progress.waiting = true
+          progress.since = clock.unsafeCurrentTimeMillis()
+          return iterator.next()
+        }
+        return Stream.repeatEffectOption(
+          Effect.tryPromise({ try: next, catch: (error) => Option.some(failure(error)) }).pipe(
+            Effect.flatMap((result) => {
+              progress.waiting = false
+              progress.started = true
+              if (result.done !== true) return Effect.mapError(decode(result.value), Option.some)
+              // An aborted response body may simply end: a passed deadline is a failure, not the end of the stream.
+              if (expired !== undefined) return Effect.fail(Option.some(expired))
+              finished = true
+              return Effect.fail(Option.none())
+            })
+          )
         )
+      }
     ))
     return { requestId: output.$metadata.requestId, events }
   })
@@ -252,50 +324,58 @@ export const make = (
       Effect.sync(() => new Sdk.BedrockRuntimeClient(sdkClientConfig(config, options))),
       (sdk) => Effect.sync(() => sdk.destroy())
     ),
-    (sdk): BedrockRuntime.Service => ({
-      sdk,
-      config,
-      converse: (input) =>
-        tryPromise(
-          "Converse",
-          input.modelId,
-          (abortSignal) => sdk.send(new Sdk.ConverseCommand(input), { abortSignal })
-        ),
-      converseStream: (input) =>
-        openStream(
-          "ConverseStream",
-          input.modelId,
-          (abortSignal) => sdk.send(new Sdk.ConverseStreamCommand(input), { abortSignal }),
-          (output) => output.stream,
-          converseStreamMember
-        ),
-      invokeModel: (input) =>
-        tryPromise(
-          "InvokeModel",
-          input.modelId,
-          (abortSignal) => sdk.send(new Sdk.InvokeModelCommand(input), { abortSignal })
-        ),
-      invokeModelWithResponseStream: (input) =>
-        openStream(
-          "InvokeModelWithResponseStream",
-          input.modelId,
-          (abortSignal) => sdk.send(new Sdk.InvokeModelWithResponseStreamCommand(input), { abortSignal }),
-          (output) => output.body,
-          responseStreamMember
-        ),
-      countTokens: (input) =>
-        tryPromise(
-          "CountTokens",
-          input.modelId,
-          (abortSignal) => sdk.send(new Sdk.CountTokensCommand(input), { abortSignal })
-        ),
-      applyGuardrail: (input) =>
-        tryPromise(
-          "ApplyGuardrail",
-          undefined,
-          (abortSignal) => sdk.send(new Sdk.ApplyGuardrailCommand(input), { abortSignal })
-        )
-    })
+    (sdk): BedrockRuntime.Service => {
+      const streamTimeouts = (options: BedrockRuntime.StreamOptions | undefined) => ({
+        firstEvent: Duration.decode(options?.firstEventTimeout ?? config.firstEventTimeout),
+        idle: Duration.decode(options?.idleTimeout ?? config.idleTimeout)
+      })
+      return {
+        sdk,
+        config,
+        converse: (input) =>
+          tryPromise(
+            "Converse",
+            input.modelId,
+            (abortSignal) => sdk.send(new Sdk.ConverseCommand(input), { abortSignal })
+          ),
+        converseStream: (input, options) =>
+          openStream(
+            "ConverseStream",
+            input.modelId,
+            (abortSignal) => sdk.send(new Sdk.ConverseStreamCommand(input), { abortSignal }),
+            (output) => output.stream,
+            converseStreamMember,
+            streamTimeouts(options)
+          ),
+        invokeModel: (input) =>
+          tryPromise(
+            "InvokeModel",
+            input.modelId,
+            (abortSignal) => sdk.send(new Sdk.InvokeModelCommand(input), { abortSignal })
+          ),
+        invokeModelWithResponseStream: (input, options) =>
+          openStream(
+            "InvokeModelWithResponseStream",
+            input.modelId,
+            (abortSignal) => sdk.send(new Sdk.InvokeModelWithResponseStreamCommand(input), { abortSignal }),
+            (output) => output.body,
+            responseStreamMember,
+            streamTimeouts(options)
+          ),
+        countTokens: (input) =>
+          tryPromise(
+            "CountTokens",
+            input.modelId,
+            (abortSignal) => sdk.send(new Sdk.CountTokensCommand(input), { abortSignal })
+          ),
+        applyGuardrail: (input) =>
+          tryPromise(
+            "ApplyGuardrail",
+            undefined,
+            (abortSignal) => sdk.send(new Sdk.ApplyGuardrailCommand(input), { abortSignal })
+          )
+      }
+    }
   )
 
 /**

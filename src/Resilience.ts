@@ -124,7 +124,13 @@ export const retry: {
     Effect.retry(self, retrySchedule(config))
 )
 
-const timeoutError = (kind: RequestTimeoutError["kind"], duration: Duration.Duration): RequestTimeoutError => {
+/**
+ * The `RequestTimeoutError` of a timeout of the given kind and length.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const timeoutError = (kind: RequestTimeoutError["kind"], duration: Duration.Duration): RequestTimeoutError => {
   const timeoutMs = Duration.toMillis(duration)
   const what = kind === "request"
     ? "request did not complete"

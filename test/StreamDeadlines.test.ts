@@ -1,0 +1,75 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, Stream, TestClock } from "effect"
+import * as BedrockClient from "../src/BedrockClient.js"
+import { Emulator } from "../src/emulator/Emulator.js"
+import { liveLayer } from "./support/live.js"
+
+/** Waits in real time (the emulator's I/O is real even when the test's clock is not). */
+const eventually = (check: () => boolean) =>
+  Effect.promise(async () => {
+    for (let i = 0; i < 400 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
+    return check()
+  })
+
+const settle = Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 50)))
+
+const live = liveLayer({
+  client: { retry: { maxAttempts: 1 } },
+  clientConfig: { firstEventTimeout: Duration.seconds(10), idleTimeout: Duration.seconds(3) }
+})
+
+describe("stream deadlines in the runtime (TestClock over real I/O)", () => {
+  it.effect("a stream that stalls after its first events fails with the idle timeout and is aborted", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      emulator.faults.enqueue("stall=3")
+      const received: Array<string> = []
+      const fiber = yield* BedrockClient.stream("Tell me a story").pipe(
+        Stream.runForEach((event) => Effect.sync(() => received.push(event._tag))),
+        Effect.flip,
+        Effect.fork
+      )
+      assert.isTrue(yield* eventually(() => received.length === 3))
+      yield* settle
+      yield* TestClock.adjust("2999 millis")
+      yield* settle
+      assert.strictEqual(received.length, 3)
+      assert.isNull(fiber.unsafePoll())
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "StreamInterruptedError")
+      const cause = error._tag === "StreamInterruptedError" ? error.cause as { _tag: string; kind: string } : undefined
+      assert.strictEqual(cause?._tag, "RequestTimeoutError")
+      assert.strictEqual(cause?.kind, "idle")
+      assert.isTrue(yield* eventually(() => emulator.stats().streamsAbortedByClient === 1))
+    }).pipe(Effect.provide(live)))
+
+  it.effect("a stream with no first event fails with the first-event timeout", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      emulator.faults.enqueue("stall=0")
+      const fiber = yield* Effect.fork(Effect.flip(BedrockClient.collect(BedrockClient.stream("Hello"))))
+      assert.isTrue(yield* eventually(() => emulator.stats().activeStreams === 1))
+      yield* settle
+      yield* TestClock.adjust("10 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "RequestTimeoutError")
+      assert.strictEqual(error._tag === "RequestTimeoutError" && error.kind, "first-event")
+      assert.isTrue(yield* eventually(() => emulator.stats().streamsAbortedByClient === 1))
+    }).pipe(Effect.provide(live)))
+
+  it.effect("time the consumer spends on an event is not idle time", () =>
+    Effect.gen(function*() {
+      const fiber = yield* BedrockClient.stream("Hello there").pipe(
+        Stream.take(3),
+        Stream.mapEffect((event) => Effect.as(Effect.sleep("5 seconds"), event)),
+        Stream.runCount,
+        Effect.fork
+      )
+      for (let i = 0; i < 3; i++) {
+        yield* settle
+        yield* TestClock.adjust("5 seconds")
+      }
+      assert.strictEqual(yield* Fiber.join(fiber), 3)
+    }).pipe(Effect.provide(live)))
+})
