@@ -147,7 +147,7 @@ const requestHandlerOf = (config: ClientConfig): NodeHttp2Handler | NodeHttpHand
       httpsAgent: new Https.Agent(agentOptions)
     })
   }
-  return new NodeHttp2Handler({ disableConcurrentStreams: true })
+  return new NodeHttp2Handler({ disableConcurrentStreams: !connection.multiplex })
 }
 
 /**

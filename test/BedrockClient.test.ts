@@ -31,8 +31,14 @@ const eventually = (check: () => boolean) =>
     return check()
   })
 
-for (const protocol of ["http2", "http1.1"] as const) {
-  layer(liveLayer({ protocol }), { excludeTestServices: true })(`BedrockClient over ${protocol}`, (it) => {
+const connections = [
+  { name: "http2", protocol: "http2", multiplex: false },
+  { name: "http2 (multiplexed)", protocol: "http2", multiplex: true },
+  { name: "http1.1", protocol: "http1.1", multiplex: false }
+] as const
+
+for (const { multiplex, name, protocol } of connections) {
+  layer(liveLayer({ protocol, multiplex }), { excludeTestServices: true })(`BedrockClient over ${name}`, (it) => {
     it.effect("generate answers a plain prompt with usage and a request id", () =>
       Effect.gen(function*() {
         const response = yield* BedrockClient.generate("What is the capital of France?")

@@ -15,6 +15,7 @@ export const haiku = "anthropic.claude-3-haiku-20240307-v1:0"
 
 export interface LiveOptions {
   readonly protocol?: "http2" | "http1.1" | undefined
+  readonly multiplex?: boolean | undefined
   readonly emulator?: EmulatorOptions | undefined
   readonly client?: Partial<BedrockClient.BedrockClient.Options> | undefined
   readonly runtime?: BedrockRuntime.BedrockRuntime.Options | undefined
@@ -33,7 +34,10 @@ export const runtimeLayer = (options?: LiveOptions) =>
           secretAccessKey: Redacted.make(fakeCredentials.secretAccessKey),
           sessionToken: Redacted.make(fakeCredentials.sessionToken)
         }),
-        connection: new ConnectionConfig({ protocol: options?.protocol ?? "http2" }),
+        connection: new ConnectionConfig({
+          protocol: options?.protocol ?? "http2",
+          multiplex: options?.multiplex ?? false
+        }),
         ...options?.clientConfig
       }),
       options?.runtime
