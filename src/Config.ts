@@ -44,6 +44,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { defined } from "./internal/defined.js"
 
 const PositiveInt = Schema.Int.pipe(Schema.positive())
 const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
@@ -488,14 +489,6 @@ const describeIssue = (issue: ParseResult.ParseIssue): string =>
 
 function optionalVar<A, I extends string>(name: string, schema: Schema.Schema<A, I>): Config.Config<A | undefined> {
   return Config.option(variable(name, schema)).pipe(Config.map(Option.getOrUndefined))
-}
-
-function defined<T extends Record<string, unknown>>(record: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(record)) {
-    if (value !== undefined) out[key] = value
-  }
-  return out as { [K in keyof T]?: Exclude<T[K], undefined> }
 }
 
 function modelConfigFromEnv(defaultModelId: Option.Option<string>): Config.Config<ModelConfig> {

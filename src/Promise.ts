@@ -36,6 +36,7 @@ import * as BedrockClient from "./BedrockClient.js"
 import * as BedrockRuntime from "./BedrockRuntime.js"
 import { CircuitBreakerConfig, ClientConfig, ConnectionConfig, RetryConfig, StaticCredentials } from "./Config.js"
 import * as EmbeddingsClient from "./EmbeddingsClient.js"
+import { defined } from "./internal/defined.js"
 import type * as Response from "./Response.js"
 
 /**
@@ -240,14 +241,6 @@ export interface Client {
 }
 
 class NotConfigured extends Data.TaggedError("NotConfigured")<{ readonly message: string }> {}
-
-const defined = <T extends Record<string, unknown>>(record: T): { [K in keyof T]?: Exclude<T[K], undefined> } => {
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(record)) {
-    if (value !== undefined) out[key] = value
-  }
-  return out as { [K in keyof T]?: Exclude<T[K], undefined> }
-}
 
 const millis = (value: number | undefined) => value === undefined ? undefined : Duration.millis(value)
 

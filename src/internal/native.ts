@@ -10,6 +10,7 @@ import type { ModelConfig } from "../Config.js"
 import type * as Message from "../Message.js"
 import type * as ModelImplementation from "../models/ModelImplementation.js"
 import * as Response from "../Response.js"
+import { defined } from "./defined.js"
 
 /** A JSON object. */
 export type Json = { [key: string]: unknown }
@@ -86,13 +87,6 @@ export const splitMetrics = (
       cacheWriteInputTokenCount: numberAt(raw, "cacheWriteInputTokenCount")
     })
   }
-}
-
-/** A record without its undefined fields. */
-export const defined = <T extends Record<string, unknown>>(record: T): { [K in keyof T]: Exclude<T[K], undefined> } => {
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(record)) if (value !== undefined) out[key] = value
-  return out as { [K in keyof T]: Exclude<T[K], undefined> }
 }
 
 const count = (n: number | undefined): number => n === undefined || n < 0 ? 0 : Math.round(n)

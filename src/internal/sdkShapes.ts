@@ -12,22 +12,7 @@ import * as Either from "effect/Either"
 import type * as Conversation from "../Conversation.js"
 import type * as Message from "../Message.js"
 import * as Response from "../Response.js"
-
-/** An object with only the keys whose value is defined. */
-const defined = <T extends Record<string, unknown>>(
-  fields: T
-):
-  & { [K in keyof T as undefined extends T[K] ? never : K]: T[K] }
-  & {
-    [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>
-  } =>
-{
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(fields)) {
-    if (fields[key] !== undefined) out[key] = fields[key]
-  }
-  return out as never
-}
+import { defined } from "./defined.js"
 
 /**
  * The member of an SDK union value: its name and value (`$unknown` members give their own name).
