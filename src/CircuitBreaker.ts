@@ -1,5 +1,5 @@
 /**
- * A circuit breaker over `Ref` and `Clock`.
+ * A circuit breaker over `Clock`: its state is one value, read and replaced only inside synchronous steps.
  *
  * - Closed: calls pass; `failureThreshold` consecutive counted failures open it. A success resets the count; a
  *   failure that does not count (a `ValidationError`, an interruption, a defect) leaves the count as it is.
@@ -25,7 +25,6 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
-import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import { CircuitOpenError, isRetryable } from "./BedrockError.js"
 import { CircuitBreakerConfig } from "./Config.js"
@@ -145,7 +144,7 @@ export const make = (
     const config = input instanceof CircuitBreakerConfig ? input : new CircuitBreakerConfig(input)
     const resetTimeout = Duration.toMillis(config.resetTimeout)
     const isFailure = options?.isFailure ?? isRetryable
-    const ref = yield* Ref.make<Internal>({ _tag: "Closed", generation: 0, failures: 0 })
+    let current: Internal = { _tag: "Closed", generation: 0, failures: 0 }
     const pubsub = yield* PubSub.unbounded<CircuitBreaker.Transition>()
 
     const announce = (transition: Option.Option<CircuitBreaker.Transition>): Effect.Effect<void> =>
@@ -240,28 +239,43 @@ export const make = (
           onSome: (error) => isFailure(error) ? "failure" : "neutral"
         })
 
+    /** Admits or rejects a call now, and reports the transition its admission made (Open to HalfOpen). */
+    const admitNow = (now: number) => {
+      const [result, next] = admit(current, now)
+      current = next
+      return result
+    }
+
+    const settleNow = (generation: number, outcome: Outcome, now: number) => {
+      const [changed, next] = settle(current, generation, outcome, now)
+      current = next
+      return changed
+    }
+
+    // One synchronous step admits the call and one settles it: the state is only touched inside them, so no other
+    // fiber can interleave (the same guarantee `Ref.modify` gives, without an Effect per read and write).
     const protect = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R> =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
-          const admittedAt = yield* Clock.currentTimeMillis
-          const [admission, opened] = yield* Ref.modify(ref, (state) => admit(state, admittedAt))
-          yield* announce(opened)
-          if (admission._tag === "Rejected") return yield* admission.error
-          const exit = yield* Effect.exit(restore(effect))
-          const settledAt = yield* Clock.currentTimeMillis
-          const changed = yield* Ref.modify(
-            ref,
-            (state) => settle(state, admission.generation, outcomeOf(exit), settledAt)
-          )
-          yield* announce(changed)
-          return yield* exit
-        })
+      Effect.clockWith((clock) =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.suspend((): Effect.Effect<A, E | CircuitOpenError, R> => {
+            const [admission, opened] = admitNow(clock.unsafeCurrentTimeMillis())
+            if (admission._tag === "Rejected") return Effect.zipRight(announce(opened), admission.error)
+            const run = Effect.onExit(
+              restore(effect),
+              (exit) =>
+                Effect.suspend(() =>
+                  announce(settleNow(admission.generation, outcomeOf(exit), clock.unsafeCurrentTimeMillis()))
+                )
+            )
+            return Option.isNone(opened) ? run : Effect.zipRight(announce(opened), run)
+          })
+        )
       )
 
-    const state: Effect.Effect<CircuitBreaker.State> = Effect.zipWith(
-      Ref.get(ref),
+    const state: Effect.Effect<CircuitBreaker.State> = Effect.map(
       Clock.currentTimeMillis,
-      (internal, now): CircuitBreaker.State => {
+      (now): CircuitBreaker.State => {
+        const internal = current
         switch (internal._tag) {
           case "Closed":
             return { _tag: "Closed", failures: internal.failures }
@@ -283,14 +297,15 @@ export const make = (
     )
 
     const reset = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.flatMap(
-        Ref.modify(ref, (current): readonly [Option.Option<CircuitBreaker.Transition>, Internal] => {
-          if (current._tag === "Closed") return [Option.none(), { ...current, failures: 0 }]
-          const next: Internal = { _tag: "Closed", generation: current.generation + 1, failures: 0 }
-          return [transition(current, next, now), next]
-        }),
-        announce
-      ))
+      Effect.suspend(() => {
+        const previous = current
+        if (previous._tag === "Closed") {
+          current = { ...previous, failures: 0 }
+          return Effect.void
+        }
+        current = { _tag: "Closed", generation: previous.generation + 1, failures: 0 }
+        return announce(transition(previous, current, now))
+      }))
 
     return CircuitBreaker.of({ protect, state, changes: Stream.fromPubSub(pubsub), reset })
   })
