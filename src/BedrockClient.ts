@@ -16,7 +16,6 @@ import * as JSONSchema from "effect/JSONSchema"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
-import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -269,49 +268,43 @@ const firstIssue = (error: ParseResult.ParseError): string => {
 }
 
 /** A request whose messages, system blocks or tools are not of their schema fails before any call, naming the path. */
-const checkRequestShape = (request: BedrockClient.Request): Effect.Effect<void, BedrockError.ValidationError> =>
-  Either.match(validateRequestShape(request), {
-    onLeft: (error) =>
-      Effect.fail(
-        new BedrockError.ValidationError({
-          message: `invalid request: ${firstIssue(error)}`
-        })
-      ),
-    onRight: () => Effect.void
-  })
+const requestShapeError = (request: BedrockClient.Request): BedrockError.ValidationError | undefined => {
+  const result = validateRequestShape(request)
+  return Either.isLeft(result)
+    ? new BedrockError.ValidationError({ message: `invalid request: ${firstIssue(result.left)}` })
+    : undefined
+}
 
 /** Fields Bedrock refuses when blank: system text blocks and stop sequences. */
-const checkBlankFields = (
+const blankFieldError = (
   request: BedrockClient.Request,
   config: ModelConfig
-): Effect.Effect<void, BedrockError.ValidationError> => {
+): BedrockError.ValidationError | undefined => {
   const blankSystem = (config.system !== undefined && config.system.length > 0 && config.system.trim() === "")
     ? "system"
     : (request.system ?? []).flatMap((block, index) =>
       block._tag === "Text" && block.text.trim() === "" ? [`system.${index}`] : []
     )[0]
   if (blankSystem !== undefined) {
-    return Effect.fail(
-      new BedrockError.ValidationError({ message: `invalid request: ${blankSystem}: system text must not be blank` })
-    )
+    return new BedrockError.ValidationError({
+      message: `invalid request: ${blankSystem}: system text must not be blank`
+    })
   }
   const emptyStop = (config.stopSequences ?? []).findIndex((sequence) => sequence.length === 0)
   if (emptyStop >= 0) {
-    return Effect.fail(
-      new BedrockError.ValidationError({
-        message: `invalid model settings: stopSequences.${emptyStop}: a stop sequence must not be empty`
-      })
-    )
+    return new BedrockError.ValidationError({
+      message: `invalid model settings: stopSequences.${emptyStop}: a stop sequence must not be empty`
+    })
   }
-  return Effect.void
+  return undefined
 }
 
 /** Per-call settings over the client's; invalid ones fail before any call, naming the field. */
 const modelOverrides = (
   model: ModelConfig,
   overrides: BedrockClient.ModelOverrides
-): Effect.Effect<ModelConfig, BedrockError.ValidationError> =>
-  Effect.try({
+): Either.Either<ModelConfig, BedrockError.ValidationError> =>
+  Either.try({
     try: () => new ModelConfig({ ...model, ...overrides }),
     catch: (error) =>
       new BedrockError.ValidationError({
@@ -386,9 +379,7 @@ export const make = (
       Effect.flatMap(Option.match({ onSome: Effect.succeed, onNone: () => ModelCatalog.make() }))
     )
     const hooks = options.hooks ?? []
-    const totals = yield* Ref.make(emptyTotals)
-    const callIds = yield* Ref.make(0)
-    const { requestTimeout } = runtime.config
+    let totals = emptyTotals
 
     const runHooks = <Args extends ReadonlyArray<unknown>>(
       pick: (hooks: BedrockClient.Hooks) => ((...args: Args) => Effect.Effect<void>) | undefined,
@@ -407,25 +398,49 @@ export const make = (
     const costOf = (modelId: string, usage: Response.Usage): Effect.Effect<ModelCatalog.Cost> =>
       catalog.cost(modelId, usage).pipe(Effect.orElseSucceed(() => zeroCost))
 
+    let lastCallId = 0
+
+    interface Prepared {
+      readonly config: ModelConfig
+      readonly info: Option.Option<ModelCatalog.ModelInfo>
+      readonly callId: number
+      readonly target: Target
+    }
+
+    type Target =
+      | ReturnType<typeof converseTarget>
+      | Effect.Effect.Success<ReturnType<typeof nativeTarget>>
+
+    /** Everything checked before a call: the request's shape, settings and conversation, and the catalog's limits. */
+    const checked = (
+      input: BedrockClient.Input
+    ): Either.Either<{ readonly request: BedrockClient.Request; readonly config: ModelConfig }, ClientError> => {
+      const request = toRequest(input)
+      const shapeError = requestShapeError(request)
+      if (shapeError !== undefined) return Either.left(shapeError)
+      const config = request.model === undefined ? Either.right(model) : modelOverrides(model, request.model)
+      if (Either.isLeft(config)) return Either.left(config.left)
+      const invalid = Conversation.check(request.messages, { toolConfig: request.toolConfig })
+      if (Option.isSome(invalid)) return Either.left(invalid.value)
+      const blank = blankFieldError(request, config.right)
+      return blank === undefined ? Either.right({ request, config: config.right }) : Either.left(blank)
+    }
+
     const prepare = (input: BedrockClient.Input, streaming: boolean) =>
-      Effect.gen(function*() {
-        const request = toRequest(input)
-        yield* checkRequestShape(request)
-        const config = request.model === undefined ? model : yield* modelOverrides(model, request.model)
-        yield* Conversation.validate(request.messages, { toolConfig: request.toolConfig })
-        yield* checkBlankFields(request, config)
-        const info = yield* catalog.find(config.modelId)
-        if (Option.isSome(info) && config.maxTokens !== undefined) {
-          const check = ModelCatalog.checkMaxTokens(info.value, config.maxTokens)
-          if (Either.isLeft(check)) {
-            return yield* Effect.fail(new BedrockError.ValidationError({ message: check.left }))
+      Effect.suspend(() => {
+        const valid = checked(input)
+        if (Either.isLeft(valid)) return Effect.fail(valid.left)
+        const { config, request } = valid.right
+        return Effect.flatMap(catalog.find(config.modelId), (info): Effect.Effect<Prepared, ClientError> => {
+          if (Option.isSome(info) && config.maxTokens !== undefined) {
+            const check = ModelCatalog.checkMaxTokens(info.value, config.maxTokens)
+            if (Either.isLeft(check)) return Effect.fail(new BedrockError.ValidationError({ message: check.left }))
           }
-        }
-        const target = (request.api ?? options.api ?? "converse") === "invoke"
-          ? yield* nativeTarget(request, config, Option.map(info, (found) => found.family))
-          : converseTarget(request, config, streaming)
-        const callId = yield* Ref.updateAndGet(callIds, (n) => n + 1)
-        return { config, callId, target }
+          const withTarget = (target: Target) => ({ config, info, callId: ++lastCallId, target })
+          return (request.api ?? options.api ?? "converse") === "invoke"
+            ? Effect.map(nativeTarget(request, config, Option.map(info, (found) => found.family)), withTarget)
+            : Effect.succeed(withTarget(converseTarget(request, config, streaming)))
+        })
       })
 
     const converseTarget = (request: BedrockClient.Request, config: ModelConfig, streaming: boolean) => {
@@ -510,23 +525,27 @@ export const make = (
         : implementation.decodeResponse(body.right, requestId, invocationMetricsOf(output))
     }
 
-    const account = (config: ModelConfig, info: BedrockClient.RequestInfo, response: Response.Response) =>
-      Effect.gen(function*() {
-        const cost = yield* costOf(config.modelId, response.usage)
-        yield* Ref.update(totals, (t) => ({
-          ...t,
-          calls: t.calls + 1,
-          usage: Response.Usage.add(t.usage, response.usage),
-          cost: t.cost + cost.total
-        }))
-        yield* runHooks((h) => h.after, info, response, cost)
+    /** The cost of a response at the catalog entry found when the call was prepared (0 for a model not in it). */
+    const priceOf = (prepared: Prepared, usage: Response.Usage): ModelCatalog.Cost =>
+      Option.isSome(prepared.info) ? ModelCatalog.costOf(prepared.info.value, usage, prepared.config.modelId) : zeroCost
+
+    const account = (prepared: Prepared, info: BedrockClient.RequestInfo, response: Response.Response) =>
+      Effect.suspend(() => {
+        const cost = priceOf(prepared, response.usage)
+        totals = {
+          ...totals,
+          calls: totals.calls + 1,
+          usage: Response.Usage.add(totals.usage, response.usage),
+          cost: totals.cost + cost.total
+        }
+        return runHooks((h) => h.after, info, response, cost)
       })
 
     const failed = (info: () => BedrockClient.RequestInfo) => (error: ClientError) =>
-      Effect.zipRight(
-        Ref.update(totals, (t) => ({ ...t, calls: t.calls + 1, failures: t.failures + 1 })),
-        runHooks((h) => h.onError, info(), error)
-      )
+      Effect.suspend(() => {
+        totals = { ...totals, calls: totals.calls + 1, failures: totals.failures + 1 }
+        return runHooks((h) => h.onError, info(), error)
+      })
 
     /** Attempt bookkeeping of one call: the attempt number, the `onRetry` and `before` hooks, the last error. */
     const attempts = (operation: BedrockClient.RequestInfo["operation"], modelId: string, callId: number) => {
@@ -535,10 +554,9 @@ export const make = (
       const info = (): BedrockClient.RequestInfo => ({ operation, modelId, callId, attempt })
       const begin = Effect.suspend(() => {
         attempt++
-        const retrying = lastError === undefined ? Effect.void : Effect.zipRight(
-          Ref.update(totals, (t) => ({ ...t, retries: t.retries + 1 })),
-          runHooks((h) => h.onRetry, info(), lastError)
-        )
+        if (lastError !== undefined) totals = { ...totals, retries: totals.retries + 1 }
+        if (hooks.length === 0) return Effect.void
+        const retrying = lastError === undefined ? Effect.void : runHooks((h) => h.onRetry, info(), lastError)
         return Effect.zipRight(retrying, runHooks((h) => h.before, info()))
       })
       const remember = (error: BedrockError.BedrockError) =>
@@ -550,9 +568,23 @@ export const make = (
 
     const retrySchedule = Resilience.retrySchedule(retryConfig)
 
-    type Prepared = Effect.Effect.Success<ReturnType<typeof prepare>>
+    /**
+     * Runs `once` and, only if it fails, retries it under the policy. The first failure is replayed to the schedule
+     * (not re-sent), so the policy decides exactly as `Effect.retry(once, policy)` would, and a call that succeeds
+     * first time never builds a schedule driver.
+     */
+    const retrying = <A, E>(once: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+      Effect.catchAll(once, (first) => {
+        let replay = true
+        const again = Effect.suspend(() => {
+          if (!replay) return once
+          replay = false
+          return Effect.fail(first)
+        })
+        return Effect.retry(again, retrySchedule)
+      })
 
-    /** One call: hooks, breaker, timeout and retry around `send`, then `decode`, accounting and `onError`. */
+    /** One call: hooks, breaker and retry around `send` (its deadline is the runtime's), then `decode`, accounting. */
     const call = <Output>(
       prepared: Prepared,
       operation: BedrockClient.RequestInfo["operation"],
@@ -560,14 +592,11 @@ export const make = (
       decode: (output: Output) => Effect.Effect<Response.Response, Response.MalformedResponse>
     ): Effect.Effect<Response.Response, ClientError> => {
       const attempt = attempts(operation, prepared.config.modelId, prepared.callId)
-      const once = attempt.begin.pipe(
-        Effect.zipRight(protect(Resilience.timeout(send, requestTimeout))),
-        Effect.tapError(attempt.remember)
-      )
-      return once.pipe(
-        Effect.retry(retrySchedule),
-        Effect.flatMap(decode),
-        Effect.tap((response) => account(prepared.config, attempt.info(), response)),
+      const once = Effect.tapError(Effect.zipRight(attempt.begin, protect(send)), attempt.remember)
+      return retrying(once).pipe(
+        Effect.flatMap((output) =>
+          Effect.flatMap(decode(output), (response) => Effect.as(account(prepared, attempt.info(), response), response))
+        ),
         Effect.tapError(failed(attempt.info))
       )
     }
@@ -626,15 +655,14 @@ export const make = (
       )
       let accumulator = Response.Accumulator.empty
       return Resilience.retryStream(once, retrySchedule).pipe(
-        Stream.tap((event) =>
-          Effect.sync(() => {
-            accumulator = accumulator.add(event)
-          })
-        ),
+        Stream.mapChunks((chunk) => {
+          for (const event of chunk) accumulator = accumulator.add(event)
+          return chunk
+        }),
         Stream.onEnd(Effect.suspend(() =>
           Either.match(accumulator.toResponse(), {
             onLeft: () => Effect.void,
-            onRight: (response) => account(prepared.config, attempt.info(), response)
+            onRight: (response) => account(prepared, attempt.info(), response)
           })
         )),
         Stream.tapError(failed(attempt.info))
@@ -722,7 +750,7 @@ export const make = (
       generateObject,
       batch,
       cost: (response) => costOf(model.modelId, response.usage),
-      usage: Ref.get(totals)
+      usage: Effect.sync(() => totals)
     }
   })
 

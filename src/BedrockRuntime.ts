@@ -8,12 +8,16 @@
 import * as Sdk from "@aws-sdk/client-bedrock-runtime"
 import { NodeHttp2Handler, NodeHttpHandler } from "@smithy/node-http-handler"
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types"
-import type * as Clock from "effect/Clock"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -23,6 +27,7 @@ import * as Http from "node:http"
 import * as Https from "node:https"
 import * as BedrockError from "./BedrockError.js"
 import { ClientConfig } from "./Config.js"
+import * as ReadAhead from "./internal/readAhead.js"
 import { registerSecret } from "./internal/redact.js"
 import * as Resilience from "./Resilience.js"
 
@@ -52,25 +57,40 @@ export declare namespace BedrockRuntime {
     /** The client configuration the SDK client was built from. */
     readonly config: ClientConfig
     readonly converse: (
-      input: Sdk.ConverseCommandInput
+      input: Sdk.ConverseCommandInput,
+      options?: RequestOptions
     ) => Effect.Effect<Sdk.ConverseCommandOutput, BedrockError.BedrockError>
     readonly converseStream: (
       input: Sdk.ConverseStreamCommandInput,
       options?: StreamOptions
     ) => Effect.Effect<OpenStream<Sdk.ConverseStreamOutput>, BedrockError.BedrockError, Scope.Scope>
     readonly invokeModel: (
-      input: Sdk.InvokeModelCommandInput
+      input: Sdk.InvokeModelCommandInput,
+      options?: RequestOptions
     ) => Effect.Effect<Sdk.InvokeModelCommandOutput, BedrockError.BedrockError>
     readonly invokeModelWithResponseStream: (
       input: Sdk.InvokeModelWithResponseStreamCommandInput,
       options?: StreamOptions
     ) => Effect.Effect<OpenStream<Uint8Array>, BedrockError.BedrockError, Scope.Scope>
     readonly countTokens: (
-      input: Sdk.CountTokensCommandInput
+      input: Sdk.CountTokensCommandInput,
+      options?: RequestOptions
     ) => Effect.Effect<Sdk.CountTokensCommandOutput, BedrockError.BedrockError>
     readonly applyGuardrail: (
-      input: Sdk.ApplyGuardrailCommandInput
+      input: Sdk.ApplyGuardrailCommandInput,
+      options?: RequestOptions
     ) => Effect.Effect<Sdk.ApplyGuardrailCommandOutput, BedrockError.BedrockError>
+  }
+
+  /**
+   * The deadline of a non-streaming call (default: the `ClientConfig`'s `requestTimeout`). When it passes, the request
+   * is aborted and the call fails with `RequestTimeoutError` (`request`).
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface RequestOptions {
+    readonly timeout?: Duration.DurationInput | undefined
   }
 
   /**
@@ -173,23 +193,76 @@ export const sdkClientConfig = (
   }
 }
 
-const tryPromise = <A>(
+const spanOptions = (operation: string, modelId: string | undefined) => ({
+  kind: "client" as const,
+  // The caller's span (e.g. `BedrockClient.generate`) records the call site; one stack capture per call is enough.
+  captureStackTrace: false,
+  attributes: {
+    "rpc.system": "aws-api",
+    "rpc.service": "BedrockRuntime",
+    "rpc.method": operation,
+    ...(modelId === undefined ? {} : { "gen_ai.request.model": modelId })
+  }
+})
+
+/** The clock of Effect's default services: its sleeps are plain timers, so a deadline on it needs no fiber. */
+const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
+
+/**
+ * Sends one request under a deadline: once it passes, the request is aborted and the call fails with
+ * `RequestTimeoutError` (`request`). Interruption aborts the request too. On the live clock the deadline is a timer;
+ * on any other clock (e.g. `TestClock`) it is a fiber sleeping on that clock, so tests drive it.
+ */
+const unary = <A>(
   operation: string,
   modelId: string | undefined,
-  run: (signal: AbortSignal) => Promise<A>,
-  onError: (error: unknown) => BedrockError.BedrockError = BedrockError.fromSdkError
+  send: (signal: AbortSignal) => Promise<A>,
+  timeout: Duration.Duration
 ): Effect.Effect<A, BedrockError.BedrockError> =>
-  Effect.tryPromise({ try: run, catch: onError }).pipe(
-    Effect.withSpan(`BedrockRuntime.${operation}`, {
-      kind: "client",
-      attributes: {
-        "rpc.system": "aws-api",
-        "rpc.service": "BedrockRuntime",
-        "rpc.method": operation,
-        ...(modelId === undefined ? {} : { "gen_ai.request.model": modelId })
-      }
-    })
-  )
+  Effect.clockWith((clock) => {
+    const controller = new AbortController()
+    let expired: BedrockError.RequestTimeoutError | undefined
+    const expire = () => {
+      expired = Resilience.timeoutError("request", timeout)
+      controller.abort()
+    }
+    const request = (cancelTimer: () => void) =>
+      Effect.async<A, BedrockError.BedrockError>((resume) => {
+        send(controller.signal).then(
+          (output) => {
+            cancelTimer()
+            resume(Effect.succeed(output))
+          },
+          (error) => {
+            cancelTimer()
+            resume(Effect.fail(expired ?? BedrockError.fromSdkError(error)))
+          }
+        )
+        return Effect.sync(() => {
+          cancelTimer()
+          controller.abort()
+        })
+      })
+    const call = !Duration.isFinite(timeout)
+      ? request(() => {})
+      : clock === liveClock
+      ? Effect.suspend(() => {
+        const timer = setTimeout(expire, Duration.toMillis(timeout))
+        return request(() => clearTimeout(timer))
+      })
+      : Effect.flatMap(
+        Effect.fork(Effect.zipRight(clock.sleep(timeout), Effect.sync(expire))),
+        (timer) => Effect.ensuring(request(() => {}), Fiber.interrupt(timer))
+      )
+    return Effect.withSpan(call, `BedrockRuntime.${operation}`, spanOptions(operation, modelId))
+  })
+
+/** Events a stream reads ahead of its consumer before it pauses (then HTTP/2 flow control holds the rest). */
+const readAheadEvents = 256
+/** Events decoded while the consumer waits before it is woken without waiting for the end of the turn. */
+const wakeBatch = 32
+/** Events at the start of a stream handed over one by one (the first text delta is among them). */
+const eagerEvents = 4
 
 /** Where a streaming call stands, for its deadline watchdog. */
 interface Progress {
@@ -234,7 +307,7 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
   modelId: string | undefined,
   send: (signal: AbortSignal) => Promise<Output>,
   eventsOf: (output: Output) => AsyncIterable<Raw> | undefined,
-  decode: (raw: Raw) => Effect.Effect<A, BedrockError.BedrockError>,
+  decode: (raw: Raw) => Either.Either<A, BedrockError.BedrockError>,
   timeouts: { readonly firstEvent: Duration.Duration; readonly idle: Duration.Duration }
 ): Effect.Effect<BedrockRuntime.OpenStream<A>, BedrockError.BedrockError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -250,48 +323,63 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
       controller.abort()
     }))
     const failure = (error: unknown): BedrockError.BedrockError => expired ?? BedrockError.fromSdkError(error)
-    const output = yield* tryPromise(operation, modelId, () => send(controller.signal), failure)
+    const output = yield* Effect.tryPromise({ try: () => send(controller.signal), catch: failure }).pipe(
+      Effect.withSpan(`BedrockRuntime.${operation}`, spanOptions(operation, modelId))
+    )
     progress.waiting = false
     const iterable = eventsOf(output)
     if (iterable === undefined) return { requestId: output.$metadata.requestId, events: Stream.empty }
-    const events = Stream.unwrapScoped(Effect.map(
-      Effect.acquireRelease(
-        Effect.sync(() => iterable[Symbol.asyncIterator]()),
-        // Abort first: an async iterator's `return` waits for a pending `next`, which a stalled stream never settles.
-        (iterator) => Effect.zipRight(abortUnlessFinished, Effect.sync(() => void iterator.return?.()?.catch(() => {})))
-      ),
-      (iterator) => {
-        const next = () => {
-          progress.waiting = true
-          progress.since = clock.unsafeCurrentTimeMillis()
-          return iterator.next()
-        }
-        return Stream.repeatEffectOption(
-          Effect.tryPromise({ try: next, catch: (error) => Option.some(failure(error)) }).pipe(
-            Effect.flatMap((result) => {
-              progress.waiting = false
-              progress.started = true
-              if (result.done !== true) return Effect.mapError(decode(result.value), Option.some)
-              // An aborted response body may simply end: a passed deadline is a failure, not the end of the stream.
-              if (expired !== undefined) return Effect.fail(Option.some(expired))
-              finished = true
-              return Effect.fail(Option.none())
-            })
-          )
-        )
+    const iterator = iterable[Symbol.asyncIterator]()
+    // Abort first: an async iterator's `return` waits for a pending `next`, which a stalled stream never settles.
+    yield* Effect.addFinalizer(() =>
+      Effect.zipRight(abortUnlessFinished, Effect.sync(() => void iterator.return?.()?.catch(() => {})))
+    )
+    // Reading starts now, while the consumer's stream is still being set up (time to first event).
+    const reader = ReadAhead.start(iterator, {
+      highWaterMark: readAheadEvents,
+      batch: wakeBatch,
+      eager: eagerEvents,
+      failure,
+      expired: () => expired,
+      onEnd: () => {
+        finished = true
+      },
+      onWait: (waiting) => {
+        progress.waiting = waiting
+        if (waiting) progress.since = clock.unsafeCurrentTimeMillis()
+        else progress.started = true
       }
-    ))
+    })
+    // An exception event ends the stream after the events before it.
+    let failed: BedrockError.BedrockError | undefined
+    const pull = Effect.suspend(() =>
+      failed !== undefined ? Effect.fail(Option.some(failed)) : Effect.flatMap(reader.pull, (raws) => {
+        const decoded: Array<A> = []
+        for (const raw of raws) {
+          const result = decode(raw)
+          if (Either.isRight(result)) {
+            decoded.push(result.right)
+            continue
+          }
+          if (decoded.length === 0) return Effect.fail(Option.some(result.left))
+          failed = result.left
+          break
+        }
+        return Effect.succeed(Chunk.unsafeFromArray(decoded))
+      })
+    )
+    const events = Stream.repeatEffectChunkOption(pull)
     return { requestId: output.$metadata.requestId, events }
   })
 
 const converseStreamMember = (
   member: Sdk.ConverseStreamOutput
-): Effect.Effect<Sdk.ConverseStreamOutput, BedrockError.BedrockError> => {
+): Either.Either<Sdk.ConverseStreamOutput, BedrockError.BedrockError> => {
   const exception = member.internalServerException ?? member.modelStreamErrorException ??
     member.serviceUnavailableException ?? member.throttlingException ?? member.validationException
-  if (exception === undefined) return Effect.succeed(member)
+  if (exception === undefined) return Either.right(member)
   const extra = exception as { readonly originalStatusCode?: number; readonly originalMessage?: string }
-  return Effect.fail(
+  return Either.left(
     BedrockError.fromStreamException(exception.name, exception.message, {
       originalStatusCode: extra.originalStatusCode,
       originalMessage: extra.originalMessage
@@ -299,13 +387,13 @@ const converseStreamMember = (
   )
 }
 
-const responseStreamMember = (member: Sdk.ResponseStream): Effect.Effect<Uint8Array, BedrockError.BedrockError> => {
-  if (member.chunk !== undefined) return Effect.succeed(member.chunk.bytes ?? new Uint8Array(0))
+const responseStreamMember = (member: Sdk.ResponseStream): Either.Either<Uint8Array, BedrockError.BedrockError> => {
+  if (member.chunk !== undefined) return Either.right(member.chunk.bytes ?? new Uint8Array(0))
   const exception = member.internalServerException ?? member.modelStreamErrorException ??
     member.serviceUnavailableException ?? member.throttlingException ?? member.validationException ??
     member.modelTimeoutException
-  if (exception !== undefined) return Effect.fail(BedrockError.fromStreamException(exception.name, exception.message))
-  return Effect.succeed(new Uint8Array(0))
+  if (exception !== undefined) return Either.left(BedrockError.fromStreamException(exception.name, exception.message))
+  return Either.right(new Uint8Array(0))
 }
 
 /**
@@ -325,6 +413,9 @@ export const make = (
       (sdk) => Effect.sync(() => sdk.destroy())
     ),
     (sdk): BedrockRuntime.Service => {
+      const defaultTimeout = Duration.decode(config.requestTimeout)
+      const requestTimeout = (options: BedrockRuntime.RequestOptions | undefined) =>
+        options?.timeout === undefined ? defaultTimeout : Duration.decode(options.timeout)
       const streamTimeouts = (options: BedrockRuntime.StreamOptions | undefined) => ({
         firstEvent: Duration.decode(options?.firstEventTimeout ?? config.firstEventTimeout),
         idle: Duration.decode(options?.idleTimeout ?? config.idleTimeout)
@@ -332,11 +423,12 @@ export const make = (
       return {
         sdk,
         config,
-        converse: (input) =>
-          tryPromise(
+        converse: (input, options) =>
+          unary(
             "Converse",
             input.modelId,
-            (abortSignal) => sdk.send(new Sdk.ConverseCommand(input), { abortSignal })
+            (abortSignal) => sdk.send(new Sdk.ConverseCommand(input), { abortSignal }),
+            requestTimeout(options)
           ),
         converseStream: (input, options) =>
           openStream(
@@ -347,11 +439,12 @@ export const make = (
             converseStreamMember,
             streamTimeouts(options)
           ),
-        invokeModel: (input) =>
-          tryPromise(
+        invokeModel: (input, options) =>
+          unary(
             "InvokeModel",
             input.modelId,
-            (abortSignal) => sdk.send(new Sdk.InvokeModelCommand(input), { abortSignal })
+            (abortSignal) => sdk.send(new Sdk.InvokeModelCommand(input), { abortSignal }),
+            requestTimeout(options)
           ),
         invokeModelWithResponseStream: (input, options) =>
           openStream(
@@ -362,17 +455,19 @@ export const make = (
             responseStreamMember,
             streamTimeouts(options)
           ),
-        countTokens: (input) =>
-          tryPromise(
+        countTokens: (input, options) =>
+          unary(
             "CountTokens",
             input.modelId,
-            (abortSignal) => sdk.send(new Sdk.CountTokensCommand(input), { abortSignal })
+            (abortSignal) => sdk.send(new Sdk.CountTokensCommand(input), { abortSignal }),
+            requestTimeout(options)
           ),
-        applyGuardrail: (input) =>
-          tryPromise(
+        applyGuardrail: (input, options) =>
+          unary(
             "ApplyGuardrail",
             undefined,
-            (abortSignal) => sdk.send(new Sdk.ApplyGuardrailCommand(input), { abortSignal })
+            (abortSignal) => sdk.send(new Sdk.ApplyGuardrailCommand(input), { abortSignal }),
+            requestTimeout(options)
           )
       }
     }

@@ -519,15 +519,13 @@ export const make = (
       const attempt = semaphore.withPermits(1)(
         Effect.zipRight(
           count({ requests: 1, textsSent: texts.length }),
-          protect(Resilience.timeout(
-            runtime.invokeModel({
-              modelId: model.modelId,
-              body,
-              contentType: "application/json",
-              accept: "application/json"
-            }),
-            runtime.config.requestTimeout
-          ))
+          // The runtime bounds the request by `ClientConfig.requestTimeout`.
+          protect(runtime.invokeModel({
+            modelId: model.modelId,
+            body,
+            contentType: "application/json",
+            accept: "application/json"
+          }))
         )
       )
       const expected = settings.dimensions ?? model.defaultDimensions

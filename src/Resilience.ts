@@ -270,39 +270,40 @@ export const retryStream: {
   ): Stream.Stream<A, E | StreamInterruptedError, R | R2> => {
     const shouldRetry: (error: E) => boolean = options?.isRetryable ?? isRetryable
     const measure = options?.measure
-    const attempt: Stream.Stream<A, AttemptFailure<E>, R> = Stream.unwrap(Effect.map(
-      Ref.make({ events: 0, units: 0 }),
-      (received) =>
-        self.pipe(
-          Stream.mapChunksEffect((chunk) =>
-            Ref.update(received, ({ events, units }) => ({
-              events: events + chunk.length,
-              units: measure === undefined ? units : Chunk.reduce(chunk, units, (sum, a) => sum + measure(a))
-            })).pipe(Effect.as(chunk))
-          ),
-          Stream.catchAll((error) =>
-            Stream.fromEffect(Effect.flatMap(Ref.get(received), ({ events, units }) =>
-              Effect.fail<AttemptFailure<E>>(
-                events === 0
-                  ? { _tag: "BeforeFirst", error }
-                  : {
-                    _tag: "Interrupted",
-                    error: interrupted(error, events, measure === undefined ? undefined : units)
-                  }
-              )))
+    // What each attempt delivered, counted per chunk in a plain closure (one attempt runs at a time).
+    const attempt: Stream.Stream<A, AttemptFailure<E>, R> = Stream.suspend(() => {
+      let events = 0
+      let units = 0
+      return self.pipe(
+        Stream.mapChunks((chunk) => {
+          events += chunk.length
+          if (measure !== undefined) units = Chunk.reduce(chunk, units, (sum, a) => sum + measure(a))
+          return chunk
+        }),
+        Stream.catchAll((error) =>
+          Stream.fail<AttemptFailure<E>>(
+            events === 0
+              ? { _tag: "BeforeFirst", error }
+              : { _tag: "Interrupted", error: interrupted(error, events, measure === undefined ? undefined : units) }
           )
         )
-    ))
-    return Stream.unwrap(Effect.map(Schedule.driver(schedule), (driver) => {
-      const run = (): Stream.Stream<A, E | StreamInterruptedError, R | R2> =>
-        Stream.catchAll(attempt, (failure) =>
-          failure._tag === "BeforeFirst" && shouldRetry(failure.error)
-            ? Stream.unwrap(Effect.match(driver.next(failure.error), {
-              onFailure: () => Stream.fail(failure.error),
-              onSuccess: () => Stream.suspend(run)
-            }))
-            : Stream.fail(failure.error))
-      return run()
-    }))
+      )
+    })
+    // The schedule's driver is built at the first retryable failure: a stream that succeeds first time never needs it.
+    const run = (
+      driver: Schedule.ScheduleDriver<Out, E, R2> | undefined
+    ): Stream.Stream<A, E | StreamInterruptedError, R | R2> =>
+      Stream.catchAll(attempt, (failure) =>
+        failure._tag === "BeforeFirst" && shouldRetry(failure.error)
+          ? Stream.unwrap(Effect.flatMap(
+            driver === undefined ? Schedule.driver(schedule) : Effect.succeed(driver),
+            (current) =>
+              Effect.match(current.next(failure.error), {
+                onFailure: () => Stream.fail(failure.error),
+                onSuccess: () => run(current)
+              })
+          ))
+          : Stream.fail(failure.error))
+    return Stream.suspend(() => run(undefined))
   }
 )

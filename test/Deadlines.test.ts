@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Stream, TestClock } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
+import * as BedrockRuntime from "../src/BedrockRuntime.js"
 import { Emulator } from "../src/emulator/Emulator.js"
 import { liveLayer } from "./support/live.js"
 
@@ -15,7 +16,55 @@ const settle = Effect.promise(() => new Promise((resolve) => setTimeout(resolve,
 
 const live = liveLayer({
   client: { retry: { maxAttempts: 1 } },
-  clientConfig: { firstEventTimeout: Duration.seconds(10), idleTimeout: Duration.seconds(3) }
+  clientConfig: {
+    requestTimeout: Duration.seconds(20),
+    firstEventTimeout: Duration.seconds(10),
+    idleTimeout: Duration.seconds(3)
+  }
+})
+
+describe("request deadlines in the runtime (TestClock over real I/O)", () => {
+  it.effect("a Converse call past requestTimeout fails with the request timeout, and the request is aborted", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      emulator.faults.enqueue("latency=30000")
+      const started = Date.now()
+      const fiber = yield* Effect.fork(Effect.flip(BedrockClient.generate("Hello")))
+      assert.isTrue(yield* eventually(() => emulator.stats().requests === 1))
+      yield* settle
+      yield* TestClock.adjust("19999 millis")
+      yield* settle
+      assert.isNull(fiber.unsafePoll())
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "RequestTimeoutError")
+      assert.strictEqual(error._tag === "RequestTimeoutError" && error.kind, "request")
+      assert.strictEqual(error._tag === "RequestTimeoutError" && error.timeoutMs, 20_000)
+      // Aborted, not waited for: the emulator would have answered after 30 real seconds.
+      assert.isBelow(Date.now() - started, 10_000)
+    }).pipe(Effect.provide(live)))
+
+  it.effect("a per-call deadline on the runtime overrides the configured one", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      const runtime = yield* BedrockRuntime.BedrockRuntime
+      emulator.faults.enqueue("latency=30000")
+      const fiber = yield* runtime.converse({
+        modelId: "anthropic.claude-3-haiku-20240307-v1:0",
+        messages: [{ role: "user", content: [{ text: "Hello" }] }]
+      }, { timeout: "2 seconds" }).pipe(Effect.flip, Effect.fork)
+      assert.isTrue(yield* eventually(() => emulator.stats().requests === 1))
+      yield* settle
+      yield* TestClock.adjust("2 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag === "RequestTimeoutError" && error.timeoutMs, 2_000)
+    }).pipe(Effect.provide(live)))
+
+  it.effect("an answer before the deadline is not affected by it", () =>
+    Effect.gen(function*() {
+      const response = yield* BedrockClient.generate("Hello")
+      assert.isAbove(response.usage.outputTokens, 0)
+    }).pipe(Effect.provide(live)))
 })
 
 describe("stream deadlines in the runtime (TestClock over real I/O)", () => {
