@@ -6,7 +6,7 @@
  * `bench/RESULTS.md`.
  *
  * Flags: `--quick` (smaller counts, 3 rounds), `--rounds <n>`, `--embed-rounds <n>` (default 1),
- * `--soak-requests <n>` (default 50,000), `--only <scenario id substring>`, `--clients a,b,c`, `--no-write`.
+ * `--soak-requests <n>` (default 50,000), `--only <scenario id substring>`, `--clients a,b,c`, `--no-write`, `--profile <dir>` (a V8 CPU profile of each client process).
  */
 import { type ChildProcess, execSync, fork } from "node:child_process"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
@@ -34,6 +34,7 @@ const quick = flag("quick")
 const rounds = Number(valueOf("rounds") ?? (quick ? 3 : 5))
 const only = valueOf("only")
 const write = !flag("no-write")
+const profileDir = valueOf("profile")
 
 const allClients = ["raw", "ours", "promise", "effectAi", "vercel", "langchain"] as const
 const hasPromiseFacade = existsSync(join(repo, "src", "Promise.ts"))
@@ -124,7 +125,14 @@ interface Worker {
 const spawnWorker = (spec: string, endpoint: string): Promise<Worker> =>
   new Promise((resolve, reject) => {
     const child: ChildProcess = fork(join(here, "worker.ts"), [spec, endpoint], {
-      execArgv: ["--import", "tsx", "--expose-gc", "--no-warnings"],
+      execArgv: [
+        "--import",
+        "tsx",
+        "--expose-gc",
+        "--no-warnings",
+        // `--profile DIR`: a V8 CPU profile of every client process, for `node --cpu-prof`-style analysis.
+        ...(profileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", join(profileDir, spec.replace(":", "-"))])
+      ],
       stdio: ["ignore", "inherit", "inherit", "ipc"]
     })
     const pending = new Map<number, { resolve: (value: any) => void; reject: (error: Error) => void }>()

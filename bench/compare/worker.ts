@@ -5,6 +5,11 @@
  */
 import type { Adapter } from "./clients/Adapter.js"
 
+// tsx turns Node's source-map support on; a user's compiled program does not run with it. Left on, every module that
+// ships a source map (effect does, the AWS SDK does not) has it read and kept in memory, and every stack trace taken
+// (e.g. for a span) is mapped: a cost that falls on some clients and not others. Off before any client is loaded.
+process.setSourceMapsEnabled(false)
+
 export type Command =
   | {
     readonly id: number

@@ -4,7 +4,11 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, Effect, Layer, type Scope } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as Engine from "./engine/index.js"
 import type { Credentials } from "./internal/auth.js"
 import { type FaultPlan, type FaultRates, makeRandomFaults } from "./internal/faults.js"

@@ -5,7 +5,8 @@
  * @since 0.1.0
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { parseArgs } from "node:util"
 import { Emulator, type FaultRates, type Options, type RequestLog } from "./Emulator.js"
 
