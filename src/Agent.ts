@@ -18,6 +18,7 @@ import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
 import type { StreamInterruptedError } from "./BedrockError.js"
 import * as Conversation from "./Conversation.js"
+import { withSpan } from "./internal/tracing.js"
 import * as Message from "./Message.js"
 import * as Response from "./Response.js"
 import * as Tool from "./Tool.js"
@@ -574,7 +575,7 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
                 result: Tool.toToolResult(use.toolUseId, use.name, outcome)
               })
             ),
-            Effect.withSpan("Agent.tool", { attributes: { agent: name, tool: use.name } })
+            withSpan("Agent.tool", { attributes: { agent: name, tool: use.name } })
           )
 
         const start = (step: number, attempt: number, use: Message.ToolUse): Effect.Effect<Execution> =>
@@ -817,7 +818,7 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
             )
         }))
       )
-      return bounded.pipe(Effect.withSpan("Agent.run", { attributes: { agent: name } }))
+      return bounded.pipe(withSpan("Agent.run", { attributes: { agent: name } }))
     })
 
   const run = (input: Input, runOptions?: RunOptions & { readonly output?: Schema.Schema<any, any> | undefined }) =>

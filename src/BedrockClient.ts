@@ -27,6 +27,7 @@ import * as Conversation from "./Conversation.js"
 import { captureInvocationMetrics, invocationMetricsOf } from "./internal/invocationHeaders.js"
 import { toSdkInferenceConfig } from "./internal/requestFields.js"
 import * as SdkShapes from "./internal/sdkShapes.js"
+import { withSpan } from "./internal/tracing.js"
 import * as Message from "./Message.js"
 import * as ModelCatalog from "./ModelCatalog.js"
 import * as Models from "./Models.js"
@@ -602,10 +603,9 @@ export const make = (
     }
 
     const generate = (input: BedrockClient.Input): Effect.Effect<Response.Response, ClientError> =>
-      Effect.gen(function*() {
-        const prepared = yield* prepare(input, false)
+      Effect.flatMap(prepare(input, false), (prepared) => {
         const target = prepared.target
-        return yield* target.api === "converse"
+        return target.api === "converse"
           ? call(prepared, "Converse", runtime.converse(target.input), SdkShapes.responseFromSdk)
           : call(
             prepared,
@@ -613,7 +613,7 @@ export const make = (
             runtime.invokeModel(target.input),
             (output) => decodeNative(target.implementation, output)
           )
-      }).pipe(Effect.withSpan("BedrockClient.generate"))
+      }).pipe(withSpan("BedrockClient.generate"))
 
     const stream = (input: BedrockClient.Input): Stream.Stream<Response.StreamEvent, ClientError> =>
       Stream.unwrap(Effect.gen(function*() {
@@ -717,7 +717,7 @@ export const make = (
             ...(requestId === undefined ? {} : { requestId })
           })
         )
-      }).pipe(Effect.withSpan("BedrockClient.generateObject"))
+      }).pipe(withSpan("BedrockClient.generateObject"))
 
     const batch = (
       items: Iterable<BedrockClient.Input | BedrockClient.BatchItem>,
@@ -740,7 +740,7 @@ export const make = (
           { concurrency: batchOptions?.concurrency ?? 8, discard: true }
         )
         return results
-      }).pipe(Effect.withSpan("BedrockClient.batch"))
+      }).pipe(withSpan("BedrockClient.batch"))
     }
 
     return {

@@ -29,6 +29,7 @@ import * as BedrockError from "./BedrockError.js"
 import { ClientConfig } from "./Config.js"
 import * as ReadAhead from "./internal/readAhead.js"
 import { registerSecret } from "./internal/redact.js"
+import { withSpan } from "./internal/tracing.js"
 import * as Resilience from "./Resilience.js"
 
 /**
@@ -254,7 +255,7 @@ const unary = <A>(
         Effect.fork(Effect.zipRight(clock.sleep(timeout), Effect.sync(expire))),
         (timer) => Effect.ensuring(request(() => {}), Fiber.interrupt(timer))
       )
-    return Effect.withSpan(call, `BedrockRuntime.${operation}`, spanOptions(operation, modelId))
+    return withSpan(`BedrockRuntime.${operation}`, spanOptions(operation, modelId))(call)
   })
 
 /** Events a stream reads ahead of its consumer before it pauses (then HTTP/2 flow control holds the rest). */
@@ -324,7 +325,7 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
     }))
     const failure = (error: unknown): BedrockError.BedrockError => expired ?? BedrockError.fromSdkError(error)
     const output = yield* Effect.tryPromise({ try: () => send(controller.signal), catch: failure }).pipe(
-      Effect.withSpan(`BedrockRuntime.${operation}`, spanOptions(operation, modelId))
+      withSpan(`BedrockRuntime.${operation}`, spanOptions(operation, modelId))
     )
     progress.waiting = false
     const iterable = eventsOf(output)

@@ -30,6 +30,7 @@ import * as Schema from "effect/Schema"
 import type * as BedrockError from "./BedrockError.js"
 import { BedrockRuntime } from "./BedrockRuntime.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
+import { withSpan } from "./internal/tracing.js"
 import * as ModelCatalog from "./ModelCatalog.js"
 import * as Resilience from "./Resilience.js"
 import { MalformedResponse } from "./Response.js"
@@ -558,7 +559,7 @@ export const make = (
             ? decoded.vectors.map(Similarity.normalize)
             : decoded.vectors
         ),
-        Effect.withSpan("EmbeddingsClient.call", {
+        withSpan("EmbeddingsClient.call", {
           kind: "client",
           attributes: { "gen_ai.request.model": model.modelId, "bedrock_llm.embeddings.texts": texts.length }
         })
@@ -638,7 +639,7 @@ export const make = (
         const checked = yield* checkText(text)
         const { settings, settingsKey } = yield* prepare(callOptions)
         return yield* embedChecked(checked, settings, settingsKey)
-      }).pipe(Effect.withSpan("EmbeddingsClient.embed"))
+      }).pipe(withSpan("EmbeddingsClient.embed"))
 
     const embedMany = (texts: Iterable<string>, callOptions?: EmbeddingsClient.EmbedOptions) =>
       Effect.gen(function*() {
@@ -649,7 +650,7 @@ export const make = (
           concurrency: "unbounded",
           batching: true
         })
-      }).pipe(Effect.withSpan("EmbeddingsClient.embedMany"))
+      }).pipe(withSpan("EmbeddingsClient.embedMany"))
 
     return EmbeddingsClient.of({
       model,

@@ -110,7 +110,7 @@ describe("Config from the environment", () => {
             ["BEDROCK_HTTP_PROTOCOL", "HTTP1.1"],
             ["BEDROCK_HTTP_KEEP_ALIVE", "false"],
             ["BEDROCK_HTTP_MAX_SOCKETS", "8"],
-            ["BEDROCK_HTTP2_MULTIPLEX", "true"],
+            ["BEDROCK_HTTP2_MULTIPLEX", "false"],
             ["BEDROCK_CONNECT_TIMEOUT_MS", "250"],
             ["AWS_ACCESS_KEY_ID", "AKIAFAKEFAKEFAKE1234"],
             ["AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/FAKE/SECRET/KEYFAKE"]
@@ -130,7 +130,7 @@ describe("Config from the environment", () => {
           config.connection.maxSockets,
           config.connection.multiplex
         ],
-        ["http1.1", false, 8, true]
+        ["http1.1", false, 8, false]
       )
       assert.strictEqual(Duration.toMillis(config.connection.connectTimeout), 250)
       assert.isUndefined(config.credentials, "credentials are left to the SDK chain by default")
@@ -143,7 +143,7 @@ describe("Config from the environment", () => {
       if (Either.isRight(config)) {
         assert.isUndefined(config.right.region)
         assert.strictEqual(config.right.connection.protocol, "http2")
-        assert.isFalse(config.right.connection.multiplex, "a new HTTP/2 session per request, as the SDK does")
+        assert.isTrue(config.right.connection.multiplex, "unary requests share one HTTP/2 session")
         assert.strictEqual(Duration.toMillis(config.right.requestTimeout), 300_000)
       }
     }))

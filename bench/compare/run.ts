@@ -40,7 +40,7 @@ const allClients = ["raw", "ours", "promise", "effectAi", "vercel", "langchain"]
 const hasPromiseFacade = existsSync(join(repo, "src", "Promise.ts"))
 const mainClients = valueOf("clients")?.split(",") ?? allClients.filter((c) => c !== "promise" || hasPromiseFacade)
 /** Transport variants, measured where they matter (concurrent Converse and streams). */
-const transportVariants = ["raw:mux", "ours:mux", "raw:h1", "ours:h1"]
+const transportVariants = ["raw:mux", "ours:isolated", "raw:h1", "ours:h1"]
 
 // ---------------------------------------------------------------------------
 // scenarios
@@ -71,7 +71,7 @@ const scenarios: ReadonlyArray<Scenario> = [
     command: { scenario: "converse" as const, n, concurrency },
     warmup: Math.ceil(n / 3),
     unit: "request" as const,
-    clients: concurrency === 1 ? mainClients : [...mainClients, ...transportVariants]
+    clients: [...mainClients, ...transportVariants]
   })),
   {
     id: "stream-1000",
@@ -458,7 +458,7 @@ const machine = () => {
     `- date: ${new Date().toISOString()}; commit ${commit}; command: \`npm run bench:compare${
       argv.length > 0 ? ` -- ${argv.join(" ")}` : ""
     }\``,
-    `- versions: bedrock-llm (this repo, via tsx) over @aws-sdk/client-bedrock-runtime ${
+    `- versions: bedrock-llm (this repo, compiled dist) over @aws-sdk/client-bedrock-runtime ${
       versionOf(repo, "@aws-sdk/client-bedrock-runtime")
     }, effect ${versionOf(repo, "effect")};` +
     ` raw SDK @aws-sdk/client-bedrock-runtime ${versionOf(here, "@aws-sdk/client-bedrock-runtime")};` +
@@ -470,9 +470,9 @@ const machine = () => {
   ].join("\n")
 }
 
-const headline = (results: ReadonlyArray<ScenarioResult>, key: string, spec = "ours") => {
+const headline = (results: ReadonlyArray<ScenarioResult>, key: string, spec = "ours", baseSpec = "raw") => {
   const result = results.find((r) => r.scenario.id === key)
-  const base = result === undefined ? undefined : baselineOf(result)
+  const base = result?.rows.find((r) => r.spec === baseSpec)
   const row = result?.rows.find((r) => r.spec === spec)
   if (base === undefined || row === undefined || row.cpu.length === 0) return undefined
   return {
@@ -514,6 +514,8 @@ const renderResults = (
   const converse16 = headline(results, "converse-c16")
   const converse128 = headline(results, "converse-c128")
   const stream = headline(results, "stream-1000")
+  /** Same transport: bedrock-llm's default (one shared HTTP/2 session) against the raw SDK on one shared session. */
+  const sameTransport = [1, 16, 128].map((c) => headline(results, `converse-c${c}`, "ours", "raw:mux"))
   const cheaper = cheaperPeers(results)
   const sections = results.map((r) =>
     [
@@ -553,9 +555,11 @@ const renderResults = (
     "process's own CPU time (user + system, `process.cpuUsage`), wall time, throughput and peak RSS",
     `(\`process.resourceUsage().maxRSS\`). One warm-up run per client and scenario, then ${rounds} measured rounds (embeddings: ${embedRounds}) that`,
     "rotate the order of the clients; the median is quoted with the min–max of the rounds, and **× raw SDK** is the",
-    "ratio of medians to the raw SDK measured in the same run. `mux` = one multiplexed HTTP/2 session",
-    "(`disableConcurrentStreams: false`), `h1` = HTTP/1.1 keep-alive; the unmarked SDK rows use the SDK's default for",
-    "Bedrock (HTTP/2, a new session per request).",
+    "ratio of medians to the raw SDK measured in the same run. Transports: the unmarked raw SDK row is the SDK's",
+    "default for Bedrock (HTTP/2, a new session per request); `raw SDK (mux)` shares one HTTP/2 session",
+    "(`disableConcurrentStreams: false`); the unmarked bedrock-llm rows use its default (HTTP/2, one session shared by",
+    "unary requests, `ConnectionConfig.multiplex`), `isolated` the SDK's session per request; `h1` = HTTP/1.1 keep-alive.",
+    "Same transport: `bedrock-llm (Effect)` ÷ `raw SDK (mux)`, `bedrock-llm (Effect, isolated)` ÷ `raw SDK`.",
     "",
     "## Machine",
     "",
@@ -567,6 +571,9 @@ const renderResults = (
     `- Converse, client CPU per request, bedrock-llm ÷ raw SDK: ${fmt(converse?.ratio ?? NaN)} at concurrency 1, ${
       fmt(converse16?.ratio ?? NaN)
     } at 16, ${fmt(converse128?.ratio ?? NaN)} at 128 (goal ≤ 1.10)`,
+    `  - on the same transport (both on one shared HTTP/2 session, \`raw SDK (mux)\`): ${
+      sameTransport.map((h) => fmt(h?.ratio ?? NaN)).join(" / ")
+    } at concurrency 1 / 16 / 128`,
     `- ConverseStream, client CPU per 1,000 events: ${
       fmt(stream?.ratio ?? NaN)
     } (goal ≤ 1.10); time-to-first-event overhead ${fmt(stream?.firstEventDelta ?? NaN)} ms (goal < 1 ms)`,
@@ -619,9 +626,16 @@ const ensurePeersInstalled = () => {
   execSync("npm ci --prefix bench/compare --no-audit --no-fund", { cwd: repo, stdio: "inherit" })
 }
 
+/** bedrock-llm is measured as a user runs it: the compiled `dist` (`npm run build`), like every peer's package. */
+const buildLibrary = () => {
+  log("building bedrock-llm (npm run build) ...")
+  execSync("npm run build --silent", { cwd: repo, stdio: "inherit" })
+}
+
 const main = async () => {
   const startedAt = performance.now()
   ensurePeersInstalled()
+  buildLibrary()
   const emulator = await spawnEmulator({})
   log(`emulator ${emulator.url} (pid ${emulator.pid}); ${rounds} rounds${quick ? ", quick" : ""}`)
   const selected = scenarios.filter((s) => only === undefined || s.id.includes(only))

@@ -1,17 +1,16 @@
 /**
  * This library through its Effect API: `BedrockClient` (with its defaults: retry policy, circuit breaker, timeouts,
  * accounting) over `BedrockRuntime`, `Agent` with two tools, `EmbeddingsClient`. Each scenario is one Effect program
- * (`Effect.forEach` with the scenario's concurrency) run on a `ManagedRuntime` built once. Variants: `mux` (one
- * multiplexed HTTP/2 session), `h1` (`NodeHttpHandler`).
+ * (`Effect.forEach` with the scenario's concurrency) run on a `ManagedRuntime` built once. Variants: `isolated` (a new
+ * HTTP/2 session per request, the SDK's default), `h1` (`ConnectionConfig.protocol: "http1.1"`).
  */
-import { NodeHttp2Handler } from "@smithy/node-http-handler"
 import { Effect, Layer, ManagedRuntime, Redacted, Schema, Stream } from "effect"
-import * as BedrockClient from "../../src/BedrockClient.js"
-import * as BedrockRuntime from "../../src/BedrockRuntime.js"
-import { ClientConfig, ConnectionConfig, StaticCredentials } from "../../src/Config.js"
-import * as EmbeddingsClient from "../../src/EmbeddingsClient.js"
-import * as Message from "../../src/Message.js"
-import * as Response from "../../src/Response.js"
+import * as BedrockClient from "../../dist/BedrockClient.js"
+import * as BedrockRuntime from "../../dist/BedrockRuntime.js"
+import { ClientConfig, ConnectionConfig, StaticCredentials } from "../../dist/Config.js"
+import * as EmbeddingsClient from "../../dist/EmbeddingsClient.js"
+import * as Message from "../../dist/Message.js"
+import * as Response from "../../dist/Response.js"
 import {
   type Adapter,
   agentPrompt,
@@ -26,7 +25,7 @@ import {
   weather
 } from "../compare/clients/Adapter.js"
 
-export type Variant = "default" | "mux" | "h1"
+export type Variant = "default" | "isolated" | "h1"
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
@@ -40,11 +39,13 @@ export const make = async (endpoint: string, variant: Variant = "default"): Prom
         accessKeyId: credentials.accessKeyId,
         secretAccessKey: Redacted.make(credentials.secretAccessKey)
       }),
-      connection: new ConnectionConfig({ protocol: variant === "h1" ? "http1.1" : "http2", maxSockets: 256 })
-    }),
-    variant === "mux"
-      ? { sdkOptions: { requestHandler: new NodeHttp2Handler({ disableConcurrentStreams: false }) } }
-      : undefined
+      connection: new ConnectionConfig({
+        protocol: variant === "h1" ? "http1.1" : "http2",
+        // `isolated`: the SDK's own default for Bedrock, a new HTTP/2 session per request.
+        multiplex: variant !== "isolated",
+        maxSockets: 256
+      })
+    })
   )
   const clientLayer = BedrockClient.layer({ model: { modelId, maxTokens: shortMaxTokens } })
   const embeddingsLayer = EmbeddingsClient.layer({
@@ -113,9 +114,9 @@ export const make = async (endpoint: string, variant: Variant = "default"): Prom
 /** `Agent` (when the module is present): one run with get_weather and get_time; resolves with the answer's length. */
 const loadAgent = async () => {
   try {
-    const Agent = await import("../../src/Agent.js")
-    const Tool = await import("../../src/Tool.js")
-    const Toolkit = await import("../../src/Toolkit.js")
+    const Agent = await import("../../dist/Agent.js")
+    const Tool = await import("../../dist/Tool.js")
+    const Toolkit = await import("../../dist/Toolkit.js")
     const GetWeather = Tool.make("get_weather", {
       description: "Current weather for a city",
       parameters: { city: Schema.String.annotations({ description: "The city" }) }

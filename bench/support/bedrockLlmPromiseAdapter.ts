@@ -2,9 +2,9 @@
  * This library through its Promise facade (`src/Promise.ts`, `createClient`): the same defaults as the Effect API,
  * called from plain async code with a Promise pool. No agent loop in the facade.
  */
-import * as Message from "../../src/Message.js"
-import { createClient } from "../../src/Promise.js"
-import * as Response from "../../src/Response.js"
+import * as Message from "../../dist/Message.js"
+import { createClient } from "../../dist/Promise.js"
+import * as Response from "../../dist/Response.js"
 import {
   type Adapter,
   credentials,

@@ -36,7 +36,7 @@ export const runtimeLayer = (options?: LiveOptions) =>
         }),
         connection: new ConnectionConfig({
           protocol: options?.protocol ?? "http2",
-          multiplex: options?.multiplex ?? false
+          ...(options?.multiplex === undefined ? {} : { multiplex: options.multiplex })
         }),
         ...options?.clientConfig
       }),
