@@ -630,7 +630,7 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
             yield* emit({ _tag: "StepStart", step, attempt })
             let accumulator = Response.Accumulator.empty
             const pending = new Map<number, { toolUseId: string; name: string; input: string }>()
-            yield* Stream.runForEach(client.stream(request), (event) =>
+            const handle = (event: Response.StreamEvent) =>
               Effect.suspend(() => {
                 accumulator = accumulator.add(event)
                 switch (event._tag) {
@@ -661,7 +661,17 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
                   default:
                     return Effect.void
                 }
-              }))
+              })
+            // The client's pull, driven here: one chunk of events at a time, without a `Stream` pipeline.
+            yield* Effect.scoped(Effect.flatMap(client.streamPull(request), (pull) => {
+              const loop: Effect.Effect<void, BedrockClient.ClientError> = Effect.suspend(() =>
+                Effect.matchEffect(pull, {
+                  onFailure: Option.match({ onNone: () => Effect.void, onSome: Effect.fail }),
+                  onSuccess: (chunk) => Effect.zipRight(Effect.forEach(chunk, handle, { discard: true }), loop)
+                })
+              )
+              return loop
+            }))
             return yield* Effect.suspend(() => accumulator.toResponse())
           })
 

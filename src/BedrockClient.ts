@@ -6,18 +6,24 @@
  *
  * @since 0.1.0
  */
+import type * as Sdk from "@aws-sdk/client-bedrock-runtime"
 import * as Arr from "effect/Array"
+import * as Chunk from "effect/Chunk"
 import * as EffectConfig from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as JSONSchema from "effect/JSONSchema"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as BedrockError from "./BedrockError.js"
 import { BedrockRuntime } from "./BedrockRuntime.js"
@@ -202,6 +208,12 @@ export declare namespace BedrockClient {
     readonly generate: (input: Input) => Effect.Effect<Response.Response, ClientError>
     /** One ConverseStream call; folding its events (`Response.fromEvents`) gives what `generate` returns. */
     readonly stream: (input: Input) => Stream.Stream<Response.StreamEvent, ClientError>
+    /**
+     * The events of `stream` as a pull, for consumers that drive the stream themselves (the `Agent` does): each run
+     * gives the next chunk and fails with `None` at the end. The call is made on the first pull and lives as long as
+     * the scope.
+     */
+    readonly streamPull: (input: Input) => Effect.Effect<Pull<Response.StreamEvent, ClientError>, never, Scope.Scope>
     /** A value of the schema, produced by a forced tool call and decoded; retried with the decode error. */
     readonly generateObject: <A, I>(
       schema: Schema.Schema<A, I>,
@@ -239,6 +251,14 @@ export declare namespace BedrockClient {
     readonly api?: Api | undefined
   }
 }
+
+/**
+ * A stream driven one chunk at a time: each run gives the next chunk and fails with `None` at the end.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Pull<A, E> = Effect.Effect<Chunk.Chunk<A>, Option.Option<E>>
 
 const isBatchItem = (u: BedrockClient.Input | BedrockClient.BatchItem): u is BedrockClient.BatchItem =>
   typeof u === "object" && u !== null && !Array.isArray(u) && "input" in u
@@ -530,17 +550,22 @@ export const make = (
     const priceOf = (prepared: Prepared, usage: Response.Usage): ModelCatalog.Cost =>
       Option.isSome(prepared.info) ? ModelCatalog.costOf(prepared.info.value, usage, prepared.config.modelId) : zeroCost
 
+    /** Adds a successful call to the totals; its cost. */
+    const recordUsage = (prepared: Prepared, usage: Response.Usage): ModelCatalog.Cost => {
+      const cost = priceOf(prepared, usage)
+      totals = {
+        ...totals,
+        calls: totals.calls + 1,
+        usage: Response.Usage.add(totals.usage, usage),
+        cost: totals.cost + cost.total
+      }
+      return cost
+    }
+
+    const record = (prepared: Prepared, usage: Response.Usage) => Effect.sync(() => void recordUsage(prepared, usage))
+
     const account = (prepared: Prepared, info: BedrockClient.RequestInfo, response: Response.Response) =>
-      Effect.suspend(() => {
-        const cost = priceOf(prepared, response.usage)
-        totals = {
-          ...totals,
-          calls: totals.calls + 1,
-          usage: Response.Usage.add(totals.usage, response.usage),
-          cost: totals.cost + cost.total
-        }
-        return runHooks((h) => h.after, info, response, cost)
-      })
+      Effect.suspend(() => runHooks((h) => h.after, info, response, recordUsage(prepared, response.usage)))
 
     const failed = (info: () => BedrockClient.RequestInfo) => (error: ClientError) =>
       Effect.suspend(() => {
@@ -615,59 +640,140 @@ export const make = (
           )
       }).pipe(withSpan("BedrockClient.generate"))
 
-    const stream = (input: BedrockClient.Input): Stream.Stream<Response.StreamEvent, ClientError> =>
-      Stream.unwrap(Effect.gen(function*() {
-        const prepared = yield* prepare(input, true)
-        const target = prepared.target
-        return target.api === "converse"
-          ? streamCall(
-            prepared,
-            "ConverseStream",
-            runtime.converseStream(target.input),
-            (open) =>
-              Stream.filterMap(open.events, (member) => {
-                const event = SdkShapes.streamEventFromSdk(member)
-                return SdkShapes.isStreamException(event) ? Option.none() : Option.some(event)
-              })
-          )
-          : streamCall(
-            prepared,
-            "InvokeModelWithResponseStream",
-            runtime.invokeModelWithResponseStream(target.input),
-            (open) => target.implementation.decodeStream(open.events, open.requestId)
-          )
-      }))
+    /** A converse stream member as a client event (exception members already failed the runtime's pull). */
+    const clientEvent = (member: Sdk.ConverseStreamOutput): Option.Option<Response.StreamEvent> => {
+      const event = SdkShapes.streamEventFromSdk(member)
+      return SdkShapes.isStreamException(event) ? Option.none() : Option.some(event)
+    }
 
-    /** One streaming call: hooks, breaker, retry before the first event, then accounting (deadlines: the runtime's). */
-    const streamCall = <Raw>(
-      prepared: Prepared,
-      operation: BedrockClient.RequestInfo["operation"],
-      open: Effect.Effect<BedrockRuntime.OpenStream<Raw>, BedrockError.BedrockError, Scope.Scope>,
-      events: (
-        open: BedrockRuntime.OpenStream<Raw>
-      ) => Stream.Stream<Response.StreamEvent, BedrockError.BedrockError | Response.MalformedResponse>
-    ): Stream.Stream<Response.StreamEvent, ClientError> => {
-      const attempt = attempts(operation, prepared.config.modelId, prepared.callId)
-      const once = Stream.unwrapScoped(
-        attempt.begin.pipe(Effect.zipRight(protect(open)), Effect.map(events))
-      ).pipe(
-        Stream.tapError((error) => BedrockError.isBedrockError(error) ? attempt.remember(error) : Effect.void)
+    /**
+     * One streaming call as a pull, opened on the first pull: hooks and breaker around each attempt, the retry policy
+     * while no event has been delivered (each attempt in a scope of its own, closed before the next), a
+     * `StreamInterruptedError` after, then accounting at the end (the deadlines are the runtime's). One pull instead
+     * of a pipeline of `Stream` stages: a stream's setup is a visible share of a short answer's cost.
+     */
+    const streamCall = (prepared: Prepared, scope: Scope.Scope): Pull<Response.StreamEvent, ClientError> => {
+      const target = prepared.target
+      const attempt = attempts(
+        target.api === "converse" ? "ConverseStream" : "InvokeModelWithResponseStream",
+        prepared.config.modelId,
+        prepared.callId
       )
+      const open: Effect.Effect<Pull<Response.StreamEvent, ClientError>, ClientError, Scope.Scope> =
+        target.api === "converse"
+          ? Effect.map(
+            protect(runtime.converseStream(target.input)),
+            (opened) => Effect.map(opened.pull, (chunk) => Chunk.filterMap(chunk, clientEvent))
+          )
+          : Effect.flatMap(
+            protect(runtime.invokeModelWithResponseStream(target.input)),
+            (opened) => Stream.toPull(target.implementation.decodeStream(opened.events, opened.requestId))
+          )
+      // The `after` hooks get the whole response; without hooks, the totals need only the `Metadata` event's usage.
+      let usage: Response.Usage | undefined
       let accumulator = Response.Accumulator.empty
-      return Resilience.retryStream(once, retrySchedule).pipe(
-        Stream.mapChunks((chunk) => {
+      const observe = (chunk: Chunk.Chunk<Response.StreamEvent>) => {
+        if (hooks.length === 0) {
+          for (const event of chunk) if (event._tag === "Metadata") usage = event.usage
+        } else {
           for (const event of chunk) accumulator = accumulator.add(event)
-          return chunk
-        }),
-        Stream.onEnd(Effect.suspend(() =>
-          Either.match(accumulator.toResponse(), {
+        }
+      }
+      const ended = Effect.suspend(() =>
+        hooks.length === 0
+          ? usage === undefined ? Effect.void : record(prepared, usage)
+          : Either.match(accumulator.toResponse(), {
             onLeft: () => Effect.void,
             onRight: (response) => account(prepared, attempt.info(), response)
           })
-        )),
-        Stream.tapError(failed(attempt.info))
       )
+
+      let delivered = 0
+      let finished = false
+      let events: Pull<Response.StreamEvent, ClientError> | undefined
+      let attemptScope: Scope.CloseableScope | undefined
+      let driver: Schedule.ScheduleDriver<Duration.Duration, unknown> | undefined
+
+      const begin = Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (child) => {
+        attemptScope = child
+        return Scope.extend(Effect.zipRight(attempt.begin, open), child)
+      })
+      const closeAttempt = (error: ClientError) =>
+        Effect.suspend(() => {
+          const child = attemptScope
+          attemptScope = undefined
+          events = undefined
+          return child === undefined ? Effect.void : Scope.close(child, Exit.fail(error))
+        })
+      const fail = (error: ClientError) => Effect.zipRight(failed(attempt.info)(error), Effect.fail(Option.some(error)))
+      const failure = (
+        error: ClientError
+      ): Effect.Effect<Chunk.Chunk<Response.StreamEvent>, Option.Option<ClientError>> =>
+        Effect.zipRight(
+          BedrockError.isBedrockError(error) ? attempt.remember(error) : Effect.void,
+          delivered > 0
+            ? fail(Resilience.interruptedError(error, delivered, undefined))
+            : !BedrockError.isRetryable(error)
+            ? fail(error)
+            : Effect.zipRight(
+              closeAttempt(error),
+              Effect.flatMap(
+                driver === undefined ? Schedule.driver(retrySchedule) : Effect.succeed(driver),
+                (current) => {
+                  driver = current
+                  return Effect.matchEffect(current.next(error), {
+                    onFailure: () => fail(error),
+                    onSuccess: () => pull
+                  })
+                }
+              )
+            )
+        )
+      const pull: Pull<Response.StreamEvent, ClientError> = Effect.suspend(() => {
+        if (finished) return Effect.fail(Option.none())
+        if (events === undefined) {
+          return Effect.matchEffect(begin, {
+            onFailure: failure,
+            onSuccess: (opened) => {
+              events = opened
+              return pull
+            }
+          })
+        }
+        return Effect.matchEffect(events, {
+          onSuccess: (chunk) => {
+            delivered += chunk.length
+            observe(chunk)
+            return Effect.succeed(chunk)
+          },
+          onFailure: (error) => {
+            if (Option.isSome(error)) return failure(error.value)
+            finished = true
+            return Effect.zipRight(ended, Effect.fail(Option.none()))
+          }
+        })
+      })
+      return pull
     }
+
+    const streamPull = (
+      input: BedrockClient.Input
+    ): Effect.Effect<Pull<Response.StreamEvent, ClientError>, never, Scope.Scope> =>
+      Effect.map(Effect.scope, (scope) => {
+        let call: Pull<Response.StreamEvent, ClientError> | undefined
+        return Effect.suspend(() =>
+          call ?? Effect.matchEffect(prepare(input, true), {
+            onFailure: (error) => Effect.fail(Option.some(error)),
+            onSuccess: (prepared) => {
+              call = streamCall(prepared, scope)
+              return call
+            }
+          })
+        )
+      })
+
+    const stream = (input: BedrockClient.Input): Stream.Stream<Response.StreamEvent, ClientError> =>
+      Stream.fromPull(streamPull(input))
 
     const generateObject = <A, I>(
       schema: Schema.Schema<A, I>,
@@ -747,6 +853,7 @@ export const make = (
       model,
       generate,
       stream,
+      streamPull,
       generateObject,
       batch,
       cost: (response) => costOf(model.modelId, response.usage),
@@ -806,7 +913,7 @@ export const generate = (input: BedrockClient.Input): Effect.Effect<Response.Res
  * @category accessors
  */
 export const stream = (input: BedrockClient.Input): Stream.Stream<Response.StreamEvent, ClientError, BedrockClient> =>
-  Stream.unwrap(Effect.map(BedrockClient, (client) => client.stream(input)))
+  Stream.fromPull(Effect.flatMap(BedrockClient, (client) => client.streamPull(input)))
 
 /**
  * `generateObject` with the client in context.

@@ -13,7 +13,6 @@ import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
-import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -29,6 +28,7 @@ import * as BedrockError from "./BedrockError.js"
 import { ClientConfig } from "./Config.js"
 import * as ReadAhead from "./internal/readAhead.js"
 import { registerSecret } from "./internal/redact.js"
+import * as Timers from "./internal/timers.js"
 import { withSpan } from "./internal/tracing.js"
 import * as Resilience from "./Resilience.js"
 
@@ -118,6 +118,11 @@ export declare namespace BedrockRuntime {
   export interface OpenStream<A> {
     readonly requestId: string | undefined
     readonly events: Stream.Stream<A, BedrockError.BedrockError>
+    /**
+     * The same events as a pull, for consumers that drive it themselves: each run gives the next chunk and fails with
+     * `None` at the end. Use `events` or `pull`, not both.
+     */
+    readonly pull: Effect.Effect<Chunk.Chunk<A>, Option.Option<BedrockError.BedrockError>>
   }
 
   /**
@@ -206,9 +211,6 @@ const spanOptions = (operation: string, modelId: string | undefined) => ({
   }
 })
 
-/** The clock of Effect's default services: its sleeps are plain timers, so a deadline on it needs no fiber. */
-const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
-
 /**
  * Sends one request under a deadline: once it passes, the request is aborted and the call fails with
  * `RequestTimeoutError` (`request`). Interruption aborts the request too. On the live clock the deadline is a timer;
@@ -246,11 +248,8 @@ const unary = <A>(
       })
     const call = !Duration.isFinite(timeout)
       ? request(() => {})
-      : clock === liveClock
-      ? Effect.suspend(() => {
-        const timer = setTimeout(expire, Duration.toMillis(timeout))
-        return request(() => clearTimeout(timer))
-      })
+      : clock === Timers.liveClock
+      ? Effect.suspend(() => request(Timers.schedule(Duration.toMillis(timeout), expire)))
       : Effect.flatMap(
         Effect.fork(Effect.zipRight(clock.sleep(timeout), Effect.sync(expire))),
         (timer) => Effect.ensuring(request(() => {}), Fiber.interrupt(timer))
@@ -276,27 +275,49 @@ interface Progress {
 }
 
 /**
- * Sleeps until the current wait's deadline and calls `expire` once it passes with nothing received. Polls at most
- * every `min(firstEvent, idle)`, so that a wait that starts while it sleeps keeps its exact deadline. The consumer's
- * own pulls are not raced against a timer: they only update `progress`.
+ * Watches the current wait's deadline for as long as the scope is open and calls `expire` once it passes with nothing
+ * received. Checks at most every `min(firstEvent, idle)`, so that a wait that starts in between keeps its exact
+ * deadline. The consumer's own pulls are not raced against a timer: they only update `progress`. On the live clock the
+ * watch is a timer; on any other clock (e.g. `TestClock`) a fiber sleeping on that clock.
  */
-const deadlines = (
+const watchDeadlines = (
   clock: Clock.Clock,
   progress: Progress,
   firstEvent: Duration.Duration,
   idle: Duration.Duration,
   expire: (error: BedrockError.RequestTimeoutError) => void
-): Effect.Effect<void> => {
+): Effect.Effect<void, never, Scope.Scope> => {
+  if (!Duration.isFinite(firstEvent) && !Duration.isFinite(idle)) return Effect.void
   const nap = Math.min(Duration.toMillis(firstEvent), Duration.toMillis(idle))
-  const loop: Effect.Effect<void> = Effect.suspend(() => {
+  /** Milliseconds to the next check, or the error once the current wait is past its deadline. */
+  const check = (): number | BedrockError.RequestTimeoutError => {
     const limit = progress.started ? idle : firstEvent
     const remaining = progress.since + Duration.toMillis(limit) - clock.unsafeCurrentTimeMillis()
-    if (!progress.waiting || remaining > 0) {
-      return Effect.zipRight(Effect.sleep(Duration.millis(progress.waiting ? Math.min(remaining, nap) : nap)), loop)
-    }
-    return Effect.sync(() => expire(Resilience.timeoutError(progress.started ? "idle" : "first-event", limit)))
+    if (!progress.waiting || remaining > 0) return progress.waiting ? Math.min(remaining, nap) : nap
+    return Resilience.timeoutError(progress.started ? "idle" : "first-event", limit)
+  }
+  if (clock === Timers.liveClock) {
+    return Effect.asVoid(Effect.acquireRelease(
+      Effect.sync(() => {
+        let cancel = () => {}
+        const tick = () => {
+          const next = check()
+          if (typeof next === "number") cancel = Timers.schedule(next, tick)
+          else expire(next)
+        }
+        tick()
+        return () => cancel()
+      }),
+      (cancel) => Effect.sync(cancel)
+    ))
+  }
+  const loop: Effect.Effect<void> = Effect.suspend(() => {
+    const next = check()
+    return typeof next === "number"
+      ? Effect.zipRight(Effect.sleep(Duration.millis(next)), loop)
+      : Effect.sync(() => expire(next))
   })
-  return Duration.isFinite(firstEvent) || Duration.isFinite(idle) ? loop : Effect.void
+  return Effect.asVoid(Effect.forkScoped(loop))
 }
 
 /**
@@ -319,17 +340,19 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
     yield* Effect.addFinalizer(() => abortUnlessFinished)
     const clock = yield* Effect.clock
     const progress: Progress = { started: false, waiting: true, since: clock.unsafeCurrentTimeMillis() }
-    yield* Effect.forkScoped(deadlines(clock, progress, timeouts.firstEvent, timeouts.idle, (error) => {
+    yield* watchDeadlines(clock, progress, timeouts.firstEvent, timeouts.idle, (error) => {
       expired = error
       controller.abort()
-    }))
+    })
     const failure = (error: unknown): BedrockError.BedrockError => expired ?? BedrockError.fromSdkError(error)
     const output = yield* Effect.tryPromise({ try: () => send(controller.signal), catch: failure }).pipe(
       withSpan(`BedrockRuntime.${operation}`, spanOptions(operation, modelId))
     )
     progress.waiting = false
     const iterable = eventsOf(output)
-    if (iterable === undefined) return { requestId: output.$metadata.requestId, events: Stream.empty }
+    if (iterable === undefined) {
+      return { requestId: output.$metadata.requestId, events: Stream.empty, pull: Effect.fail(Option.none()) }
+    }
     const iterator = iterable[Symbol.asyncIterator]()
     // Abort first: an async iterator's `return` waits for a pending `next`, which a stalled stream never settles.
     yield* Effect.addFinalizer(() =>
@@ -369,8 +392,7 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
         return Effect.succeed(Chunk.unsafeFromArray(decoded))
       })
     )
-    const events = Stream.repeatEffectChunkOption(pull)
-    return { requestId: output.$metadata.requestId, events }
+    return { requestId: output.$metadata.requestId, events: Stream.repeatEffectChunkOption(pull), pull }
   })
 
 const converseStreamMember = (

@@ -225,7 +225,18 @@ type AttemptFailure<E> =
   | { readonly _tag: "BeforeFirst"; readonly error: E }
   | { readonly _tag: "Interrupted"; readonly error: StreamInterruptedError }
 
-const interrupted = (error: unknown, eventsReceived: number, unitsReceived: number | undefined) => {
+/**
+ * The `StreamInterruptedError` for a stream that failed with `error` after delivering `eventsReceived` events (and
+ * `unitsReceived` measured units).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const interruptedError = (
+  error: unknown,
+  eventsReceived: number,
+  unitsReceived: number | undefined
+): StreamInterruptedError => {
   const message = Predicate.hasProperty(error, "message") && typeof error.message === "string"
     ? error.message
     : String(error)
@@ -284,7 +295,10 @@ export const retryStream: {
           Stream.fail<AttemptFailure<E>>(
             events === 0
               ? { _tag: "BeforeFirst", error }
-              : { _tag: "Interrupted", error: interrupted(error, events, measure === undefined ? undefined : units) }
+              : {
+                _tag: "Interrupted",
+                error: interruptedError(error, events, measure === undefined ? undefined : units)
+              }
           )
         )
       )

@@ -130,14 +130,16 @@ const fakeClient = (turns: ReadonlyArray<FakeTurn>, requests: Array<BedrockClien
   let next = 0
   return Layer.sync(BedrockClient.BedrockClient, () => {
     const unused = Effect.dieMessage("not used by the agent")
+    const stream = (input: BedrockClient.BedrockClient.Input) =>
+      Stream.suspend(() => {
+        requests.push(input as BedrockClient.BedrockClient.Request)
+        return Stream.fromIterable(eventsOf(turns[Math.min(next++, turns.length - 1)]!))
+      })
     return {
       model: new ModelConfig({ modelId: "fake" }),
       generate: () => unused,
-      stream: (input) =>
-        Stream.suspend(() => {
-          requests.push(input as BedrockClient.BedrockClient.Request)
-          return Stream.fromIterable(eventsOf(turns[Math.min(next++, turns.length - 1)]!))
-        }),
+      stream,
+      streamPull: (input) => Stream.toPull(stream(input)),
       generateObject: () => unused,
       batch: () => unused,
       cost: () => Effect.succeed({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0.001 }),

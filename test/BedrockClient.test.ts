@@ -278,6 +278,18 @@ describe("BedrockClient hooks, batch and accounting", () => {
         assert.strictEqual(emulator.stats().requestsByOperation["Converse"], 3)
       }))
 
+    it.effect("a stream's usage and cost reach the totals, as a call's do", () =>
+      Effect.gen(function*() {
+        const client = yield* BedrockClient.BedrockClient
+        const before = yield* client.usage
+        const folded = yield* BedrockClient.collect(client.stream("Count the stream"))
+        const after = yield* client.usage
+        assert.strictEqual(after.calls - before.calls, 1)
+        assert.strictEqual(after.usage.outputTokens - before.usage.outputTokens, folded.usage.outputTokens)
+        assert.closeTo(after.cost - before.cost, (yield* client.cost(folded)).total, 1e-12)
+        assert.isAbove(folded.usage.outputTokens, 0)
+      }))
+
     it.effect("usage totals add up tokens and cost across calls", () =>
       Effect.gen(function*() {
         const client = yield* BedrockClient.BedrockClient

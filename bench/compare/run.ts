@@ -127,7 +127,7 @@ const spawnWorker = (spec: string, endpoint: string): Promise<Worker> =>
     const child: ChildProcess = fork(join(here, "worker.ts"), [spec, endpoint], {
       execArgv: [
         "--import",
-        "tsx",
+        join(here, "bootstrap.mjs"),
         "--expose-gc",
         "--no-warnings",
         // `--profile DIR`: a V8 CPU profile of every client process, for `node --cpu-prof`-style analysis.

@@ -10,6 +10,9 @@ import type { Adapter } from "./clients/Adapter.js"
 // (e.g. for a span) is mapped: a cost that falls on some clients and not others. Off before any client is loaded.
 process.setSourceMapsEnabled(false)
 
+/** Set by `bootstrap.mjs`: turns tsx off once the client is loaded. */
+declare const benchUnregisterTsx: (() => Promise<void>) | undefined
+
 export type Command =
   | {
     readonly id: number
@@ -74,6 +77,7 @@ const main = async (): Promise<void> => {
   const load = loaders[client]
   if (load === undefined) throw new Error(`unknown client ${client}`)
   const adapter = await load(endpoint, variant)
+  if (typeof benchUnregisterTsx === "function") await benchUnregisterTsx()
   const reply = (message: unknown) => {
     if (process.connected) process.send?.(message)
   }
