@@ -594,22 +594,6 @@ export const make = (
 
     const retrySchedule = Resilience.retrySchedule(retryConfig)
 
-    /**
-     * Runs `once` and, only if it fails, retries it under the policy. The first failure is replayed to the schedule
-     * (not re-sent), so the policy decides exactly as `Effect.retry(once, policy)` would, and a call that succeeds
-     * first time never builds a schedule driver.
-     */
-    const retrying = <A, E>(once: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-      Effect.catchAll(once, (first) => {
-        let replay = true
-        const again = Effect.suspend(() => {
-          if (!replay) return once
-          replay = false
-          return Effect.fail(first)
-        })
-        return Effect.retry(again, retrySchedule)
-      })
-
     /** One call: hooks, breaker and retry around `send` (its deadline is the runtime's), then `decode`, accounting. */
     const call = <Output>(
       prepared: Prepared,
@@ -619,7 +603,7 @@ export const make = (
     ): Effect.Effect<Response.Response, ClientError> => {
       const attempt = attempts(operation, prepared.config.modelId, prepared.callId)
       const once = Effect.tapError(Effect.zipRight(attempt.begin, protect(send)), attempt.remember)
-      return retrying(once).pipe(
+      return Resilience.retryOnFailure(once, retrySchedule).pipe(
         Effect.flatMap((output) =>
           Effect.flatMap(decode(output), (response) => Effect.as(account(prepared, attempt.info(), response), response))
         ),

@@ -530,8 +530,7 @@ export const make = (
         )
       )
       const expected = settings.dimensions ?? model.defaultDimensions
-      return attempt.pipe(
-        Effect.retry(retryPolicy),
+      return Resilience.retryOnFailure(attempt, retryPolicy).pipe(
         Effect.flatMap((output) => {
           const malformed = (why: string) =>
             new MalformedResponse({

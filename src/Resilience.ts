@@ -110,6 +110,33 @@ export const retrySchedule = (config: RetryConfigInput): Schedule.Schedule<Durat
   backoff(config).pipe(Schedule.whileInput(isRetryable))
 
 /**
+ * `Effect.retry(self, schedule)`, except that nothing is set up for the retries until `self` has failed once: the
+ * first failure is then replayed to the schedule (not re-run), so it decides exactly as `Effect.retry` would. A call
+ * that succeeds first time, the common case, never builds the schedule's driver.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retryOnFailure: {
+  <Out, E, R2>(
+    schedule: Schedule.Schedule<Out, E, R2>
+  ): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2>
+  <A, E, R, Out, R2>(self: Effect.Effect<A, E, R>, schedule: Schedule.Schedule<Out, E, R2>): Effect.Effect<A, E, R | R2>
+} = dual(
+  2,
+  <A, E, R, Out, R2>(self: Effect.Effect<A, E, R>, schedule: Schedule.Schedule<Out, E, R2>) =>
+    Effect.catchAll(self, (first) => {
+      let replay = true
+      const again = Effect.suspend(() => {
+        if (!replay) return self
+        replay = false
+        return Effect.fail(first)
+      })
+      return Effect.retry(again, schedule)
+    })
+)
+
+/**
  * Retries an effect with `retrySchedule(config)`.
  *
  * @since 0.1.0
@@ -121,7 +148,7 @@ export const retry: {
 } = dual(
   2,
   <A, E, R>(self: Effect.Effect<A, E, R>, config: RetryConfigInput): Effect.Effect<A, E, R> =>
-    Effect.retry(self, retrySchedule(config))
+    retryOnFailure(self, retrySchedule(config))
 )
 
 /**
