@@ -5,11 +5,13 @@
  *
  * @since 0.1.0
  */
+import type * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberSet from "effect/FiberSet"
+import { identity } from "effect/Function"
 import * as Mailbox from "effect/Mailbox"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -630,44 +632,54 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
             yield* emit({ _tag: "StepStart", step, attempt })
             let accumulator = Response.Accumulator.empty
             const pending = new Map<number, { toolUseId: string; name: string; input: string }>()
-            const handle = (event: Response.StreamEvent) =>
-              Effect.suspend(() => {
-                accumulator = accumulator.add(event)
-                switch (event._tag) {
-                  case "ContentBlockStart":
-                    if (event.start._tag === "ToolUseStart" && isClientTool(event.start)) {
-                      pending.set(event.index, { toolUseId: event.start.toolUseId, name: event.start.name, input: "" })
-                    }
-                    return Effect.void
-                  case "ContentBlockDelta": {
-                    if (event.delta._tag === "TextDelta") {
-                      return emit({ _tag: "TextDelta", step, text: event.delta.text })
-                    }
-                    const block = pending.get(event.index)
-                    if (event.delta._tag === "ToolUseInputDelta" && block !== undefined) {
-                      block.input += event.delta.input
-                    }
-                    return Effect.void
+            /** Folds an event; what it sets off (a text delta to emit, a tool whose input is complete), if anything. */
+            const handle = (event: Response.StreamEvent): Effect.Effect<void> | undefined => {
+              accumulator = accumulator.add(event)
+              switch (event._tag) {
+                case "ContentBlockStart":
+                  if (event.start._tag === "ToolUseStart" && isClientTool(event.start)) {
+                    pending.set(event.index, { toolUseId: event.start.toolUseId, name: event.start.name, input: "" })
                   }
-                  case "ContentBlockStop": {
-                    const block = pending.get(event.index)
-                    if (block === undefined) return Effect.void
-                    pending.delete(event.index)
-                    return Option.match(parseJson(block.input), {
-                      onNone: () => Effect.void,
-                      onSome: (input) => start(step, attempt, Message.toolUse(block.toolUseId, block.name, input))
-                    })
+                  return undefined
+                case "ContentBlockDelta": {
+                  if (event.delta._tag === "TextDelta") {
+                    return interactive ? emit({ _tag: "TextDelta", step, text: event.delta.text }) : undefined
                   }
-                  default:
-                    return Effect.void
+                  const block = pending.get(event.index)
+                  if (event.delta._tag === "ToolUseInputDelta" && block !== undefined) {
+                    block.input += event.delta.input
+                  }
+                  return undefined
                 }
-              })
+                case "ContentBlockStop": {
+                  const block = pending.get(event.index)
+                  if (block === undefined) return undefined
+                  pending.delete(event.index)
+                  return Option.match(parseJson(block.input), {
+                    onNone: () => undefined,
+                    onSome: (input) =>
+                      Effect.asVoid(start(step, attempt, Message.toolUse(block.toolUseId, block.name, input)))
+                  })
+                }
+                default:
+                  return undefined
+              }
+            }
+            /** A chunk's events, folded in one synchronous pass; then what they set off, in order. */
+            const handleChunk = (chunk: Chunk.Chunk<Response.StreamEvent>): Effect.Effect<void> => {
+              const effects: Array<Effect.Effect<void>> = []
+              for (const event of chunk) {
+                const effect = handle(event)
+                if (effect !== undefined) effects.push(effect)
+              }
+              return effects.length === 0 ? Effect.void : Effect.forEach(effects, identity, { discard: true })
+            }
             // The client's pull, driven here: one chunk of events at a time, without a `Stream` pipeline.
             yield* Effect.scoped(Effect.flatMap(client.streamPull(request), (pull) => {
               const loop: Effect.Effect<void, BedrockClient.ClientError> = Effect.suspend(() =>
                 Effect.matchEffect(pull, {
                   onFailure: Option.match({ onNone: () => Effect.void, onSome: Effect.fail }),
-                  onSuccess: (chunk) => Effect.zipRight(Effect.forEach(chunk, handle, { discard: true }), loop)
+                  onSuccess: (chunk) => Effect.zipRight(handleChunk(chunk), loop)
                 })
               )
               return loop

@@ -22,7 +22,6 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
-import * as Ref from "effect/Ref"
 import * as Request from "effect/Request"
 import * as RequestResolver from "effect/RequestResolver"
 import * as Schedule from "effect/Schedule"
@@ -468,14 +467,11 @@ export const make = (
     const breaker = yield* Effect.serviceOption(CircuitBreaker.CircuitBreaker)
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
     const semaphore = yield* Effect.makeSemaphore(concurrency)
-    const stats = yield* Ref.make(emptyStats)
+    // Counters in one mutable record, touched only inside synchronous steps; `stats` hands out a copy.
+    const stats: { -readonly [K in keyof EmbeddingsClient.Stats]: number } = { ...emptyStats }
     const count = (update: Partial<EmbeddingsClient.Stats>) =>
-      Ref.update(stats, (s) => {
-        const next = { ...s }
-        for (const [key, value] of Object.entries(update) as Array<[keyof EmbeddingsClient.Stats, number]>) {
-          next[key] += value
-        }
-        return next
+      Effect.sync(() => {
+        for (const key in update) stats[key as keyof EmbeddingsClient.Stats] += update[key as keyof typeof update]!
       })
     const cacheOptions: EmbeddingsClient.CacheOptions | false = options.cache ?? {
       capacity: 1_000,
@@ -655,7 +651,7 @@ export const make = (
       model,
       embed,
       embedMany,
-      stats: Ref.get(stats),
+      stats: Effect.sync((): EmbeddingsClient.Stats => ({ ...stats })),
       clearCache: Effect.sync(() => cache.clear())
     })
   })

@@ -31,7 +31,6 @@ import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
 import * as BedrockRuntime from "./BedrockRuntime.js"
 import { CircuitBreakerConfig, ClientConfig, ConnectionConfig, RetryConfig, StaticCredentials } from "./Config.js"
@@ -430,7 +429,7 @@ export const createClient = (config: Config): Client => {
         openScopes.add(scope)
         const opened = scope
         pull = await run(
-          Effect.flatMap(generationClient, (client) => Stream.toPull(client.stream(input))).pipe(Scope.extend(opened)),
+          Effect.flatMap(generationClient, (client) => client.streamPull(input)).pipe(Scope.extend(opened)),
           signal
         )
       }
