@@ -198,8 +198,8 @@ export type HttpProtocol = typeof HttpProtocol.Type
  * `multiplex` `true`, `connectTimeout` 5 s. With HTTP/2, `multiplex: true` shares one session (connection) among unary
  * requests, as HTTP/2 is meant to be used; event streams always get a session of their own. `multiplex: false` is the
  * AWS SDK's default for Bedrock Runtime (set for its bidirectional streams, which this library does not use): a new
- * connection, and against the real service a new TLS handshake, for every request; in `bench/RESULTS.md` it costs the
- * client about half as much CPU again per Converse call.
+ * connection, and against the real service a new TLS handshake, for every request; in `bench/RESULTS.md` the raw SDK
+ * spends 1.5–2× the client CPU per Converse call with it than on one shared session.
  *
  * @since 0.1.0
  * @category models
