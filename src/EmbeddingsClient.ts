@@ -636,15 +636,26 @@ export const make = (
         return yield* embedChecked(checked, settings, settingsKey)
       }).pipe(withSpan("EmbeddingsClient.embed"))
 
+    /** Distinct texts `embedMany` has in flight at once: enough for `concurrency` full batches, twice over. */
+    const window = Math.max(256, model.maxBatch * concurrency * 2)
+
     const embedMany = (texts: Iterable<string>, callOptions?: EmbeddingsClient.EmbedOptions) =>
       Effect.gen(function*() {
         const list = Array.from(texts)
         for (let index = 0; index < list.length; index++) yield* checkText(list[index], index)
         const { settings, settingsKey } = yield* prepare(callOptions)
-        return yield* Effect.forEach(list, (text) => embedChecked(text, settings, settingsKey), {
-          concurrency: "unbounded",
-          batching: true
-        })
+        // Each distinct text once, then a window of them at a time: one window's requests are batched together (and
+        // sent `concurrency` calls at a time), and a long list never holds a fiber per text.
+        const distinct = Array.from(new Set(list))
+        yield* count({ deduplicated: list.length - distinct.length })
+        const vectors = new Map<string, EmbeddingsClient.Embedding>()
+        yield* Effect.forEach(chunksOf(distinct, window), (texts) =>
+          Effect.forEach(
+            texts,
+            (text) => Effect.map(embedChecked(text, settings, settingsKey), (vector) => void vectors.set(text, vector)),
+            { concurrency: "unbounded", batching: true, discard: true }
+          ), { discard: true })
+        return list.map((text) => vectors.get(text)!)
       }).pipe(withSpan("EmbeddingsClient.embedMany"))
 
     return EmbeddingsClient.of({

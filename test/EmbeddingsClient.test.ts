@@ -138,6 +138,23 @@ describe("EmbeddingsClient over the emulator", () => {
         })
     ))
 
+  it.live("a list longer than one window: every text in order, each distinct text sent once across windows", () =>
+    Effect.gen(function*() {
+      // 700 distinct texts (more than the 256-text window at concurrency 4), each listed twice, far apart.
+      const distinct = Array.from({ length: 700 }, (_, i) => `text number ${i}`)
+      const texts = [...distinct, ...distinct.slice().reverse()]
+      yield* withClient({ model: titanV2, cache: false }, ({ client, emulator }) =>
+        Effect.gen(function*() {
+          const vectors = yield* client.embedMany(texts)
+          assert.strictEqual(vectors.length, 1_400)
+          assert.strictEqual(invokeCount(emulator), 700)
+          assert.deepStrictEqual(vectors[0], vectors[1_399])
+          assert.deepStrictEqual(vectors[699], vectors[700])
+          assert.deepStrictEqual(vectors[300], yield* client.embed("text number 300"))
+          assert.strictEqual((yield* client.stats).deduplicated, 700)
+        }))
+    }))
+
   it.live("repeated texts in one batch are sent once (Cohere: fewer texts; Titan: fewer calls)", () =>
     Effect.gen(function*() {
       const texts = ["alpha", "beta", "alpha", "gamma", "beta", "alpha"]
