@@ -4,7 +4,8 @@
  *
  * Texts go through an Effect `RequestResolver`: the texts of one `embedMany` (or of `embed` calls composed with
  * batching) are deduplicated, split into calls of at most the model's per-call limit (Titan: 1, Cohere: 96) and sent
- * with bounded concurrency. Every call is retried with the resilience policy (`Resilience.retrySchedule`, so throttling
+ * with bounded concurrency; a long `embedMany` is fed to the resolver a window of distinct texts at a time, so that its
+ * memory does not grow with the list. Every call is retried with the resilience policy (`Resilience.retrySchedule`, so throttling
  * backs off), bounded by the client's request timeout and by a `CircuitBreaker` when one is in context. Results are
  * kept in a cache with a capacity and a time to live (over `Clock`, so `TestClock` drives it), keyed by model,
  * options and text. Bad input (an empty text, dimensions the model does not offer, an unsupported model) fails with
