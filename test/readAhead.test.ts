@@ -16,6 +16,12 @@ const source = (count: number, failAt?: number) => {
   return { iterator, state }
 }
 
+/** Lets the event loop turn: the sources here settle in microtasks, so one turn runs a read-ahead as far as it goes. */
+const turns = (n: number) =>
+  Effect.promise(async () => {
+    for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve))
+  })
+
 const options = (overrides: Partial<ReadAhead.Options<string>> = {}): ReadAhead.Options<string> => ({
   highWaterMark: 64,
   batch: 16,
@@ -49,11 +55,11 @@ describe("readAhead", () => {
     Effect.gen(function*() {
       const { iterator, state } = source(1_000)
       const reader = ReadAhead.start(iterator, options({ highWaterMark: 50 }))
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      yield* turns(3)
       assert.strictEqual(state.read, 50)
       const first = yield* reader.pull
       assert.strictEqual(Chunk.size(first), 50)
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      yield* turns(3)
       assert.strictEqual(state.read, 100)
     }))
 
@@ -75,7 +81,7 @@ describe("readAhead", () => {
       const waits: Array<boolean> = []
       const { iterator } = source(0)
       const reader = ReadAhead.start(iterator, options({ expired: () => "expired", onWait: (w) => waits.push(w) }))
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+      yield* turns(3)
       const result = yield* Effect.flip(reader.pull)
       assert.deepStrictEqual(result, Option.some("expired"))
       const { iterator: slow } = source(1)
