@@ -26,6 +26,9 @@ describe("the shared HTTP/2 session (ConnectionConfig.multiplex, the default)", 
         const client = yield* BedrockClient.BedrockClient
         yield* Effect.forEach([1, 2, 3, 4], (i) => client.generate(`hello ${i}`), { concurrency: 4 })
         assert.strictEqual(first.stats().requests, 4)
+        // Four concurrent calls, one connection kept open: its client end and its server end, both in this process.
+        const sockets = process.getActiveResourcesInfo().filter((name) => name === "TCPSocketWrap").length
+        assert.strictEqual(sockets, 2)
         // The server goes away with the session open; a new one listens on the same port.
         yield* Effect.promise(() => first.close())
         const second = yield* Effect.acquireRelease(
