@@ -25,7 +25,8 @@ const recordingTracer = () => {
           ended = true
         },
         attribute: (key, value) => void attributes.set(key, value),
-        event: () => {}
+        event: () => {},
+        addLinks: () => {}
       }
       spans.push({ name, attributes, ended: () => ended })
       return span
