@@ -164,14 +164,22 @@ export interface HandlerService {
   readonly handle: (parameters: unknown, context: CallContext) => Effect.Effect<unknown, unknown>
 }
 
+/** Tags by tool name: a tag is its key, and making one captures a stack trace (an agent looks them up every run). */
+const handlerTags = new Map<string, Context.Tag<any, HandlerService>>()
+
 /**
  * The context tag of a tool's handler (keyed by the tool's name).
  *
  * @since 0.1.0
  * @category utils
  */
-export const handlerTag = <N extends string>(tool: Tool<N, any, any, any>): Context.Tag<Handler<N>, HandlerService> =>
-  Context.GenericTag<Handler<N>, HandlerService>(`bedrock-llm/Tool/${tool.name}`)
+export const handlerTag = <N extends string>(tool: Tool<N, any, any, any>): Context.Tag<Handler<N>, HandlerService> => {
+  const known = handlerTags.get(tool.name)
+  if (known !== undefined) return known as Context.Tag<Handler<N>, HandlerService>
+  const tag = Context.GenericTag<Handler<N>, HandlerService>(`bedrock-llm/Tool/${tool.name}`)
+  handlerTags.set(tool.name, tag)
+  return tag
+}
 
 // ---------------------------------------------------------------------------
 // JSON Schema
