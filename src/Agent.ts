@@ -10,7 +10,7 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as FiberSet from "effect/FiberSet"
+import * as Fiber from "effect/Fiber"
 import { identity } from "effect/Function"
 import * as Mailbox from "effect/Mailbox"
 import * as Option from "effect/Option"
@@ -90,6 +90,14 @@ export interface Options<Tools extends Record<string, Tool.Any>> {
   readonly toolTimeout?: Duration.DurationInput | undefined
   /** Times a step is replayed after its stream fails mid-way; default 2. */
   readonly maxReplays?: number | undefined
+  /**
+   * Whether each model call streams; default `true`. A streamed step starts each tool as soon as its input is
+   * complete, while the model still writes the rest of its answer, gives `stream` the text as it is written, and is
+   * replayed when its stream fails mid-way. With `false` each step is one Converse call: a step costs about half the
+   * client CPU (`bench/RESULTS.md`), tools start once the whole answer is in, a step's `TextDelta` carries its whole
+   * text, and a failed call is retried by the client's retry policy alone.
+   */
+  readonly streaming?: boolean | undefined
   readonly memory?: Memory | undefined
 }
 
@@ -395,7 +403,8 @@ interface Execution {
   readonly step: number
   readonly startedIn: number
   claimedBy: number
-  readonly outcome: Deferred.Deferred<Tool.Outcome>
+  /** The tool call's fiber, in the run's `FiberSet`: interrupted with the run. */
+  readonly fiber: Fiber.RuntimeFiber<Tool.Outcome>
 }
 
 interface OutputTool<A> {
@@ -474,6 +483,7 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
   const toolkit = (options.toolkit ?? Toolkit.empty) as Toolkit.Toolkit<Tools>
   const maxSteps = Math.max(1, options.limits?.maxSteps ?? 10)
   const maxReplays = Math.max(0, options.maxReplays ?? 2)
+  const streaming = options.streaming ?? true
   const concurrency = Math.max(1, options.toolConcurrency ?? 4)
   const toolTimeout = options.toolTimeout === undefined ? undefined : Duration.decode(options.toolTimeout)
   const deadline = options.limits?.deadline === undefined ? undefined : Duration.decode(options.limits.deadline)
@@ -506,11 +516,22 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
         ? undefined
         : makeOutputTool(runOptions.output, runOptions.outputToolName ?? "respond")
       const memory = runOptions.memory ?? options.memory
+      /**
+       * The run's tool and approval fibers, forked as children of the run's fiber and interrupted when the run ends.
+       * (A plain set, not a `FiberSet` in a scope: making those is a visible share of a short run's cost.)
+       */
+      const running = new Set<Fiber.RuntimeFiber<unknown>>()
+      const supervise = <X>(effect: Effect.Effect<X>): Effect.Effect<Fiber.RuntimeFiber<X>> =>
+        Effect.map(Effect.fork(effect), (fiber) => {
+          running.add(fiber)
+          fiber.addObserver(() => running.delete(fiber))
+          return fiber
+        })
+      const interruptRunning = Effect.suspend(() => running.size === 0 ? Effect.void : Fiber.interruptAll(running))
 
       const body = Effect.gen(function*() {
         const client = yield* BedrockClient.BedrockClient
         const handlers = yield* Toolkit.handlers(toolkit)
-        const fibers = yield* FiberSet.make<void, never>()
         const permits = yield* Effect.makeSemaphore(concurrency)
         const memoryFailure = (operation: "read" | "write") => (error: unknown) =>
           new AgentMemoryError({
@@ -539,7 +560,7 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
             }
             yield* emit({ _tag: "ApprovalRequested", step, request })
             if (runOptions.onApproval !== undefined) {
-              yield* FiberSet.run(fibers, runOptions.onApproval(request))
+              yield* supervise(runOptions.onApproval(request))
             } else if (!interactive) {
               yield* request.deny("no approver is configured for this run")
             }
@@ -595,37 +616,45 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
                 return execution
               }
             }
-            const outcome = yield* Deferred.make<Tool.Outcome>()
+            yield* emit({ _tag: "ToolCall", step, toolUseId: use.toolUseId, name: use.name, input: use.input })
             const execution: Execution = {
               toolUseId: use.toolUseId,
               key,
               step,
               startedIn: attempt,
               claimedBy: attempt,
-              outcome
+              fiber: yield* supervise(perform(step, use))
             }
             executions.set(use.toolUseId, execution)
-            yield* emit({ _tag: "ToolCall", step, toolUseId: use.toolUseId, name: use.name, input: use.input })
-            yield* FiberSet.run(fibers, Effect.flatMap(perform(step, use), (done) => Deferred.succeed(outcome, done)))
             return execution
           })
 
-        const settle = (step: number, attempt: number, use: Message.ToolUse): Effect.Effect<ToolCall> =>
-          Effect.gen(function*() {
-            const execution = yield* start(step, attempt, use)
-            const outcome = yield* Deferred.await(execution.outcome)
-            return {
-              toolUseId: use.toolUseId,
-              name: use.name,
-              input: use.input,
-              outcome,
-              result: Tool.toToolResult(use.toolUseId, use.name, outcome),
-              reused: execution.startedIn < attempt
-            }
-          })
+        /** The call once its execution (started by `start`) has its outcome. */
+        const settle = (attempt: number, use: Message.ToolUse, execution: Execution): Effect.Effect<ToolCall> =>
+          Effect.map(Effect.flatten(Fiber.await(execution.fiber)), (outcome) => ({
+            toolUseId: use.toolUseId,
+            name: use.name,
+            input: use.input,
+            outcome,
+            result: Tool.toToolResult(use.toolUseId, use.name, outcome),
+            reused: execution.startedIn < attempt
+          }))
 
         const isClientTool = (use: { readonly name: string; readonly type?: string | undefined }) =>
           use.type === undefined && use.name !== outputTool?.name
+
+        /** A step as one Converse call: its text, then every client tool it asks for, started in order. */
+        const unaryStep = (step: number, request: BedrockClient.BedrockClient.Request) =>
+          Effect.gen(function*() {
+            yield* emit({ _tag: "StepStart", step, attempt: 1 })
+            const response = yield* client.generate(request)
+            const text = Response.text(response)
+            if (interactive && text !== "") yield* emit({ _tag: "TextDelta", step, text })
+            for (const use of Response.toolUses(response)) {
+              if (isClientTool(use)) yield* start(step, 1, use)
+            }
+            return response
+          })
 
         const attemptStep = (step: number, attempt: number, request: BedrockClient.BedrockClient.Request) =>
           Effect.gen(function*() {
@@ -695,7 +724,7 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
             { readonly response: Response.Response; readonly attempts: number },
             AgentModelError
           > =>
-            attemptStep(step, attempt, request).pipe(
+            (streaming ? attemptStep(step, attempt, request) : unaryStep(step, request)).pipe(
               Effect.map((response) => ({ response, attempts: attempt })),
               Effect.catchAll((error) =>
                 error._tag === "StreamInterruptedError" && attempt <= maxReplays
@@ -804,27 +833,29 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
             continue
           }
           forceOutput = answer !== undefined
-          const toolCalls = yield* Effect.forEach(uses, (use): Effect.Effect<ToolCall> => {
+          // Every call is started first (most already are, while the step streamed), then each outcome is awaited.
+          const outcomes = yield* Effect.forEach(uses, (use): Effect.Effect<Effect.Effect<ToolCall>> => {
             if (answer !== undefined && use.toolUseId === answer.toolUseId && outputTool !== undefined) {
               const outcome = Tool.Outcome.InvalidInput({
                 message: Either.match(outputTool.decode(use.input), { onLeft: (m) => m, onRight: () => "" })
               })
-              return Effect.succeed({
+              return Effect.succeed(Effect.succeed({
                 toolUseId: use.toolUseId,
                 name: use.name,
                 input: use.input,
                 outcome,
                 result: Tool.toToolResult(use.toolUseId, use.name, outcome),
                 reused: false
-              })
+              }))
             }
-            return settle(step, attempts, use)
-          }, { concurrency: "unbounded" })
+            return Effect.map(start(step, attempts, use), (execution) => settle(attempts, use, execution))
+          })
+          const toolCalls = yield* Effect.all(outcomes)
           state.transcript.push({ role: "user", content: toolCalls.map((call) => call.result) })
           state.steps.push({ index: step, response, toolCalls, attempts, cost: stepCost })
           yield* emit({ _tag: "StepEnd", step: state.steps[state.steps.length - 1]! })
         }
-      }).pipe(Effect.scoped)
+      }).pipe(Effect.ensuring(interruptRunning))
 
       const bounded = deadline === undefined ? body : body.pipe(
         Effect.timeoutOption(deadline),

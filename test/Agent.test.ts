@@ -346,6 +346,48 @@ layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("Age
       assert.strictEqual(result.usage.totalTokens, result.steps.reduce((n, s) => n + s.response.usage.totalTokens, 0))
     }))
 
+  it.effect("streaming: false makes each step one Converse call, with the same run and step events", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      emulator.resetStats()
+      const toolkit = Toolkit.make(Weather, Calculator)
+      const agent = Agent.make({ toolkit, streaming: false })
+      const events: Array<Agent.Event> = []
+      const result = yield* agent.run("Use get_weather for Paris and the calculator for 2+2.", {
+        onEvent: (event) => Effect.sync(() => void events.push(event))
+      }).pipe(
+        Effect.provide(toolkit.toLayer({
+          get_weather: ({ city }) => Effect.succeed({ city, celsius: 21 }),
+          calculator: () => Effect.succeed({ value: 4 })
+        }))
+      )
+      assert.strictEqual(emulator.stats().requestsByOperation["Converse"], 2)
+      assert.isUndefined(emulator.stats().requestsByOperation["ConverseStream"])
+      assert.deepStrictEqual(result.steps.map((step) => step.toolCalls.map((call) => call.name)), [
+        ["get_weather", "calculator"],
+        []
+      ])
+      assert.deepStrictEqual(result.steps[0]!.toolCalls.map((call) => call.outcome._tag), ["Success", "Success"])
+      assert.include(result.text, `calculator returned: "{"value":4}"`)
+      // The emulator's tool-use answer has text before its tool uses: one TextDelta with it.
+      assert.deepStrictEqual(events.map((event) => event._tag), [
+        "StepStart",
+        "TextDelta",
+        "ToolCall",
+        "ToolCall",
+        "ToolResult",
+        "ToolResult",
+        "StepEnd",
+        "StepStart",
+        "TextDelta",
+        "StepEnd",
+        "Final"
+      ])
+      const deltas = events.flatMap((event) => event._tag === "TextDelta" ? [event] : [])
+      assert.deepStrictEqual(deltas.map((delta) => delta.step), [1, 2])
+      assert.strictEqual(deltas[1]!.text, result.text)
+    }))
+
   it.effect("two toolUses of one step run concurrently", () =>
     Effect.gen(function*() {
       const toolkit = Toolkit.make(Meet)
