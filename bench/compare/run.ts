@@ -43,6 +43,8 @@ const hasPromiseFacade = existsSync(join(repo, "src", "Promise.ts"))
 const mainClients = valueOf("clients")?.split(",") ?? allClients.filter((c) => c !== "promise" || hasPromiseFacade)
 /** Transport variants, measured where they matter (concurrent Converse and streams). */
 const transportVariants = ["raw:mux", "ours:isolated", "raw:h1", "ours:h1"]
+/** The agent with `streaming: false`: one Converse call per step, like the peers' agent loops. */
+const agentVariants = ["ours:unary-steps"]
 
 // ---------------------------------------------------------------------------
 // scenarios
@@ -91,7 +93,7 @@ const scenarios: ReadonlyArray<Scenario> = [
     command: { scenario: "agent", n: scale(80, 40), concurrency: 1 },
     warmup: 20,
     unit: "agent step",
-    clients: mainClients,
+    clients: [...mainClients, ...agentVariants],
     capability: "agent"
   },
   {
@@ -495,10 +497,13 @@ const cheaperPeers = (results: ReadonlyArray<ScenarioResult>): Array<string> => 
         row.spec.startsWith("ours:")
       if (ownOrBaseline || row.cpu.length === 0) continue
       if (median(row.cpu) < median(ours.cpu)) {
+        const unary = result.rows.find((r) => r.spec === "ours:unary-steps" && r.cpu.length > 0)
         out.push(
           `${result.scenario.id}: ${row.client} ${fmt(median(row.cpu))} ms vs ours ${
             fmt(median(ours.cpu))
-          } ms per ${result.scenario.unit}`
+          } ms per ${result.scenario.unit}${
+            unary === undefined ? "" : ` (${fmt(median(unary.cpu))} ms with \`streaming: false\`)`
+          }`
         )
       }
     }
@@ -564,6 +569,8 @@ const renderResults = (
     "(`disableConcurrentStreams: false`); the unmarked bedrock-llm rows use its default (HTTP/2, one session shared by",
     "unary requests, `ConnectionConfig.multiplex`), `isolated` the SDK's session per request; `h1` = HTTP/1.1 keep-alive.",
     "Same transport: `bedrock-llm (Effect)` ÷ `raw SDK (mux)`, `bedrock-llm (Effect, isolated)` ÷ `raw SDK`.",
+    "Agent: the unmarked bedrock-llm row streams each step (its default: tools start while the model still writes);",
+    "`unary-steps` is `Agent.make({ streaming: false })`, one Converse call per step as in the raw SDK and peer loops.",
     "",
     "## Machine",
     "",

@@ -2,7 +2,8 @@
  * This library through its Effect API: `BedrockClient` (with its defaults: retry policy, circuit breaker, timeouts,
  * accounting) over `BedrockRuntime`, `Agent` with two tools, `EmbeddingsClient`. Each scenario is one Effect program
  * (`Effect.forEach` with the scenario's concurrency) run on a `ManagedRuntime` built once. Variants: `isolated` (a new
- * HTTP/2 session per request, the SDK's default), `h1` (`ConnectionConfig.protocol: "http1.1"`).
+ * HTTP/2 session per request, the SDK's default), `h1` (`ConnectionConfig.protocol: "http1.1"`), `unary-steps` (the
+ * default transport; the agent with `streaming: false`, one Converse call per step).
  */
 import { Effect, Layer, ManagedRuntime, Redacted, Schema, Stream } from "effect"
 import * as BedrockClient from "../../dist/BedrockClient.js"
@@ -25,7 +26,7 @@ import {
   weather
 } from "../compare/clients/Adapter.js"
 
-export type Variant = "default" | "isolated" | "h1"
+export type Variant = "default" | "isolated" | "h1" | "unary-steps"
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
@@ -57,7 +58,7 @@ export const make = async (endpoint: string, variant: Variant = "default"): Prom
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(clientLayer, embeddingsLayer).pipe(Layer.provideMerge(runtimeLayer))
   )
-  const agent = await loadAgent()
+  const agent = await loadAgent(variant !== "unary-steps")
 
   return {
     name,
@@ -111,8 +112,11 @@ export const make = async (endpoint: string, variant: Variant = "default"): Prom
   }
 }
 
-/** `Agent` (when the module is present): one run with get_weather and get_time; resolves with the answer's length. */
-const loadAgent = async () => {
+/**
+ * `Agent` (when the module is present): one run with get_weather and get_time, its steps streamed or not; resolves
+ * with the answer's length.
+ */
+const loadAgent = async (streaming: boolean) => {
   try {
     const Agent = await import("../../dist/Agent.js")
     const Tool = await import("../../dist/Tool.js")
@@ -125,7 +129,7 @@ const loadAgent = async () => {
       description: "Current local time in a city",
       parameters: { city: Schema.String.annotations({ description: "The city" }) }
     })
-    const agent = Agent.make({ toolkit: Toolkit.make(GetWeather, GetTime), limits: { maxSteps: 4 } })
+    const agent = Agent.make({ toolkit: Toolkit.make(GetWeather, GetTime), limits: { maxSteps: 4 }, streaming })
     const handlers = Layer.mergeAll(
       Tool.toLayer(GetWeather, ({ city }) => Effect.succeed(weather(city))),
       Tool.toLayer(GetTime, ({ city }) => Effect.succeed(time(city)))
