@@ -15,7 +15,6 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -329,7 +328,7 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
   modelId: string | undefined,
   send: (signal: AbortSignal) => Promise<Output>,
   eventsOf: (output: Output) => AsyncIterable<Raw> | undefined,
-  decode: (raw: Raw) => Either.Either<A, BedrockError.BedrockError>,
+  member: StreamMember<Raw, A>,
   timeouts: { readonly firstEvent: Duration.Duration; readonly idle: Duration.Duration }
 ): Effect.Effect<BedrockRuntime.OpenStream<A>, BedrockError.BedrockError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -377,46 +376,63 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
     // An exception event ends the stream after the events before it.
     let failed: BedrockError.BedrockError | undefined
     const pull = Effect.suspend(() =>
-      failed !== undefined ? Effect.fail(Option.some(failed)) : Effect.flatMap(reader.pull, (raws) => {
-        const decoded: Array<A> = []
-        for (const raw of raws) {
-          const result = decode(raw)
-          if (Either.isRight(result)) {
-            decoded.push(result.right)
-            continue
-          }
-          if (decoded.length === 0) return Effect.fail(Option.some(result.left))
-          failed = result.left
+      failed !== undefined ? Effect.fail(Option.some(failed)) : Effect.flatMap(reader.pull, (chunk) => {
+        const raws = Chunk.toReadonlyArray(chunk)
+        let end = raws.length
+        for (let i = 0; i < raws.length; i++) {
+          const exception = member.exception(raws[i]!)
+          if (exception === undefined) continue
+          if (i === 0) return Effect.fail(Option.some(exception))
+          failed = exception
+          end = i
           break
         }
+        const { value } = member
+        if (value === undefined) {
+          // The members are the events (`A` is `Raw`): the chunk as it came, when no exception cut it short.
+          const events = (end === raws.length ? chunk : Chunk.unsafeFromArray(raws.slice(0, end))) as unknown
+          return Effect.succeed(events as Chunk.Chunk<A>)
+        }
+        const decoded = new Array<A>(end)
+        for (let i = 0; i < end; i++) decoded[i] = value(raws[i]!)
         return Effect.succeed(Chunk.unsafeFromArray(decoded))
       })
     )
     return { requestId: output.$metadata.requestId, events: Stream.repeatEffectChunkOption(pull), pull }
   })
 
-const converseStreamMember = (
-  member: Sdk.ConverseStreamOutput
-): Either.Either<Sdk.ConverseStreamOutput, BedrockError.BedrockError> => {
-  const exception = member.internalServerException ?? member.modelStreamErrorException ??
-    member.serviceUnavailableException ?? member.throttlingException ?? member.validationException
-  if (exception === undefined) return Either.right(member)
-  const extra = exception as { readonly originalStatusCode?: number; readonly originalMessage?: string }
-  return Either.left(
-    BedrockError.fromStreamException(exception.name, exception.message, {
+/**
+ * How the members of an event stream are read: the error an exception member carries (the stream fails with it after
+ * the events before it), and the value of any other member (`undefined`: the member itself).
+ */
+interface StreamMember<Raw, A> {
+  readonly exception: (raw: Raw) => BedrockError.BedrockError | undefined
+  readonly value: ((raw: Raw) => A) | undefined
+}
+
+const converseStreamMember: StreamMember<Sdk.ConverseStreamOutput, Sdk.ConverseStreamOutput> = {
+  exception: (member) => {
+    const exception = member.internalServerException ?? member.modelStreamErrorException ??
+      member.serviceUnavailableException ?? member.throttlingException ?? member.validationException
+    if (exception === undefined) return undefined
+    const extra = exception as { readonly originalStatusCode?: number; readonly originalMessage?: string }
+    return BedrockError.fromStreamException(exception.name, exception.message, {
       originalStatusCode: extra.originalStatusCode,
       originalMessage: extra.originalMessage
     })
-  )
+  },
+  value: undefined
 }
 
-const responseStreamMember = (member: Sdk.ResponseStream): Either.Either<Uint8Array, BedrockError.BedrockError> => {
-  if (member.chunk !== undefined) return Either.right(member.chunk.bytes ?? new Uint8Array(0))
-  const exception = member.internalServerException ?? member.modelStreamErrorException ??
-    member.serviceUnavailableException ?? member.throttlingException ?? member.validationException ??
-    member.modelTimeoutException
-  if (exception !== undefined) return Either.left(BedrockError.fromStreamException(exception.name, exception.message))
-  return Either.right(new Uint8Array(0))
+const responseStreamMember: StreamMember<Sdk.ResponseStream, Uint8Array> = {
+  exception: (member) => {
+    if (member.chunk !== undefined) return undefined
+    const exception = member.internalServerException ?? member.modelStreamErrorException ??
+      member.serviceUnavailableException ?? member.throttlingException ?? member.validationException ??
+      member.modelTimeoutException
+    return exception === undefined ? undefined : BedrockError.fromStreamException(exception.name, exception.message)
+  },
+  value: (member) => member.chunk?.bytes ?? new Uint8Array(0)
 }
 
 /**

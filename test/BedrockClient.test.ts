@@ -143,6 +143,25 @@ for (const { multiplex, name, protocol } of connections) {
         }
       }))
 
+    it.effect("an exception member in the middle of a read delivers the events before it, then fails", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        // Past the events handed over one by one, the exception arrives among others decoded in the same turn.
+        emulator.faults.enqueue("stream-exception=40:throttlingException")
+        const chunks: Array<number> = []
+        const error = yield* BedrockClient.stream({
+          messages: [Message.user("Write 2000 words about distributed tracing and observability")],
+          model: { maxTokens: 400 }
+        }).pipe(
+          Stream.runForEachChunk((chunk) => Effect.sync(() => chunks.push(chunk.length))),
+          Effect.flip
+        )
+        assert.strictEqual(error._tag, "StreamInterruptedError")
+        if (error._tag === "StreamInterruptedError") assert.strictEqual(error.eventsReceived, 40)
+        assert.strictEqual(chunks.reduce((a, b) => a + b, 0), 40)
+        assert.isTrue(chunks.some((size) => size > 1), `chunks ${chunks.join(",")}`)
+      }))
+
     it.effect("a non-retryable error fails at once with its typed class", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator
