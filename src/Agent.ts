@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type * as Chunk from "effect/Chunk"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -697,7 +697,7 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
             /** A chunk's events, folded in one synchronous pass; then what they set off, in order. */
             const handleChunk = (chunk: Chunk.Chunk<Response.StreamEvent>): Effect.Effect<void> => {
               const effects: Array<Effect.Effect<void>> = []
-              for (const event of chunk) {
+              for (const event of Chunk.toReadonlyArray(chunk)) {
                 const effect = handle(event)
                 if (effect !== undefined) effects.push(effect)
               }

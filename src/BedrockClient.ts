@@ -644,10 +644,14 @@ export const make = (
           )
       }).pipe(withSpan("BedrockClient.generate"))
 
-    /** A converse stream member as a client event (exception members already failed the runtime's pull). */
-    const clientEvent = (member: Sdk.ConverseStreamOutput): Option.Option<Response.StreamEvent> => {
-      const event = SdkShapes.streamEventFromSdk(member)
-      return SdkShapes.isStreamException(event) ? Option.none() : Option.some(event)
+    /** Converse stream members as client events (exception members already failed the runtime's pull). */
+    const clientEvents = (members: Chunk.Chunk<Sdk.ConverseStreamOutput>): Chunk.Chunk<Response.StreamEvent> => {
+      const events: Array<Response.StreamEvent> = []
+      for (const member of Chunk.toReadonlyArray(members)) {
+        const event = SdkShapes.streamEventFromSdk(member)
+        if (!SdkShapes.isStreamException(event)) events.push(event)
+      }
+      return Chunk.unsafeFromArray(events)
     }
 
     /**
@@ -667,7 +671,7 @@ export const make = (
         target.api === "converse"
           ? Effect.map(
             protect(runtime.converseStream(target.input)),
-            (opened) => Effect.map(opened.pull, (chunk) => Chunk.filterMap(chunk, clientEvent))
+            (opened) => Effect.map(opened.pull, clientEvents)
           )
           : Effect.flatMap(
             protect(runtime.invokeModelWithResponseStream(target.input)),
@@ -677,10 +681,11 @@ export const make = (
       let usage: Response.Usage | undefined
       let accumulator = Response.Accumulator.empty
       const observe = (chunk: Chunk.Chunk<Response.StreamEvent>) => {
+        const events = Chunk.toReadonlyArray(chunk)
         if (hooks.length === 0) {
-          for (const event of chunk) if (event._tag === "Metadata") usage = event.usage
+          for (const event of events) if (event._tag === "Metadata") usage = event.usage
         } else {
-          for (const event of chunk) accumulator = accumulator.add(event)
+          for (const event of events) accumulator = accumulator.add(event)
         }
       }
       const ended = Effect.suspend(() =>

@@ -984,6 +984,15 @@ const deltaFromSdk = (delta: Sdk.ContentBlockDelta | undefined): Response.Delta 
  * @internal
  */
 export const streamEventFromSdk = (member: Sdk.ConverseStreamOutput): Response.StreamEvent | StreamException => {
+  // Most events of an answer are text deltas: read those without listing the member's keys.
+  const delta = member.contentBlockDelta
+  if (delta !== undefined && typeof delta.delta?.text === "string" && member.$unknown === undefined) {
+    return {
+      _tag: "ContentBlockDelta",
+      index: delta.contentBlockIndex ?? 0,
+      delta: { _tag: "TextDelta", text: delta.delta.text }
+    }
+  }
   const [type, value] = memberOf(member)
   if (exceptionMembers.has(type)) {
     const error = value as { readonly name?: unknown; readonly message?: unknown } | undefined
