@@ -2,14 +2,14 @@
  * The embeddings client (the seed's EmbeddingsClient): `embed` and `embedMany` for Amazon Titan Text Embeddings
  * v1/v2 and Cohere Embed v3/v4 over InvokeModel.
  *
- * Texts go through an Effect `RequestResolver`: the texts of one `embedMany` (or of `embed` calls composed with
- * batching) are deduplicated, split into calls of at most the model's per-call limit (Titan: 1, Cohere: 96) and sent
- * with bounded concurrency; a long `embedMany` is fed to the resolver a window of distinct texts at a time, so that its
- * memory does not grow with the list. Every call is retried with the resilience policy (`Resilience.retrySchedule`, so throttling
- * backs off), bounded by the client's request timeout and by a `CircuitBreaker` when one is in context. Results are
- * kept in a cache with a capacity and a time to live (over `Clock`, so `TestClock` drives it), keyed by model,
- * options and text. Bad input (an empty text, dimensions the model does not offer, an unsupported model) fails with
- * a typed error before any request.
+ * `embed` calls go through an Effect `RequestResolver`: texts of calls composed with batching are deduplicated, split
+ * into calls of at most the model's per-call limit (Titan: 1, Cohere: 96) and sent with bounded concurrency.
+ * `embedMany`, whose texts are all known at once, does the same without the resolver: no request or fiber per text, so
+ * a long list costs little beyond its calls. Every call is retried with the resilience policy
+ * (`Resilience.retrySchedule`, so throttling backs off), bounded by the client's request timeout and by a
+ * `CircuitBreaker` when one is in context. Results are kept in a cache with a capacity and a time to live (over
+ * `Clock`, so `TestClock` drives it), keyed by model, options and text. Bad input (an empty text, dimensions the model
+ * does not offer, an unsupported model) fails with a typed error before any request.
  *
  * @since 0.1.0
  */
@@ -482,22 +482,30 @@ export const make = (
     const capacity = cacheOptions === false ? 0 : Math.max(0, Math.floor(cacheOptions.capacity))
     const timeToLive = cacheOptions === false ? 0 : Duration.toMillis(cacheOptions.timeToLive)
 
+    /** The cached embedding of a key at time `now` (and it becomes the most recently used), or `undefined`. */
+    const cacheLookup = (key: string, now: number): EmbeddingsClient.Embedding | undefined => {
+      const entry = cache.get(key)
+      if (entry === undefined) return undefined
+      cache.delete(key)
+      if (entry.expiresAt <= now) return undefined
+      cache.set(key, entry)
+      return entry.value
+    }
+
+    const cacheStore = (key: string, value: EmbeddingsClient.Embedding, now: number): void => {
+      if (capacity === 0) return
+      cache.delete(key)
+      cache.set(key, { value, expiresAt: now + timeToLive })
+      while (cache.size > capacity) cache.delete(cache.keys().next().value!)
+    }
+
     const cacheGet = (key: string): Effect.Effect<Option.Option<EmbeddingsClient.Embedding>> =>
-      capacity === 0 ? Effect.succeedNone : Effect.map(Clock.currentTimeMillis, (now) => {
-        const entry = cache.get(key)
-        if (entry === undefined) return Option.none()
-        cache.delete(key)
-        if (entry.expiresAt <= now) return Option.none()
-        cache.set(key, entry)
-        return Option.some(entry.value)
-      })
+      capacity === 0
+        ? Effect.succeedNone
+        : Effect.map(Clock.currentTimeMillis, (now) => Option.fromNullable(cacheLookup(key, now)))
 
     const cacheSet = (key: string, value: EmbeddingsClient.Embedding): Effect.Effect<void> =>
-      capacity === 0 ? Effect.void : Effect.map(Clock.currentTimeMillis, (now) => {
-        cache.delete(key)
-        cache.set(key, { value, expiresAt: now + timeToLive })
-        while (cache.size > capacity) cache.delete(cache.keys().next().value!)
-      })
+      capacity === 0 ? Effect.void : Effect.map(Clock.currentTimeMillis, (now) => cacheStore(key, value, now))
 
     const protect = <A, E>(effect: Effect.Effect<A, E>) =>
       Option.match(breaker, {
@@ -637,25 +645,51 @@ export const make = (
         return yield* embedChecked(checked, settings, settingsKey)
       }).pipe(withSpan("EmbeddingsClient.embed"))
 
-    /** Distinct texts `embedMany` has in flight at once: enough for `concurrency` full batches, twice over. */
-    const window = Math.max(256, model.maxBatch * concurrency * 2)
-
+    /**
+     * The texts of one `embedMany`, all known up front, go to the model without the resolver: each distinct text
+     * once, those not in the cache in calls of the model's per-call limit, taken by `concurrency` workers. (The
+     * resolver's per-text request, fiber and completion cost more than a Titan call's own client CPU.)
+     */
     const embedMany = (texts: Iterable<string>, callOptions?: EmbeddingsClient.EmbedOptions) =>
       Effect.gen(function*() {
         const list = Array.from(texts)
         for (let index = 0; index < list.length; index++) yield* checkText(list[index], index)
         const { settings, settingsKey } = yield* prepare(callOptions)
-        // Each distinct text once, then a window of them at a time: one window's requests are batched together (and
-        // sent `concurrency` calls at a time), and a long list never holds a fiber per text.
         const distinct = Array.from(new Set(list))
-        yield* count({ deduplicated: list.length - distinct.length })
         const vectors = new Map<string, EmbeddingsClient.Embedding>()
-        yield* Effect.forEach(chunksOf(distinct, window), (texts) =>
-          Effect.forEach(
-            texts,
-            (text) => Effect.map(embedChecked(text, settings, settingsKey), (vector) => void vectors.set(text, vector)),
-            { concurrency: "unbounded", batching: true, discard: true }
-          ), { discard: true })
+        const keyOf = (text: string) => `${settingsKey}\u0000${text}`
+        const missing: Array<string> = []
+        const lookedUpAt = capacity === 0 ? 0 : yield* Clock.currentTimeMillis
+        for (const text of distinct) {
+          const cached = capacity === 0 ? undefined : cacheLookup(keyOf(text), lookedUpAt)
+          if (cached === undefined) missing.push(text)
+          else vectors.set(text, cached)
+        }
+        yield* count({
+          deduplicated: list.length - distinct.length,
+          cacheHits: distinct.length - missing.length,
+          cacheMisses: missing.length
+        })
+        const batches = chunksOf(missing, model.maxBatch)
+        let next = 0
+        const worker: Effect.Effect<void, EmbeddingsError> = Effect.suspend(() => {
+          const batch = batches[next++]
+          if (batch === undefined) return Effect.void
+          return Effect.zipRight(
+            Effect.flatMap(call(batch, settings), (embeddings) =>
+              Effect.map(Clock.currentTimeMillis, (now) => {
+                batch.forEach((text, i) => {
+                  vectors.set(text, embeddings[i]!)
+                  cacheStore(keyOf(text), embeddings[i]!, now)
+                })
+              })),
+            worker
+          )
+        })
+        yield* Effect.all(Array.from({ length: Math.min(concurrency, batches.length) }, () => worker), {
+          concurrency: "unbounded",
+          discard: true
+        })
         return list.map((text) => vectors.get(text)!)
       }).pipe(withSpan("EmbeddingsClient.embedMany"))
 

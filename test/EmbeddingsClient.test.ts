@@ -138,9 +138,9 @@ describe("EmbeddingsClient over the emulator", () => {
         })
     ))
 
-  it.live("a list longer than one window: every text in order, each distinct text sent once across windows", () =>
+  it.live("a long list: every text in order, each distinct text sent once", () =>
     Effect.gen(function*() {
-      // 700 distinct texts (more than the 256-text window at concurrency 4), each listed twice, far apart.
+      // 700 distinct texts, each listed twice, far apart.
       const distinct = Array.from({ length: 700 }, (_, i) => `text number ${i}`)
       const texts = [...distinct, ...distinct.slice().reverse()]
       yield* withClient({ model: titanV2, cache: false }, ({ client, emulator }) =>
