@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Option, Stream } from "effect"
+import { Chunk, Effect, Fiber, Option, Stream } from "effect"
 import * as ReadAhead from "../src/internal/readAhead.js"
 
 /** An async iterator over `count` numbers that records how far it has been read, and can fail at `failAt`. */
@@ -74,6 +74,29 @@ describe("readAhead", () => {
       )
       assert.deepStrictEqual(received, Array.from({ length: 30 }, (_, i) => i))
       assert.strictEqual(error, "failed: boom")
+    }))
+
+  it.effect("a pull interrupted while it waits loses no event: the next pull gets them all", () =>
+    Effect.gen(function*() {
+      // A source whose events are released by the test.
+      const released: Array<number> = []
+      let release: (() => void) | undefined
+      const iterator: AsyncIterator<number> = {
+        next: async () => {
+          while (released.length === 0) await new Promise<void>((resolve) => (release = resolve))
+          return { done: false, value: released.shift()! }
+        }
+      }
+      const reader = ReadAhead.start(iterator, options())
+      const waiting = yield* Effect.fork(reader.pull)
+      yield* turns(2)
+      assert.isNull(waiting.unsafePoll())
+      yield* Fiber.interrupt(waiting)
+      released.push(0, 1, 2)
+      release?.()
+      yield* turns(3)
+      const next = yield* reader.pull
+      assert.deepStrictEqual(Chunk.toReadonlyArray(next), [0, 1, 2])
     }))
 
   it.effect("an end after expiry is the expiry's failure, and the waits are reported", () =>

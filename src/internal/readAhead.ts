@@ -6,6 +6,11 @@
  * latency down: the first `eager` events are handed over as soon as they are decoded (time to first token), and a
  * waiting consumer gets the buffer as soon as it holds `batch` events (a backlog is decoded in one go otherwise).
  *
+ * A waiting consumer is resumed with the pull itself, which takes the buffer only once the consumer runs again. A
+ * consumer interrupted while it waits therefore loses nothing: its resumption is ignored and the events stay buffered
+ * for the next pull. No canceler is registered for the wait (in a stream of events that arrive one at a time, one
+ * costs more than the rest of the wait).
+ *
  * @internal
  */
 import * as Chunk from "effect/Chunk"
@@ -44,7 +49,7 @@ export const start = <A, E>(iterator: AsyncIterator<A>, options: Options<E>): Re
   let buffer: Array<A> = []
   let settled: Settled<E> | undefined
   let reading = false
-  let waiter: ((chunk: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>>) => void) | undefined
+  let waiter: ((next: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>>) => void) | undefined
   let wakeScheduled = false
   let delivered = 0
 
@@ -63,12 +68,10 @@ export const start = <A, E>(iterator: AsyncIterator<A>, options: Options<E>): Re
   const wake = () => {
     wakeScheduled = false
     const resume = waiter
-    if (resume === undefined) return
-    const ready = take()
-    if (ready === undefined) return
+    if (resume === undefined || (buffer.length === 0 && settled === undefined)) return
     waiter = undefined
     options.onWait(false)
-    resume(ready)
+    resume(pull)
   }
 
   const scheduleWake = () => {
@@ -99,16 +102,13 @@ export const start = <A, E>(iterator: AsyncIterator<A>, options: Options<E>): Re
     scheduleWake()
   }
 
-  const pull = Effect.suspend(() =>
-    take() ?? Effect.async<Chunk.Chunk<A>, Option.Option<E>>((resume) => {
-      waiter = resume
-      options.onWait(true)
-      if (!reading) void read()
-      return Effect.sync(() => {
-        waiter = undefined
-      })
-    })
-  )
+  const wait = Effect.async<Chunk.Chunk<A>, Option.Option<E>>((resume) => {
+    waiter = resume
+    options.onWait(true)
+    if (!reading) void read()
+  })
+
+  const pull: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> = Effect.suspend(() => take() ?? wait)
 
   void read()
   return { pull }
