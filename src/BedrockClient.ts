@@ -699,6 +699,7 @@ export const make = (
 
       let delivered = 0
       let finished = false
+      /** The open attempt's next chunk, with its bookkeeping (built once per attempt, run once per chunk). */
       let events: Pull<Response.StreamEvent, ClientError> | undefined
       let attemptScope: Scope.CloseableScope | undefined
       let driver: Schedule.ScheduleDriver<Duration.Duration, unknown> | undefined
@@ -744,23 +745,23 @@ export const make = (
           return Effect.matchEffect(begin, {
             onFailure: failure,
             onSuccess: (opened) => {
-              events = opened
-              return pull
+              events = Effect.matchEffect(opened, {
+                onSuccess: (chunk) => {
+                  delivered += chunk.length
+                  observe(chunk)
+                  return Effect.succeed(chunk)
+                },
+                onFailure: (error) => {
+                  if (Option.isSome(error)) return failure(error.value)
+                  finished = true
+                  return Effect.zipRight(ended, Effect.fail(Option.none()))
+                }
+              })
+              return events
             }
           })
         }
-        return Effect.matchEffect(events, {
-          onSuccess: (chunk) => {
-            delivered += chunk.length
-            observe(chunk)
-            return Effect.succeed(chunk)
-          },
-          onFailure: (error) => {
-            if (Option.isSome(error)) return failure(error.value)
-            finished = true
-            return Effect.zipRight(ended, Effect.fail(Option.none()))
-          }
-        })
+        return events
       })
       return pull
     }

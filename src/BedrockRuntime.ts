@@ -375,29 +375,29 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
     })
     // An exception event ends the stream after the events before it.
     let failed: BedrockError.BedrockError | undefined
-    const pull = Effect.suspend(() =>
-      failed !== undefined ? Effect.fail(Option.some(failed)) : Effect.flatMap(reader.pull, (chunk) => {
-        const raws = Chunk.toReadonlyArray(chunk)
-        let end = raws.length
-        for (let i = 0; i < raws.length; i++) {
-          const exception = member.exception(raws[i]!)
-          if (exception === undefined) continue
-          if (i === 0) return Effect.fail(Option.some(exception))
-          failed = exception
-          end = i
-          break
-        }
-        const { value } = member
-        if (value === undefined) {
-          // The members are the events (`A` is `Raw`): the chunk as it came, when no exception cut it short.
-          const events = (end === raws.length ? chunk : Chunk.unsafeFromArray(raws.slice(0, end))) as unknown
-          return Effect.succeed(events as Chunk.Chunk<A>)
-        }
-        const decoded = new Array<A>(end)
-        for (let i = 0; i < end; i++) decoded[i] = value(raws[i]!)
-        return Effect.succeed(Chunk.unsafeFromArray(decoded))
-      })
-    )
+    // Built once: a stream of events that arrive one at a time pulls once per event.
+    const decoded = Effect.flatMap(reader.pull, (chunk) => {
+      const raws = Chunk.toReadonlyArray(chunk)
+      let end = raws.length
+      for (let i = 0; i < raws.length; i++) {
+        const exception = member.exception(raws[i]!)
+        if (exception === undefined) continue
+        if (i === 0) return Effect.fail(Option.some(exception))
+        failed = exception
+        end = i
+        break
+      }
+      const { value } = member
+      if (value === undefined) {
+        // The members are the events (`A` is `Raw`): the chunk as it came, when no exception cut it short.
+        const events = (end === raws.length ? chunk : Chunk.unsafeFromArray(raws.slice(0, end))) as unknown
+        return Effect.succeed(events as Chunk.Chunk<A>)
+      }
+      const values = new Array<A>(end)
+      for (let i = 0; i < end; i++) values[i] = value(raws[i]!)
+      return Effect.succeed(Chunk.unsafeFromArray(values))
+    })
+    const pull = Effect.suspend(() => failed === undefined ? decoded : Effect.fail(Option.some(failed)))
     return { requestId: output.$metadata.requestId, events: Stream.repeatEffectChunkOption(pull), pull }
   })
 
