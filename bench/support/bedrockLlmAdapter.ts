@@ -55,10 +55,11 @@ export const make = async (endpoint: string, variant: Variant = "default"): Prom
     cache: false,
     concurrency: embedConcurrency
   })
-  const runtime = ManagedRuntime.make(
-    Layer.mergeAll(clientLayer, embeddingsLayer).pipe(Layer.provideMerge(runtimeLayer))
-  )
   const agent = await loadAgent(variant !== "unary-steps")
+  // The tool handlers are part of the application's layer, built once, like the client's.
+  const runtime = ManagedRuntime.make(
+    Layer.mergeAll(clientLayer, embeddingsLayer, agent?.handlers ?? Layer.empty).pipe(Layer.provideMerge(runtimeLayer))
+  )
 
   return {
     name,
@@ -97,7 +98,7 @@ export const make = async (endpoint: string, variant: Variant = "default"): Prom
     agent: agent === undefined ? undefined : (n, concurrency) =>
       runtime.runPromise(
         Effect.reduceEffect(
-          range(n).map(() => agent(agentPrompt)),
+          range(n).map(() => agent.run(agentPrompt)),
           Effect.succeed(0),
           (a, b) => a + b,
           { concurrency }
@@ -113,8 +114,8 @@ export const make = async (endpoint: string, variant: Variant = "default"): Prom
 }
 
 /**
- * `Agent` (when the module is present): one run with get_weather and get_time, its steps streamed or not; resolves
- * with the answer's length.
+ * `Agent` (when the module is present): the layer of its get_weather and get_time handlers, and one run (its steps
+ * streamed or not) that resolves with the answer's length.
  */
 const loadAgent = async (streaming: boolean) => {
   try {
@@ -134,8 +135,16 @@ const loadAgent = async (streaming: boolean) => {
       Tool.toLayer(GetWeather, ({ city }) => Effect.succeed(weather(city))),
       Tool.toLayer(GetTime, ({ city }) => Effect.succeed(time(city)))
     )
-    return (prompt: string) =>
-      Effect.map(Effect.provide(agent.run(prompt), handlers), (result) => result.text.length).pipe(Effect.orDie)
+    return {
+      handlers,
+      // The handlers' services come from the runtime's layer (`handlers` is merged into it).
+      run: (prompt: string) =>
+        Effect.map(agent.run(prompt), (result) => result.text.length).pipe(Effect.orDie) as Effect.Effect<
+          number,
+          never,
+          BedrockClient.BedrockClient
+        >
+    }
   } catch (error) {
     process.stderr.write(`bedrock-llm Agent unavailable: ${String(error)}\n`)
     return undefined
