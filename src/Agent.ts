@@ -403,7 +403,7 @@ interface Execution {
   readonly step: number
   readonly startedIn: number
   claimedBy: number
-  /** The tool call's fiber, in the run's `FiberSet`: interrupted with the run. */
+  /** The tool call's fiber, a child of the run's fiber: interrupted when the run ends. */
   readonly fiber: Fiber.RuntimeFiber<Tool.Outcome>
 }
 

@@ -608,8 +608,11 @@ export const make = (
       return Effect.forEach(groups.values(), runGroup, { concurrency: "unbounded", discard: true })
     })
 
+    /** The cache key of a text under settings. */
+    const cacheKey = (settingsKey: string, text: string) => `${settingsKey}\u0000${text}`
+
     const embedChecked = (text: string, settings: Settings, settingsKey: string) => {
-      const key = `${settingsKey}\u0000${text}`
+      const key = cacheKey(settingsKey, text)
       return Effect.flatMap(
         cacheGet(key),
         Option.match({
@@ -657,11 +660,10 @@ export const make = (
         const { settings, settingsKey } = yield* prepare(callOptions)
         const distinct = Array.from(new Set(list))
         const vectors = new Map<string, EmbeddingsClient.Embedding>()
-        const keyOf = (text: string) => `${settingsKey}\u0000${text}`
         const missing: Array<string> = []
         const lookedUpAt = capacity === 0 ? 0 : yield* Clock.currentTimeMillis
         for (const text of distinct) {
-          const cached = capacity === 0 ? undefined : cacheLookup(keyOf(text), lookedUpAt)
+          const cached = capacity === 0 ? undefined : cacheLookup(cacheKey(settingsKey, text), lookedUpAt)
           if (cached === undefined) missing.push(text)
           else vectors.set(text, cached)
         }
@@ -680,7 +682,7 @@ export const make = (
               Effect.map(Clock.currentTimeMillis, (now) => {
                 batch.forEach((text, i) => {
                   vectors.set(text, embeddings[i]!)
-                  cacheStore(keyOf(text), embeddings[i]!, now)
+                  cacheStore(cacheKey(settingsKey, text), embeddings[i]!, now)
                 })
               })),
             worker
