@@ -25,6 +25,7 @@ import * as Http from "node:http"
 import * as Https from "node:https"
 import * as BedrockError from "./BedrockError.js"
 import { ClientConfig } from "./Config.js"
+import { eventStreamSerdeProvider } from "./internal/eventStreamDecoder.js"
 import * as ReadAhead from "./internal/readAhead.js"
 import { registerSecret } from "./internal/redact.js"
 import * as Timers from "./internal/timers.js"
@@ -177,7 +178,8 @@ const requestHandlerOf = (config: ClientConfig): NodeHttp2Handler | NodeHttpHand
 
 /**
  * The SDK client options for a configuration: the SDK's own retry is one attempt (the retry policy is the library's),
- * HTTP/2 by default or HTTP/1.1 with keep-alive and a socket pool.
+ * HTTP/2 by default or HTTP/1.1 with keep-alive and a socket pool, and event streams decoded by the library's
+ * marshaller (the bulk of a stream's events read straight from their frames, the rest by the SDK).
  *
  * @since 0.1.0
  * @category constructors
@@ -190,6 +192,7 @@ export const sdkClientConfig = (
   return {
     maxAttempts: 1,
     requestHandler: requestHandlerOf(config),
+    eventStreamSerdeProvider,
     ...(config.region === undefined ? {} : { region: config.region }),
     ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
     ...(config.profile === undefined ? {} : { profile: config.profile }),
