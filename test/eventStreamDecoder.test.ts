@@ -223,6 +223,29 @@ describe("event-stream decoding", () => {
     assert.strictEqual(ours.delegated, 2)
   })
 
+  it("hands over the first event of a network chunk before decoding the rest of it", async () => {
+    let deserialized = 0
+    const marshaller = eventStreamSerdeProvider({ utf8Encoder: toUtf8, utf8Decoder: fromUtf8 })
+    const body = {
+      async *[Symbol.asyncIterator]() {
+        yield concat(start, textDelta("a"), frame("metadata", { usage: {} }), textDelta("b"))
+      }
+    }
+    const events = marshaller.deserialize(body, async (event: Record<string, unknown>) => {
+      deserialized++
+      return { [Object.keys(event)[0]!]: { read: "by the SDK" } }
+    })[Symbol.asyncIterator]()
+    assert.deepStrictEqual((await events.next()).value, { messageStart: { read: "by the SDK" } })
+    assert.deepStrictEqual((await events.next()).value, {
+      contentBlockDelta: { delta: { text: "a" }, contentBlockIndex: 0 }
+    })
+    assert.strictEqual(deserialized, 1)
+    assert.deepStrictEqual((await events.next()).value, { metadata: { read: "by the SDK" } })
+    assert.strictEqual(deserialized, 2)
+    assert.strictEqual((await events.next()).done, false)
+    assert.strictEqual((await events.next()).done, true)
+  })
+
   it("joins a frame that spans many network chunks", async () => {
     const long = "x".repeat(40_000)
     const ours = await assertSameAsSdk("ConverseStream", concat(start, textDelta(long), textDelta("after")))

@@ -2,15 +2,15 @@
  * The SDK client's event-stream marshaller, with the decoding of a response's frames done here.
  *
  * The SDK decodes each event through four nested async generators, copies every frame out of its network chunk, and
- * walks the event's schema to read a few JSON members. For a streamed answer that is most of the client's CPU per
- * event. This marshaller splits and decodes the frames of each network chunk in one loop (the codec still checks both
- * CRCs), and reads the events that make up a stream's bulk directly from their JSON: `messageStart`,
- * `contentBlockDelta` with a text, tool-input or reasoning-text delta, `contentBlockStop`, and the `chunk` of
- * `InvokeModelWithResponseStream`. Each is produced in exactly the shape the SDK's deserializer gives, and only when
- * the JSON holds nothing else (the service's `p` padding aside), and once the SDK's deserializer has read the stream's
- * first event (which tells the operation's union of events). Every other message (other events, exceptions,
- * errors, unknown members, malformed JSON) goes to the SDK's own deserializer unchanged, so its shapes and errors are
- * the SDK's. `test/eventStreamDecoder.test.ts` checks both paths against the SDK on every recorded stream.
+ * walks the event's schema to read a few JSON members: about half of a streamed event's client CPU. This marshaller
+ * decodes the frames where they lie, one per `next` (the codec still checks both CRCs), and reads the events that make
+ * up a stream's bulk straight from their JSON: `messageStart`, `contentBlockDelta` with a text, tool-input or
+ * reasoning-text delta, `contentBlockStop`, and the `chunk` of `InvokeModelWithResponseStream`. Each is produced in
+ * exactly the shape the SDK's deserializer gives, only when the JSON holds nothing else (the service's `p` padding
+ * aside), and only once the SDK's deserializer has read the stream's first event (which tells the operation's union
+ * of events). Every other message (other events, exceptions, errors, unknown members, malformed JSON) goes to the
+ * SDK's own deserializer unchanged, so its shapes and errors are the SDK's. `test/eventStreamDecoder.test.ts` checks
+ * both paths against the SDK on every recorded stream.
  *
  * Serializing (the input stream of a bidirectional operation) is the SDK's marshaller's.
  *
@@ -123,30 +123,22 @@ const codec = new EventStreamCodec(toUtf8, fromUtf8)
 const frameLength = (bytes: Uint8Array, offset: number): number =>
   ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0
 
-const joined = (pieces: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
-  const bytes = new Uint8Array(length)
-  let offset = 0
-  for (const piece of pieces) {
-    bytes.set(piece, offset)
-    offset += piece.length
-  }
-  return bytes
-}
-
 /**
- * The events of one response body. `next` decodes every complete frame of the next network chunk into a queue and then
- * hands them out one by one; a failing frame ends the stream after the events before it.
+ * The events of one response body. `next` decodes the next complete frame of the bytes received so far, and reads
+ * more of the body only when they hold none: the first event of a network chunk is handed over as soon as it is
+ * decoded, whatever follows it in the chunk. A failing frame ends the stream after the events before it.
  */
 class DecodedEvents<T> implements AsyncIterator<T> {
   private readonly source: AsyncIterator<Uint8Array>
   private readonly unmarshal: (message: Message) => Promise<T | undefined>
-  private queue: Array<T> = []
-  private head = 0
-  /** The pieces of the frame that the last chunk ended inside of. */
+  /** The bytes received and not yet decoded: `bytes` from `offset`, then the pieces of `partial`. */
+  private bytes: Uint8Array = new Uint8Array(0)
+  private offset = 0
   private partial: Array<Uint8Array> = []
   private partialLength = 0
-  private failure: { readonly error: unknown } | undefined
   private ended = false
+  /** Like an async generator, the iterator is done once it has thrown. */
+  private failed = false
   /** The event types read here, once the SDK has read the stream's first event. */
   private simpleTypes: ReadonlySet<string> | undefined
 
@@ -156,81 +148,93 @@ class DecodedEvents<T> implements AsyncIterator<T> {
   }
 
   async next(): Promise<IteratorResult<T>> {
-    while (this.head === this.queue.length) {
-      this.queue = []
-      this.head = 0
-      if (this.failure !== undefined) throw this.failure.error
-      if (this.ended) return { done: true, value: undefined }
-      const read = await this.source.next()
-      if (read.done === true) {
-        this.ended = true
-        if (this.partial.length > 0) this.failure = { error: new Error("Truncated event message received.") }
+    if (this.failed) return { done: true, value: undefined }
+    try {
+      return await this.decodeNext()
+    } catch (error) {
+      this.failed = true
+      throw error
+    }
+  }
+
+  private async decodeNext(): Promise<IteratorResult<T>> {
+    while (true) {
+      const frame = this.nextFrame()
+      if (frame === undefined) {
+        if (this.ended) {
+          if (this.offset < this.bytes.length) throw new Error("Truncated event message received.")
+          return { done: true, value: undefined }
+        }
+        const read = await this.source.next()
+        if (read.done === true) this.ended = true
+        else this.receive(read.value)
         continue
       }
-      try {
-        await this.decode(read.value)
-      } catch (error) {
-        this.failure = { error }
-      }
-    }
-    const value = this.queue[this.head]!
-    this.queue[this.head++] = undefined as T
-    return { done: false, value }
-  }
-
-  async return(): Promise<IteratorResult<T>> {
-    this.ended = true
-    this.queue = []
-    this.head = 0
-    await this.source.return?.()
-    return { done: true, value: undefined }
-  }
-
-  /**
-   * Decodes the complete frames of `chunk` (after the start of a frame that earlier chunks left) into the queue. The
-   * pieces of a frame that spans chunks are joined once, when the last one arrives.
-   */
-  private async decode(chunk: Uint8Array): Promise<void> {
-    let bytes = chunk
-    if (this.partial.length > 0) {
-      this.partial.push(chunk)
-      this.partialLength += chunk.length
-      // Its length is known once its first four bytes are in one piece.
-      if (this.partial[0]!.length < 4) this.partial = [joined(this.partial, this.partialLength)]
-      const first = this.partial[0]!
-      if (first.length >= 4 && this.partialLength < frameLength(first, 0)) return
-      bytes = joined(this.partial, this.partialLength)
-      this.partial = []
-      this.partialLength = 0
-    }
-    let offset = 0
-    while (bytes.length - offset >= 4) {
-      const length = frameLength(bytes, offset)
-      if (length < minimumFrameLength) {
-        throw new Error("Provided message too short to accommodate event stream message overhead")
-      }
-      if (bytes.length - offset < length) break
-      const message = codec.decode(bytes.subarray(offset, offset + length))
-      offset += length
+      const message = codec.decode(frame)
       const event = this.simple(message)
-      if (event !== undefined) {
-        this.queue.push(event)
-        continue
-      }
+      if (event !== undefined) return { done: false, value: event }
       const unmarshalled = await this.unmarshal(message)
       if (unmarshalled === undefined) continue
-      this.queue.push(unmarshalled)
       if (this.simpleTypes === undefined) {
         for (const member in unmarshalled) {
           this.simpleTypes = simpleTypesByMember[member]
           break
         }
       }
+      return { done: false, value: unmarshalled }
     }
-    if (offset < bytes.length) {
-      this.partial = [bytes.slice(offset)]
-      this.partialLength = bytes.length - offset
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    this.ended = true
+    this.bytes = new Uint8Array(0)
+    this.offset = 0
+    this.partial = []
+    await this.source.return?.()
+    return { done: true, value: undefined }
+  }
+
+  /**
+   * Adds a chunk of the body. While the bytes held end inside a frame, the pieces are kept apart and joined once, when
+   * the frame's last piece arrives.
+   */
+  private receive(chunk: Uint8Array): void {
+    const held = this.bytes.length - this.offset
+    if (held === 0) {
+      this.bytes = chunk
+      this.offset = 0
+      return
     }
+    this.partial.push(chunk)
+    this.partialLength += chunk.length
+    const pending = held + this.partialLength
+    // The frame's length is known once its first four bytes are in.
+    if (held >= 4 && pending < frameLength(this.bytes, this.offset)) return
+    const joined = new Uint8Array(pending)
+    joined.set(this.bytes.subarray(this.offset))
+    let at = held
+    for (const piece of this.partial) {
+      joined.set(piece, at)
+      at += piece.length
+    }
+    this.bytes = joined
+    this.offset = 0
+    this.partial = []
+    this.partialLength = 0
+  }
+
+  /** The next complete frame of the bytes held, or `undefined` when they hold none (yet). */
+  private nextFrame(): Uint8Array | undefined {
+    const available = this.bytes.length - this.offset
+    if (available < 4 || this.partial.length > 0) return undefined
+    const length = frameLength(this.bytes, this.offset)
+    if (length < minimumFrameLength) {
+      throw new Error("Provided message too short to accommodate event stream message overhead")
+    }
+    if (available < length) return undefined
+    const frame = this.bytes.subarray(this.offset, this.offset + length)
+    this.offset += length
+    return frame
   }
 
   private simple(message: Message): T | undefined {
