@@ -173,7 +173,9 @@ class DecodedEvents<T> implements AsyncIterator<T> {
       const message = codec.decode(frame)
       const event = this.simple(message)
       if (event !== undefined) return { done: false, value: event }
-      const unmarshalled = await this.unmarshal(message)
+      // The SDK may keep a payload it reads (a blob member is the body itself): give it a copy of its own, so that no
+      // event it makes holds on to the whole network chunk.
+      const unmarshalled = await this.unmarshal({ headers: message.headers, body: message.body.slice() })
       if (unmarshalled === undefined) continue
       if (this.simpleTypes === undefined) {
         for (const member in unmarshalled) {
