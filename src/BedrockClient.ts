@@ -341,18 +341,21 @@ const blankFieldError = (
 }
 
 /** Per-call settings over the client's; invalid ones fail before any call, naming the field. */
+/** What a request may override: any field of `ModelConfig`, each checked on its own (they are independent). */
+const validateModelOverrides = Schema.validateEither(Schema.partial(Schema.Struct(ModelConfig.fields)))
+
+/**
+ * The client's model settings with a request's overrides. Only the overrides are validated: the client's settings
+ * already were, and validating the whole `ModelConfig` again was the largest step of a call's preparation.
+ */
 const modelOverrides = (
   model: ModelConfig,
   overrides: BedrockClient.ModelOverrides
 ): Either.Either<ModelConfig, BedrockError.ValidationError> =>
-  Either.try({
-    try: () => new ModelConfig({ ...model, ...overrides }),
-    catch: (error) =>
-      new BedrockError.ValidationError({
-        message: `invalid model settings: ${
-          error instanceof ParseResult.ParseError ? firstIssue(error) : String(error)
-        }`
-      })
+  Either.match(validateModelOverrides(overrides), {
+    onLeft: (error) =>
+      Either.left(new BedrockError.ValidationError({ message: `invalid model settings: ${firstIssue(error)}` })),
+    onRight: () => Either.right(new ModelConfig({ ...model, ...overrides }, true))
   })
 
 const emptyTotals: BedrockClient.UsageTotals = {

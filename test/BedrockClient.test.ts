@@ -194,6 +194,31 @@ for (const { multiplex, name, protocol } of connections) {
         assert.strictEqual(emulator.stats().requests, 0)
       }))
 
+    it.effect("a request's model overrides are checked field by field before any request, and then applied", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.resetStats()
+        const invalid = [
+          { temperature: 2 },
+          { topK: -1 },
+          { modelId: "" },
+          { stopSequences: "END" },
+          { maxTokens: 1.5 }
+        ] as unknown as ReadonlyArray<BedrockClient.BedrockClient.ModelOverrides>
+        for (const model of invalid) {
+          const error = yield* Effect.flip(BedrockClient.generate({ messages: [Message.user("Hello")], model }))
+          assert.strictEqual(error._tag, "ValidationError")
+          assert.include(error.message, `invalid model settings: ${Object.keys(model)[0]}`)
+        }
+        assert.strictEqual(emulator.stats().requests, 0)
+        const response = yield* BedrockClient.generate({
+          messages: [Message.user("Write 2000 words about distributed tracing and observability")],
+          model: { maxTokens: 12, temperature: 0 }
+        })
+        assert.strictEqual(response.stopReason, "max_tokens")
+        assert.strictEqual(response.usage.outputTokens, 12)
+      }))
+
     it.effect("leaving a stream early aborts its HTTP request", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator
