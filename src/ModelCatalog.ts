@@ -342,11 +342,33 @@ export const isGlobalProfile = (id: string): boolean => {
 interface CatalogState {
   readonly entries: ReadonlyMap<string, ModelInfo>
   readonly aliases: ReadonlyMap<string, string>
+  /**
+   * The lookups made against this state, by id as given. Every change makes a new state, so an answer never goes
+   * stale; at most `foundLimit` are kept. (A call looks its model up; parsing the id each time was a visible share.)
+   */
+  readonly found: Map<string, Option.Option<ModelInfo>>
 }
+
+const foundLimit = 256
+
+const stateWith = (entries: ReadonlyMap<string, ModelInfo>, aliases: ReadonlyMap<string, string>): CatalogState => ({
+  entries,
+  aliases,
+  found: new Map()
+})
 
 const contextSuffix = /:\d+k$/
 
 const lookupIn = (state: CatalogState, input: string): Option.Option<ModelInfo> => {
+  const known = state.found.get(input)
+  if (known !== undefined) return known
+  const found = lookupParsed(state, input)
+  if (state.found.size >= foundLimit) state.found.clear()
+  state.found.set(input, found)
+  return found
+}
+
+const lookupParsed = (state: CatalogState, input: string): Option.Option<ModelInfo> => {
   const parsed = parseId(input)
   const candidates = [parsed.decoded, parsed.baseId, parsed.baseId.replace(contextSuffix, "")]
   for (const candidate of candidates) {
@@ -454,7 +476,7 @@ export const defaults: ReadonlyArray<ModelInfo> = catalogEntries.map((entry) => 
 const stateOf = (entries: Iterable<ModelInfo>): CatalogState => {
   const map = new Map<string, ModelInfo>()
   for (const entry of entries) map.set(entry.id, entry)
-  return { entries: map, aliases: new Map() }
+  return stateWith(map, new Map())
 }
 
 const defaultState = stateOf(defaults)
@@ -522,10 +544,7 @@ export const make = (entries: Iterable<ModelInfo> = []): Effect.Effect<ModelCata
         }))
 
     const register = (info: ModelInfo) =>
-      Ref.update(state, (current) => ({
-        entries: new Map(current.entries).set(info.id, info),
-        aliases: current.aliases
-      }))
+      Ref.update(state, (current) => stateWith(new Map(current.entries).set(info.id, info), current.aliases))
 
     const override = (id: string, patch: ModelInfoPatch) =>
       Effect.gen(function*() {
@@ -544,14 +563,14 @@ export const make = (entries: Iterable<ModelInfo> = []): Effect.Effect<ModelCata
 
     const alias = (from: string, targetId: string) =>
       Effect.flatMap(get(targetId), (target) =>
-        Ref.update(state, (current) => ({
-          entries: current.entries,
-          aliases: new Map(current.aliases).set(decodeId(from), target.id)
-        })))
+        Ref.update(state, (current) =>
+          stateWith(current.entries, new Map(current.aliases).set(decodeId(from), target.id))))
 
-    const all = Effect.map(Ref.get(state), (current) => Array.from(current.entries.values()))
+    const all = Effect.map(Ref.get(state), (current) =>
+      Array.from(current.entries.values()))
 
-    const cost = (id: string, usage: Usage) => Effect.map(get(id), (info) => costOf(info, usage, id))
+    const cost = (id: string, usage: Usage) =>
+      Effect.map(get(id), (info) => costOf(info, usage, id))
 
     return ModelCatalog.of({ get, find, register, override, alias, all, cost })
   })

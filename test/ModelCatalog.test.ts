@@ -122,6 +122,8 @@ describe("ModelCatalog", () => {
       Effect.gen(function*() {
         const catalog = yield* ModelCatalog.ModelCatalog
         const arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123"
+        // Looked up (and not found) before it is registered: the answer is not kept past the change.
+        assert.isTrue(Option.isNone(yield* catalog.find(arn)))
         yield* catalog.register(customModel(arn))
         assert.strictEqual((yield* catalog.get(arn)).displayName, "Custom")
         assert.strictEqual((yield* catalog.get(encodeURIComponent(arn))).displayName, "Custom")
@@ -132,6 +134,7 @@ describe("ModelCatalog", () => {
       Effect.gen(function*() {
         const catalog = yield* ModelCatalog.ModelCatalog
         const arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/team-a"
+        assert.isTrue(Option.isNone(yield* catalog.find(arn)))
         yield* catalog.alias(arn, `us.${sonnet45}`)
         assert.strictEqual((yield* catalog.get(arn)).id, sonnet45)
         const bad = yield* Effect.flip(catalog.alias("x", "not.a-model"))
