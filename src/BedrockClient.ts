@@ -269,15 +269,20 @@ const streamOfPull = <A, E, R>(
   open: Effect.Effect<Pull<A, E>, never, R | Scope.Scope>
 ): Stream.Stream<A, E, Exclude<R, Scope.Scope>> =>
   Stream.suspend(() => {
-    const scope = Effect.runSync(Scope.make())
+    // Made by the first pull (making it here would run a fiber of its own), closed when the stream ends.
+    let scope: Scope.CloseableScope | undefined
     let pull: Pull<A, E> | undefined
     const next = Effect.suspend(() =>
-      pull ?? Effect.flatMap(Scope.extend(open, scope), (opened) => {
-        pull = opened
-        return opened
+      pull ?? Effect.flatMap(Scope.make(), (made) => {
+        scope = made
+        return Effect.flatMap(Scope.extend(open, made), (opened) => {
+          pull = opened
+          return opened
+        })
       })
     )
-    return Stream.ensuring(Stream.repeatEffectChunkOption(next), Scope.close(scope, Exit.void))
+    const close = Effect.suspend(() => scope === undefined ? Effect.void : Scope.close(scope, Exit.void))
+    return Stream.ensuring(Stream.repeatEffectChunkOption(next), close)
   })
 
 const isBatchItem = (u: BedrockClient.Input | BedrockClient.BatchItem): u is BedrockClient.BatchItem =>
