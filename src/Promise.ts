@@ -18,7 +18,7 @@
  */
 import type { AwsCredentialIdentityProvider } from "@smithy/types"
 import * as Cause from "effect/Cause"
-import type * as Chunk from "effect/Chunk"
+import * as Chunk from "effect/Chunk"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -375,22 +375,33 @@ export const createClient = (config: Config): Client => {
     })
   }
 
+  /** A signal that aborts when the caller's does and when the facade closes, until it is released. */
+  const linkedSignal = (signal: AbortSignal | undefined) => {
+    const controller = new AbortController()
+    const abort = () => controller.abort(signal?.reason)
+    if (signal?.aborted === true) abort()
+    signal?.addEventListener("abort", abort, { once: true })
+    inFlight.add(controller)
+    return {
+      signal: controller.signal,
+      release: () => {
+        inFlight.delete(controller)
+        signal?.removeEventListener("abort", abort)
+      }
+    }
+  }
+
   /** Runs an effect on the runtime, interruptible by the caller's signal and by `close`. */
   const exec = async <A, E>(
     effect: Effect.Effect<A, E, BedrockRuntime.BedrockRuntime>,
     signal: AbortSignal | undefined
   ): Promise<Exit.Exit<A, unknown>> => {
     if (closing !== undefined) return Exit.fail(closedError())
-    const controller = new AbortController()
-    const abort = () => controller.abort(signal?.reason)
-    if (signal?.aborted === true) abort()
-    signal?.addEventListener("abort", abort, { once: true })
-    inFlight.add(controller)
+    const linked = linkedSignal(signal)
     try {
-      return await runtime.runPromiseExit(effect, { signal: controller.signal })
+      return await runtime.runPromiseExit(effect, { signal: linked.signal })
     } finally {
-      inFlight.delete(controller)
-      signal?.removeEventListener("abort", abort)
+      linked.release()
     }
   }
 
@@ -416,11 +427,14 @@ export const createClient = (config: Config): Client => {
       const signal = options?.signal
       let scope: Scope.CloseableScope | undefined
       let pull: Effect.Effect<Chunk.Chunk<Response.StreamEvent>, Option.Option<unknown>> | undefined
+      // One signal for all of the stream's pulls (with events that arrive one at a time, a pull is one event).
+      let linked: ReturnType<typeof linkedSignal> | undefined
       let buffer: ReadonlyArray<Response.StreamEvent> = []
       let position = 0
       let finished = false
       const finish = async (): Promise<IteratorResult<Response.StreamEvent>> => {
         finished = true
+        linked?.release()
         if (scope !== undefined) await closeScope(scope)
         return { done: true, value: undefined }
       }
@@ -432,6 +446,7 @@ export const createClient = (config: Config): Client => {
           Effect.flatMap(generationClient, (client) => client.streamPull(input)).pipe(Scope.extend(opened)),
           signal
         )
+        linked = linkedSignal(signal)
       }
       return {
         next: async () => {
@@ -447,7 +462,7 @@ export const createClient = (config: Config): Client => {
               await finish()
               throw error
             }
-            const exit = await exec(pull!, signal)
+            const exit = await runtime.runPromiseExit(pull!, { signal: linked!.signal })
             if (Exit.isFailure(exit)) {
               const failure = Cause.failureOption(exit.cause).pipe(Option.filter(Option.isOption))
               if (Option.isSome(failure) && Option.isNone(failure.value)) return finish()
@@ -456,7 +471,7 @@ export const createClient = (config: Config): Client => {
                 ? BedrockLlmError.fromTyped(failure.value.value)
                 : errorOf(exit.cause, signal)
             }
-            buffer = Array.from(exit.value)
+            buffer = Chunk.toReadonlyArray(exit.value)
             position = 0
           }
           return { done: false, value: buffer[position++]! }

@@ -216,6 +216,31 @@ describe("Promise facade", () => {
     assert.strictEqual(emulator.stats().requests, 1)
   })
 
+  it("a signal ends an open stream, between reads and during one", async () => {
+    const client = make()
+    for (const when of ["between reads", "during a read"] as const) {
+      const controller = new AbortController()
+      emulator.faults.enqueue("stall=2")
+      const stream = client.stream("a streamed answer", { signal: controller.signal })[Symbol.asyncIterator]()
+      assert.isFalse((await stream.next()).done)
+      assert.isFalse((await stream.next()).done)
+      let next: Promise<unknown>
+      if (when === "between reads") {
+        controller.abort()
+        next = stream.next()
+      } else {
+        next = stream.next()
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        controller.abort()
+      }
+      const error = await next.then(unexpected, asError)
+      assert.strictEqual(error.tag, "Aborted", when)
+      assert.isTrue((await stream.next()).done, when)
+      assert.isTrue(await eventually(() => emulator.stats().activeStreams === 0), when)
+    }
+    await client.close()
+  })
+
   for (const protocol of ["http2", "http1.1"] as const) {
     it(`close releases every connection (${protocol}); later calls reject with ClientClosed`, async () => {
       const proxy = await startProxy(emulator.port)
