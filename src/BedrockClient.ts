@@ -345,13 +345,13 @@ const blankFieldError = (
   return undefined
 }
 
-/** Per-call settings over the client's; invalid ones fail before any call, naming the field. */
 /** What a request may override: any field of `ModelConfig`, each checked on its own (they are independent). */
 const validateModelOverrides = Schema.validateEither(Schema.partial(Schema.Struct(ModelConfig.fields)))
 
 /**
- * The client's model settings with a request's overrides. Only the overrides are validated: the client's settings
- * already were, and validating the whole `ModelConfig` again was the largest step of a call's preparation.
+ * The client's model settings with a request's overrides; invalid ones fail before any call, naming the field. Only
+ * the overrides are validated: the client's settings already were, and validating the whole `ModelConfig` again was
+ * the largest step of a call's preparation.
  */
 const modelOverrides = (
   model: ModelConfig,
