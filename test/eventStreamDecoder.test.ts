@@ -2,6 +2,7 @@
 // way out of the fast path, are decoded by two real SDK clients (one with the SDK's marshaller, one with ours), fed
 // the same bytes in the same network chunks. The events, and how each stream ends, must be identical.
 import * as Sdk from "@aws-sdk/client-bedrock-runtime"
+import { Crc32 } from "@smithy/core/checksum"
 import { EventStreamCodec } from "@smithy/eventstream-codec"
 import type { EventStreamMarshaller, EventStreamSerdeProvider, MessageHeaders } from "@smithy/types"
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8"
@@ -375,8 +376,32 @@ describe("event-stream decoding", () => {
   it("fails, without waiting for more bytes, on a frame length too short to be a frame", async () => {
     const bogus = Buffer.alloc(16)
     bogus.writeUInt32BE(8, 0)
+    const checksum = new Crc32()
+    checksum.update(bogus.subarray(0, 8))
+    bogus.writeUInt32BE(checksum.digestSync(), 8)
     const ours = await decode("ConverseStream", concat(start, bogus, textDelta("never")), "whole", "library")
     assert.strictEqual(ours.events.length, 1)
     assert.match(ours.error!.message, /too short/)
+  })
+
+  it("fails as soon as a frame's prelude is in and does not match its checksum (a corrupted length)", async () => {
+    const corrupted = Buffer.from(textDelta("lost"))
+    corrupted.writeUInt32BE(50_000, 0)
+    const marshaller = eventStreamSerdeProvider({ utf8Encoder: toUtf8, utf8Decoder: fromUtf8 })
+    // The body never ends: a decoder that trusted the length would wait for 50,000 bytes forever.
+    const body = {
+      async *[Symbol.asyncIterator]() {
+        yield concat(start, textDelta("a"))
+        yield corrupted.subarray(0, 14)
+        yield corrupted.subarray(14)
+        await new Promise(() => {})
+      }
+    }
+    const events = marshaller.deserialize(body, async (event: Record<string, unknown>) => event)[Symbol.asyncIterator]()
+    assert.isFalse((await events.next()).done)
+    assert.isFalse((await events.next()).done)
+    const error = await events.next().then(() => undefined, (cause: Error) => cause)
+    assert.match(error!.message, /prelude checksum/)
+    assert.isTrue((await events.next()).done)
   })
 })

@@ -16,6 +16,7 @@
  *
  * @internal
  */
+import { Crc32 } from "@smithy/core/checksum"
 import {
   eventStreamSerdeProvider as sdkEventStreamSerdeProvider,
   getMessageUnmarshaller
@@ -29,7 +30,10 @@ type Json = Record<string, unknown>
 
 const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value)
 
-/** The prelude (total and headers length, prelude CRC) plus the message CRC. */
+/** A frame's prelude: its total length, its headers' length, and the CRC32 of those eight bytes. */
+const preludeLength = 12
+
+/** The prelude plus the message CRC. */
 const minimumFrameLength = 16
 
 /** `json` has no members but `first`, `second` and the service's padding `p`. */
@@ -119,9 +123,26 @@ const isAsyncIterable = (body: unknown): body is AsyncIterable<Uint8Array> =>
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8)
 
-/** The total length a frame's prelude gives, at `offset`. */
-const frameLength = (bytes: Uint8Array, offset: number): number =>
+/** The big-endian 32-bit number at `offset`: at a frame's start, its total length. */
+const uint32At = (bytes: Uint8Array, offset: number): number =>
   ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0
+
+/**
+ * Fails unless the prelude at `offset` carries its own checksum. Checked as soon as the prelude is in, before the
+ * frame's length is trusted: a corrupted length would otherwise have the stream wait for bytes that never come.
+ * The message is the codec's, which checks it again when the frame is complete.
+ */
+const checkPrelude = (bytes: Uint8Array, offset: number): void => {
+  const checksum = new Crc32()
+  checksum.update(bytes.subarray(offset, offset + 8))
+  const calculated = checksum.digestSync()
+  const expected = uint32At(bytes, offset + 8)
+  if (calculated !== expected) {
+    throw new Error(
+      `The prelude checksum specified in the message (${expected}) does not match the calculated CRC32 checksum (${calculated})`
+    )
+  }
+}
 
 /**
  * The events of one response body. `next` decodes the next complete frame of the bytes received so far, and reads
@@ -210,8 +231,8 @@ class DecodedEvents<T> implements AsyncIterator<T> {
     this.partial.push(chunk)
     this.partialLength += chunk.length
     const pending = held + this.partialLength
-    // The frame's length is known once its first four bytes are in.
-    if (held >= 4 && pending < frameLength(this.bytes, this.offset)) return
+    // Once its prelude is in one piece (and checked, by `nextFrame`), the frame's length is known.
+    if (held >= preludeLength && pending < uint32At(this.bytes, this.offset)) return
     const joined = new Uint8Array(pending)
     joined.set(this.bytes.subarray(this.offset))
     let at = held
@@ -228,8 +249,10 @@ class DecodedEvents<T> implements AsyncIterator<T> {
   /** The next complete frame of the bytes held, or `undefined` when they hold none (yet). */
   private nextFrame(): Uint8Array | undefined {
     const available = this.bytes.length - this.offset
-    if (available < 4 || this.partial.length > 0) return undefined
-    const length = frameLength(this.bytes, this.offset)
+    if (available < preludeLength) return undefined
+    checkPrelude(this.bytes, this.offset)
+    if (this.partial.length > 0) return undefined
+    const length = uint32At(this.bytes, this.offset)
     if (length < minimumFrameLength) {
       throw new Error("Provided message too short to accommodate event stream message overhead")
     }
