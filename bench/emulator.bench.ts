@@ -7,10 +7,7 @@
  * median round is quoted with the min–max. Writes its section of `bench/README.md`. `--quick` runs smaller counts.
  */
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from "@aws-sdk/client-bedrock-runtime"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
-import * as Os from "node:os"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { cpuNow, fmt, median, writeReadmeSection } from "./support/report.js"
 import { cpuDelta, spawnEmulator } from "./support/spawnEmulator.js"
 
 const quick = process.argv.includes("--quick")
@@ -45,17 +42,6 @@ const cases: ReadonlyArray<Case> = [1, 16].flatMap((concurrency) => [
     concurrency
   }
 ])
-
-const median = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
-const fmt = (x: number) => x >= 10 ? x.toFixed(1) : x.toPrecision(3)
-const cpuNow = () => {
-  const usage = process.cpuUsage()
-  return usage.user + usage.system
-}
 
 const pool = async (n: number, concurrency: number, task: () => Promise<void>) => {
   let next = 0
@@ -116,10 +102,8 @@ const main = async () => {
   writeSection(rows)
 }
 
-const writeSection = (rows: ReadonlyArray<string>) => {
-  const cpus = Os.cpus()
-  const section = [
-    "<!-- emulator.bench:start -->",
+const writeSection = (rows: ReadonlyArray<string>) =>
+  writeReadmeSection("emulator.bench", [
     "## The emulator is not the bottleneck (`bench/emulator.bench.ts`)",
     "",
     "The emulator runs in its own process and reports its own CPU time (`process.cpuUsage`, user + system) over IPC;",
@@ -129,24 +113,8 @@ const writeSection = (rows: ReadonlyArray<string>) => {
     "",
     "| operation | concurrency | requests a round | emulator CPU ms / request | SDK client CPU ms / request | emulator ÷ SDK |",
     "| --- | --- | --- | --- | --- | --- |",
-    ...rows,
-    "",
-    `Machine: ${cpus.length} × ${
-      cpus[0]?.model ?? "?"
-    } (\`nproc\` ${Os.availableParallelism()}), Node ${process.version}, load average at the end ${
-      Os.loadavg().map((x) => x.toFixed(1)).join(" ")
-    }; ${new Date().toISOString()}; \`npm run bench -- --only emulator${quick ? " --quick" : ""}\`.`,
-    "<!-- emulator.bench:end -->"
-  ].join("\n")
-  const path = join(dirname(fileURLToPath(import.meta.url)), "README.md")
-  const existing = existsSync(path)
-    ? readFileSync(path, "utf8")
-    : "# Benchmarks\n\n`npm run bench` runs every `bench/*.bench.ts` in its own process (`bench/run.ts`; `--quick`, `--only <name>`).\nThe peer comparison is `npm run bench:compare` (see `RESULTS.md`).\n"
-  const pattern = /<!-- emulator\.bench:start -->[\s\S]*<!-- emulator\.bench:end -->/
-  const next = pattern.test(existing) ? existing.replace(pattern, section) : `${existing.trimEnd()}\n\n${section}\n`
-  writeFileSync(path, next)
-  process.stdout.write(`wrote ${path}\n`)
-}
+    ...rows
+  ], `npm run bench -- --only emulator${quick ? " --quick" : ""}`)
 
 main().catch((error: unknown) => {
   process.stderr.write(`emulator bench failed: ${error instanceof Error ? error.stack : String(error)}\n`)

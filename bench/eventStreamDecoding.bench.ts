@@ -17,13 +17,10 @@ import {
 } from "@aws-sdk/client-bedrock-runtime"
 import { NodeHttp2Handler } from "@smithy/node-http-handler"
 import type { HttpHandlerOptions } from "@smithy/types"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
-import * as Os from "node:os"
-import { dirname, join } from "node:path"
 import { Readable } from "node:stream"
-import { fileURLToPath } from "node:url"
 import { isDeepStrictEqual } from "node:util"
 import { eventStreamSerdeProvider } from "../src/internal/eventStreamDecoder.js"
+import { cpuNow, fmt, median, writeReadmeSection } from "./support/report.js"
 import { spawnEmulator } from "./support/spawnEmulator.js"
 
 const quick = process.argv.includes("--quick")
@@ -134,13 +131,6 @@ const collect = async (client: BedrockRuntimeClient, operation: Operation): Prom
   return events
 }
 
-const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const fmt = (x: number) => x < 10 ? x.toFixed(2) : x.toFixed(1)
-const cpuNow = () => {
-  const usage = process.cpuUsage()
-  return usage.user + usage.system
-}
-
 const main = async () => {
   const emulator = await spawnEmulator({})
   const captures: Array<readonly [Operation, Captured]> = []
@@ -182,10 +172,8 @@ const main = async () => {
   writeSection(rows)
 }
 
-const writeSection = (rows: ReadonlyArray<string>) => {
-  const cpus = Os.cpus()
-  const section = [
-    "<!-- eventStreamDecoding.bench:start -->",
+const writeSection = (rows: ReadonlyArray<string>) =>
+  writeReadmeSection("eventStreamDecoding.bench", [
     "## Decoding a streamed answer (`bench/eventStreamDecoding.bench.ts`)",
     "",
     "One 1,000-token answer (about 400 events) of each streaming operation, captured from the emulator, replayed from",
@@ -196,21 +184,7 @@ const writeSection = (rows: ReadonlyArray<string>) => {
     "",
     "| operation | body | events | SDK's marshaller µs / event | library's µs / event | library ÷ SDK |",
     "| --- | --- | --- | --- | --- | --- |",
-    ...rows,
-    "",
-    `Machine: ${cpus.length} × ${
-      cpus[0]?.model ?? "?"
-    } (\`nproc\` ${Os.availableParallelism()}), Node ${process.version},`,
-    `load average at the end ${Os.loadavg().map((x) => x.toFixed(1)).join(" ")}; ${new Date().toISOString()};`,
-    `\`npm run bench -- --only eventStreamDecoding${quick ? " --quick" : ""}\`.`,
-    "<!-- eventStreamDecoding.bench:end -->"
-  ].join("\n")
-  const path = join(dirname(fileURLToPath(import.meta.url)), "README.md")
-  const existing = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n"
-  const pattern = /<!-- eventStreamDecoding\.bench:start -->[\s\S]*<!-- eventStreamDecoding\.bench:end -->/
-  const next = pattern.test(existing) ? existing.replace(pattern, section) : `${existing.trimEnd()}\n\n${section}\n`
-  writeFileSync(path, next)
-  process.stdout.write(`wrote ${path}\n`)
-}
+    ...rows
+  ], `npm run bench -- --only eventStreamDecoding${quick ? " --quick" : ""}`)
 
 await main()
