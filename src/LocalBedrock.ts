@@ -10,7 +10,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as BedrockRuntime from "./BedrockRuntime.js"
 import { ClientConfig, StaticCredentials } from "./Config.js"
-import * as Emulator from "./emulator/Emulator.js"
+import type * as Emulator from "./emulator/Emulator.js"
 
 /**
  * Which backend `layer` chose, and why.
@@ -57,20 +57,25 @@ export interface Options {
   readonly onBackend?: ((backend: Backend) => void) | undefined
 }
 
+// The emulator's modules are loaded only when it is started, so that an app on real Bedrock never loads them.
+const loadEmulator = Effect.promise(() => import("./emulator/Emulator.js"))
+
 const emulatorRuntime = (options: Options | undefined, reason: string) =>
-  Layer.unwrapScoped(Effect.map(Emulator.make(options?.emulator), (emulator) => {
-    options?.onBackend?.({ _tag: "Emulator", url: emulator.url, reason })
-    return BedrockRuntime.layer(
-      new ClientConfig({
-        region: "us-east-1",
-        endpoint: emulator.url,
-        credentials: new StaticCredentials({
-          accessKeyId: "AKIDLOCALEMULATOR",
-          secretAccessKey: Redacted.make("local-emulator-secret")
+  Layer.unwrapScoped(
+    Effect.map(Effect.flatMap(loadEmulator, (Emulator) => Emulator.make(options?.emulator)), (emulator) => {
+      options?.onBackend?.({ _tag: "Emulator", url: emulator.url, reason })
+      return BedrockRuntime.layer(
+        new ClientConfig({
+          region: "us-east-1",
+          endpoint: emulator.url,
+          credentials: new StaticCredentials({
+            accessKeyId: "AKIDLOCALEMULATOR",
+            secretAccessKey: Redacted.make("local-emulator-secret")
+          })
         })
-      })
-    )
-  }))
+      )
+    })
+  )
 
 /**
  * `BedrockRuntime` on real Bedrock (configured from the environment, see `ClientConfig.fromEnv`) when `useRealBedrock`
