@@ -5,6 +5,7 @@ import * as BedrockClient from "../../src/BedrockClient.js"
 import * as Conversation from "../../src/Conversation.js"
 import { Emulator } from "../../src/emulator/Emulator.js"
 import * as Message from "../../src/Message.js"
+import { images } from "../emulator/images.js"
 import { isTypedError } from "../soak/faultSoak.js"
 import { haiku, runtimeLayer } from "../support/live.js"
 
@@ -41,6 +42,7 @@ const block: fc.Arbitrary<Message.ContentBlock> = fc.oneof(
     arbitrary: fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 16 }), fc.constantFrom("png", "jpeg", "gif", "webp"))
       .map(([bytes, format]) => Message.image(bytes, format as Message.ImageFormat))
   },
+  { weight: 1, arbitrary: fc.constantFrom(...images).map(({ bytes, format }) => Message.image(bytes, format)) },
   { weight: 1, arbitrary: fc.constantFrom(Message.cachePoint(), Message.cachePoint("1h")) },
   {
     weight: 1,

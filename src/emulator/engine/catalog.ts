@@ -39,6 +39,8 @@ export interface Capabilities {
   readonly system: boolean
   readonly countTokens: boolean
   readonly crossRegion: boolean
+  /** Video content blocks (Nova's video understanding). */
+  readonly video: boolean
 }
 
 /**
@@ -74,6 +76,7 @@ const caps = (overrides: Partial<Capabilities>): Capabilities => ({
   system: true,
   countTokens: false,
   crossRegion: false,
+  video: false,
   ...overrides
 })
 
@@ -127,18 +130,18 @@ const entries: ReadonlyArray<Entry> = [
   claude("anthropic.claude-opus-4-8", "Claude Opus 4.8", "claude-opus-4-8", 64_000, thinking),
   claude("anthropic.claude-haiku-4-5-20251001-v1:0", "Claude Haiku 4.5", "claude-haiku-4-5-20251001", 64_000, thinking),
   ...[
-    ["amazon.nova-micro-v1:0", "Nova Micro", 10_000, 128_000],
-    ["amazon.nova-lite-v1:0", "Nova Lite", 10_000, 300_000],
-    ["amazon.nova-pro-v1:0", "Nova Pro", 10_000, 300_000],
-    ["amazon.nova-premier-v1:0", "Nova Premier", 32_000, 1_000_000]
-  ].map(([id, name, out, ctx]): Entry => ({
+    ["amazon.nova-micro-v1:0", "Nova Micro", 10_000, 128_000, false],
+    ["amazon.nova-lite-v1:0", "Nova Lite", 10_000, 300_000, true],
+    ["amazon.nova-pro-v1:0", "Nova Pro", 10_000, 300_000, true],
+    ["amazon.nova-premier-v1:0", "Nova Premier", 32_000, 1_000_000, true]
+  ].map(([id, name, out, ctx, video]): Entry => ({
     id: id as string,
     name: name as string,
     nativeName: id as string,
     family: "nova",
     maxOutputTokens: out as number,
     contextWindow: ctx as number,
-    capabilities: caps({ tools: true, cache: true, crossRegion: true })
+    capabilities: caps({ tools: true, cache: true, crossRegion: true, video: video as boolean })
   })),
   {
     id: "amazon.nova-2-lite-v1:0",
@@ -147,7 +150,7 @@ const entries: ReadonlyArray<Entry> = [
     family: "nova",
     maxOutputTokens: 65_535,
     contextWindow: 1_000_000,
-    capabilities: caps({ tools: true, cache: true, reasoning: true, crossRegion: true })
+    capabilities: caps({ tools: true, cache: true, reasoning: true, crossRegion: true, video: true })
   },
   ...[
     ["meta.llama2-13b-chat-v1", "Llama 2 Chat 13B", 2048, 4096, false, false],

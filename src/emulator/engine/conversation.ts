@@ -5,7 +5,9 @@
  * @since 0.1.0
  */
 import { fnv1a } from "./hash.js"
-import { countText } from "./tokens.js"
+import type { InputLimit } from "./limits.js"
+import { uncountedLimit } from "./limits.js"
+import { countTextWithin } from "./tokens.js"
 
 /** @internal */
 export type Part =
@@ -64,7 +66,8 @@ export interface Conversation {
 }
 
 /**
- * Accumulates the prompt's token units; a running pair of hashes identifies each prefix (for the cache).
+ * Accumulates the prompt's token units; a running pair of hashes identifies each prefix (for the cache). Past the
+ * limit (the model's context window) it rejects the request at once, before counting or hashing any further.
  *
  * @internal
  */
@@ -74,11 +77,14 @@ export class PromptUnits {
   private h2 = 0x01000193
   private total = 0
 
+  constructor(private readonly limit: InputLimit = uncountedLimit) {}
+
   text(key: string, text: string): void {
-    this.add(key + "\u0000" + text, countText(text))
+    this.add(key + "\u0000" + text, countTextWithin(text, this.limit.tokens - this.total))
   }
 
   add(key: string, tokens: number): void {
+    if (this.total + tokens > this.limit.tokens) this.limit.exceeded()
     this.h1 = fnv1a(key, this.h1)
     this.h2 = fnv1a(key, this.h2 ^ 0x5bd1e995)
     this.total += tokens

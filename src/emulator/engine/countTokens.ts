@@ -4,13 +4,20 @@
  *
  * @since 0.1.0
  */
+import type { ModelInfo } from "./catalog.js"
 import { resolveModel } from "./catalog.js"
 import { promptTokens } from "./conversation.js"
 import { parseNative } from "./families/index.js"
 import type { EngineResult } from "./index.js"
 import { decodeBase64, isRecord, isString } from "./json.js"
+import { checkCountedTokens, uncountedLimit } from "./limits.js"
 import { guard, reject, rejectField, rejectInvalidModel } from "./reject.js"
 import { parseConverseRequest } from "./validate.js"
+
+const counted = (model: ModelInfo, inputTokens: number): { readonly inputTokens: number } => {
+  checkCountedTokens(model, inputTokens)
+  return { inputTokens }
+}
 
 /**
  * Answers a CountTokens request (`{input: {converse: ...}}` or `{input: {invokeModel: {body}}}`).
@@ -32,7 +39,7 @@ export const countTokens = (modelId: string, body: unknown): EngineResult<{ read
       ? request["input"]
       : rejectField("input", request["input"], "Member must not be null")
     if (isRecord(input["converse"])) {
-      return { inputTokens: promptTokens(parseConverseRequest(model, input["converse"], true).units) }
+      return counted(model, promptTokens(parseConverseRequest(model, input["converse"], true).units))
     }
     if (isRecord(input["invokeModel"])) {
       const raw = input["invokeModel"]["body"]
@@ -44,7 +51,7 @@ export const countTokens = (modelId: string, body: unknown): EngineResult<{ read
       } catch {
         return reject("Malformed input request, please reformat your input and try again.")
       }
-      return { inputTokens: promptTokens(parseNative(model, json).conversation.units) }
+      return counted(model, promptTokens(parseNative(model, json, uncountedLimit).conversation.units))
     }
     return rejectField("input", input, "Member must have exactly one of converse, invokeModel")
   })

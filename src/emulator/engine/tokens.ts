@@ -50,6 +50,19 @@ export const countText = (text: string): number => {
 }
 
 /**
+ * Counts the tokens of a text up to `limit`: once the count passes it, counting stops and `limit + 1` is returned,
+ * so a prompt far beyond a context window costs only the window's worth of work.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const countTextWithin = (text: string, limit: number): number => {
+  let count = 0
+  for (let i = 0; i < text.length && count <= limit; i = tokenEnd(text, i)) count++
+  return count
+}
+
+/**
  * Splits a text into its tokens (their concatenation is the text).
  *
  * @since 0.1.0

@@ -8,6 +8,9 @@ import type { ModelInfo } from "./catalog.js"
 import type { Conversation, GuardrailRequest, Part, ToolChoice, ToolDef } from "./conversation.js"
 import { PromptUnits, toolUnit, turnUnits } from "./conversation.js"
 import { decodeBase64, isArray, isInteger, isNumber, isRecord, isString, type Json, unionKey } from "./json.js"
+import type { InputLimit } from "./limits.js"
+import { inputLimit, MAX_DOCUMENT_NAME, MediaLimits, uncountedLimit } from "./limits.js"
+import type { ImageFormat } from "./media.js"
 import { reject, rejectField, rejectModel } from "./reject.js"
 
 const IMAGE_FORMATS = ["png", "jpeg", "gif", "webp"]
@@ -21,6 +24,8 @@ const MAX_CACHE_POINTS = 4
 export interface MessageOptions {
   readonly model: ModelInfo
   readonly hasToolConfig: boolean
+  /** Counts and checks the request's images, documents and videos. */
+  readonly media: MediaLimits
 }
 
 /** The parsed messages of a request, before the settings. @internal */
@@ -57,15 +62,23 @@ const bytesOf = (source: unknown, path: string): Uint8Array => {
   return bytes ?? reject(`The bytes at ${path}.bytes are not valid base64. Encode the bytes as base64 and try again.`)
 }
 
+/** The `format` of a document, image or video block: one of the formats the service takes for it. */
+const formatOf = (block: Json, path: string, formats: ReadonlyArray<string>): string => {
+  const format = expectString(block["format"], `${path}.format`)
+  return formats.includes(format)
+    ? format
+    : rejectField(`${path}.format`, format, `Member must satisfy enum value set: [${formats.join(", ")}]`)
+}
+
 const documentName = /^[A-Za-z0-9_\-()[\] ]+$/
 
-const parseDocument = (value: unknown, path: string): Part => {
+const parseDocument = (value: unknown, path: string, media: MediaLimits): Part => {
   const doc = expectRecord(value, path)
-  const format = expectString(doc["format"], `${path}.format`)
-  if (!DOCUMENT_FORMATS.includes(format)) {
-    return rejectField(`${path}.format`, format, `Member must satisfy enum value set: [${DOCUMENT_FORMATS.join(", ")}]`)
-  }
+  const format = formatOf(doc, path, DOCUMENT_FORMATS)
   const name = expectString(doc["name"], `${path}.name`)
+  if (name.length > MAX_DOCUMENT_NAME) {
+    return rejectField(`${path}.name`, name, `Member must have length less than or equal to ${MAX_DOCUMENT_NAME}`)
+  }
   if (!documentName.test(name) || name.includes("  ")) {
     return reject(
       "The document file name can only contain alphanumeric characters, whitespace characters, hyphens, parentheses, and square brackets. The name can't contain more than one consecutive whitespace character."
@@ -73,11 +86,15 @@ const parseDocument = (value: unknown, path: string): Part => {
   }
   const source = expectRecord(doc["source"], `${path}.source`)
   let text: string
-  if (isString(source["text"])) text = source["text"]
-  else if (isArray(source["content"])) {
+  if (isString(source["text"])) {
+    text = source["text"]
+    media.document(name, Buffer.byteLength(text, "utf8"))
+  } else if (isArray(source["content"])) {
     text = source["content"].map((c) => (isRecord(c) && isString(c["text"]) ? c["text"] : "")).join("")
+    media.document(name, Buffer.byteLength(text, "utf8"))
   } else {
     const bytes = bytesOf(source, `${path}.source`)
+    media.document(name, bytes.length)
     text = TEXT_DOCUMENT_FORMATS.includes(format)
       ? Buffer.from(bytes).toString("utf8")
       : `[${format} document of ${bytes.length} bytes]`
@@ -86,18 +103,36 @@ const parseDocument = (value: unknown, path: string): Part => {
   return { kind: "document", name, text, citations }
 }
 
-const toolResultText = (content: ReadonlyArray<unknown>, path: string): string => {
+const parseImage = (value: unknown, path: string, media: MediaLimits): Part => {
+  const image = expectRecord(value, `${path}.image`)
+  const format = formatOf(image, `${path}.image`, IMAGE_FORMATS)
+  media.image(path, format as ImageFormat, bytesOf(image["source"], `${path}.image.source`))
+  return { kind: "media", what: "image", format }
+}
+
+const parseVideo = (value: unknown, path: string, media: MediaLimits): Part => {
+  const video = expectRecord(value, `${path}.video`)
+  const format = formatOf(video, `${path}.video`, VIDEO_FORMATS)
+  media.video(bytesOf(video["source"], `${path}.video.source`))
+  return { kind: "media", what: "video", format }
+}
+
+const toolResultText = (content: ReadonlyArray<unknown>, path: string, media: MediaLimits): string => {
   const texts: Array<string> = []
   content.forEach((item, i) => {
     const block = expectRecord(item, `${path}.${i}`)
     if (isString(block["text"])) texts.push(block["text"])
     else if (block["json"] !== undefined) texts.push(JSON.stringify(block["json"]) ?? "null")
     else if (isRecord(block["document"])) {
-      const doc = parseDocument(block["document"], `${path}.${i}.document`)
+      const doc = parseDocument(block["document"], `${path}.${i}.document`, media)
       if (doc.kind === "document") texts.push(doc.text)
-    } else if (isRecord(block["image"])) texts.push("[image]")
-    else if (isRecord(block["video"])) texts.push("[video]")
-    else if (isRecord(block["searchResult"])) texts.push(JSON.stringify(block["searchResult"]) ?? "")
+    } else if (isRecord(block["image"])) {
+      parseImage(block["image"], `${path}.${i}`, media)
+      texts.push("[image]")
+    } else if (isRecord(block["video"])) {
+      parseVideo(block["video"], `${path}.${i}`, media)
+      texts.push("[video]")
+    } else if (isRecord(block["searchResult"])) texts.push(JSON.stringify(block["searchResult"]) ?? "")
     else rejectField(`${path}.${i}`, block, "Member must have exactly one of text, json, image, document, video")
   })
   return texts.join("\n")
@@ -121,33 +156,12 @@ const parseBlock = (
       }
       return { kind: "text", text }
     }
-    case "image": {
-      const image = expectRecord(block["image"], `${path}.image`)
-      const format = expectString(image["format"], `${path}.image.format`)
-      if (!IMAGE_FORMATS.includes(format)) {
-        return rejectField(
-          `${path}.image.format`,
-          format,
-          `Member must satisfy enum value set: [${IMAGE_FORMATS.join(", ")}]`
-        )
-      }
-      bytesOf(image["source"], `${path}.image.source`)
-      return { kind: "media", what: "image", format }
-    }
-    case "video": {
-      const video = expectRecord(block["video"], `${path}.video`)
-      const format = expectString(video["format"], `${path}.video.format`)
-      if (!VIDEO_FORMATS.includes(format)) {
-        return rejectField(
-          `${path}.video.format`,
-          format,
-          `Member must satisfy enum value set: [${VIDEO_FORMATS.join(", ")}]`
-        )
-      }
-      return { kind: "media", what: "video", format }
-    }
+    case "image":
+      return parseImage(block["image"], path, options.media)
+    case "video":
+      return parseVideo(block["video"], path, options.media)
     case "document":
-      return parseDocument(block["document"], `${path}.document`)
+      return parseDocument(block["document"], `${path}.document`, options.media)
     case "toolUse": {
       if (role !== "assistant") {
         return reject(
@@ -186,7 +200,12 @@ const parseBlock = (
       if (status === "error" && content.length === 0) {
         return reject(`The content field at ${path}.toolResult cannot be empty when status value is error.`)
       }
-      return { kind: "toolResult", id, status, text: toolResultText(content, `${path}.toolResult.content`) }
+      return {
+        kind: "toolResult",
+        id,
+        status,
+        text: toolResultText(content, `${path}.toolResult.content`, options.media)
+      }
     }
     case "guardContent": {
       const guard = expectRecord(block["guardContent"], `${path}.guardContent`)
@@ -236,6 +255,8 @@ const parseBlock = (
   }
 }
 
+const isDocumentBlock = (block: unknown): boolean => isRecord(block) && isRecord(block["document"])
+
 /**
  * Parses and validates `messages` (Converse shapes) with the service's conversation rules.
  *
@@ -274,9 +295,13 @@ export const parseMessages = (value: unknown, options: MessageOptions): ParsedMe
     }
     const parsed = content.map((block, b) => parseBlock(block, `messages.${m}.content.${b}`, role, options))
     const parts = parsed.filter((p): p is Part => p !== "cache")
+    if (options.media.api === "converse" && content.some(isDocumentBlock) && !parts.some((p) => p.kind === "text")) {
+      return reject("A text block must be included when using documents.")
+    }
     turns.push({ role, parts })
     blocks.push(parsed)
   })
+  options.media.done()
   checkToolPairs(turns, options.model)
   return { turns, blocks }
 }
@@ -567,9 +592,11 @@ export const assemble = (
     readonly stopSequences: ReadonlyArray<string>
     readonly thinking: { readonly budget: number } | undefined
     readonly guardrail: GuardrailRequest | undefined
+    /** The prompt's token limit: the context window, or none when only counting. */
+    readonly inputLimit: InputLimit
   }
 ): Conversation => {
-  const units = new PromptUnits()
+  const units = new PromptUnits(settings.inputLimit)
   let cachePoints = 0
   for (const tool of toolConfig.tools) {
     if (tool === "cache") {
@@ -622,14 +649,19 @@ export const parseConverseRequest = (model: ModelInfo, body: unknown, forCount =
   }
   const request = isRecord(body) ? body : rejectField("body", body, "Member must be a structure")
   const toolConfig = parseToolConfig(request["toolConfig"], model)
-  const parsed = parseMessages(request["messages"], { model, hasToolConfig: request["toolConfig"] !== undefined })
+  const parsed = parseMessages(request["messages"], {
+    model,
+    hasToolConfig: request["toolConfig"] !== undefined,
+    media: new MediaLimits(model, "converse")
+  })
   const system = parseSystem(request["system"], model)
   if (forCount) {
     return assemble(model, system, parsed, toolConfig, {
       maxTokens: model.maxOutputTokens,
       stopSequences: [],
       thinking: undefined,
-      guardrail: undefined
+      guardrail: undefined,
+      inputLimit: uncountedLimit
     })
   }
   const inference = request["inferenceConfig"] === undefined || request["inferenceConfig"] === null
@@ -649,5 +681,11 @@ export const parseConverseRequest = (model: ModelInfo, body: unknown, forCount =
     ? parseReasoningConfig(extra["reasoningConfig"], model)
     : undefined
   const guardrail = parseGuardrailConfig(request["guardrailConfig"])
-  return assemble(model, system, parsed, toolConfig, { maxTokens, stopSequences, thinking, guardrail })
+  return assemble(model, system, parsed, toolConfig, {
+    maxTokens,
+    stopSequences,
+    thinking,
+    guardrail,
+    inputLimit: inputLimit(model)
+  })
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest"
-import { chunks, countText, deltas, takeTokens, tokenize } from "../../../src/emulator/engine/tokens.js"
+import {
+  chunks,
+  countText,
+  countTextWithin,
+  deltas,
+  takeTokens,
+  tokenize
+} from "../../../src/emulator/engine/tokens.js"
 
 describe("tokenizer", () => {
   it("splits words into pieces of at most four word characters, punctuation alone, spaces leading", () => {
@@ -16,6 +23,15 @@ describe("tokenizer", () => {
       expect(pieces.length).toBe(countText(text))
       expect(deltas(text).join("")).toBe(text)
     }
+  })
+
+  it("counts within a limit: the count, or one past the limit once the text holds more", () => {
+    expect(countTextWithin("one two three four", 10)).toBe(countText("one two three four"))
+    expect(countTextWithin("one two three four", 5)).toBe(5)
+    expect(countTextWithin("one two three four", 4)).toBe(5)
+    expect(countTextWithin("one two three four", 2)).toBe(3)
+    expect(countTextWithin("a ".repeat(1_000_000), 10)).toBe(11)
+    expect(countTextWithin("", 0)).toBe(0)
   })
 
   it("cuts at a token budget", () => {

@@ -10,6 +10,9 @@ import type { Part, ToolChoice, ToolDef } from "../conversation.js"
 import { PromptUnits, toolUnit, turnUnits } from "../conversation.js"
 import { stableId } from "../hash.js"
 import { decodeBase64, isArray, isRecord, isString, type Json } from "../json.js"
+import type { InputLimit } from "../limits.js"
+import { MediaLimits } from "../limits.js"
+import type { ImageFormat } from "../media.js"
 import { reject, rejectMalformed, rejectModel } from "../reject.js"
 import { chunks as pieces, deltas } from "../tokens.js"
 import { checkToolPairs, parseThinking } from "../validate.js"
@@ -46,7 +49,39 @@ const textOf = (content: unknown): string =>
     ? content.map((c) => (isRecord(c) && isString(c["text"]) ? c["text"] : "")).join("\n")
     : ""
 
-const parseBlock = (raw: unknown, path: string, role: string): Array<Block> => {
+const MEDIA_TYPES: ReadonlyArray<string> = ["image/jpeg", "image/png", "image/gif", "image/webp"]
+
+/** An image block's source: base64 bytes in one of Claude's media types, checked by the request's media limits. */
+const parseImage = (raw: Json, path: string, media: MediaLimits): Part => {
+  const source = isRecord(raw["source"]) ? raw["source"] : rejectModel(`${path}.source: Field required`)
+  if (source["type"] !== "base64") {
+    media.imageReference()
+    return { kind: "media", what: "image", format: "url" }
+  }
+  const mediaType = source["media_type"]
+  if (!isString(mediaType) || !MEDIA_TYPES.includes(mediaType)) {
+    return rejectModel(
+      `${path}.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`
+    )
+  }
+  const bytes = isString(source["data"]) ? decodeBase64(source["data"]) : undefined
+  if (bytes === undefined) return rejectModel(`${path}.source.base64.data: The image data is not valid base64`)
+  const format = mediaType.slice("image/".length) as ImageFormat
+  media.image(path, format, bytes)
+  return { kind: "media", what: "image", format }
+}
+
+/** A tool result's content: its text, with its images checked and counted like any other. */
+const toolResultContent = (content: unknown, path: string, media: MediaLimits): string => {
+  if (isArray(content)) {
+    content.forEach((c, k) => {
+      if (isRecord(c) && c["type"] === "image") parseImage(c, `${path}.tool_result.content.${k}`, media)
+    })
+  }
+  return textOf(content)
+}
+
+const parseBlock = (raw: unknown, path: string, role: string, media: MediaLimits): Array<Block> => {
   if (!isRecord(raw)) return rejectModel(`${path}: Input should be a valid dictionary`)
   const out: Array<Block> = []
   switch (raw["type"]) {
@@ -58,15 +93,9 @@ const parseBlock = (raw: unknown, path: string, role: string): Array<Block> => {
       out.push({ kind: "text", text: raw["text"] })
       break
     }
-    case "image": {
-      const source = isRecord(raw["source"]) ? raw["source"] : rejectModel(`${path}.source: Field required`)
-      if (source["type"] === "base64" && (!isString(source["data"]) || decodeBase64(source["data"]) === undefined)) {
-        return rejectModel(`${path}.source.base64.data: The image data is not valid base64`)
-      }
-      const media = isString(source["media_type"]) ? source["media_type"] : "image/png"
-      out.push({ kind: "media", what: "image", format: media.slice(media.indexOf("/") + 1) })
+    case "image":
+      out.push(parseImage(raw, path, media))
       break
-    }
     case "document": {
       const source = isRecord(raw["source"]) ? raw["source"] : rejectModel(`${path}.source: Field required`)
       let text = ""
@@ -77,7 +106,9 @@ const parseBlock = (raw: unknown, path: string, role: string): Array<Block> => {
         text = bytes === undefined ? "" : `[document of ${bytes.length} bytes]`
       }
       const citations = isRecord(raw["citations"]) && raw["citations"]["enabled"] === true
-      out.push({ kind: "document", name: isString(raw["title"]) ? raw["title"] : "document", text, citations })
+      const name = isString(raw["title"]) ? raw["title"] : "document"
+      media.document(name, text.length)
+      out.push({ kind: "document", name, text, citations })
       break
     }
     case "tool_use": {
@@ -92,7 +123,7 @@ const parseBlock = (raw: unknown, path: string, role: string): Array<Block> => {
       out.push({
         kind: "toolResult",
         id: raw["tool_use_id"],
-        text: textOf(raw["content"]),
+        text: toolResultContent(raw["content"], path, media),
         status: raw["is_error"] === true ? "error" : "success"
       })
       break
@@ -162,7 +193,7 @@ const parseChoice = (raw: unknown, tools: ReadonlyArray<ToolDef>): ToolChoice =>
 }
 
 /** Parses a Claude Messages body. @internal */
-export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
+export const parse = (model: ModelInfo, input: unknown, limit: InputLimit): NativeRequest => {
   const body = nativeBody(input)
   checkKeys(body, ["anthropic_version", "max_tokens", "messages"], ALLOWED)
   if (body["anthropic_version"] !== "bedrock-2023-05-31") {
@@ -197,6 +228,7 @@ export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
   if (!isArray(body["messages"])) return rejectModel("messages: Input should be a valid list")
   const turns: Array<{ role: "user" | "assistant"; parts: Array<Part> }> = []
   const blocks: Array<Array<Block>> = []
+  const media = new MediaLimits(model, "native")
   body["messages"].forEach((m, i) => {
     if (!isRecord(m)) return rejectModel(`messages.${i}: Input should be a valid dictionary`)
     const role = m["role"]
@@ -213,7 +245,7 @@ export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
         ? rejectModel("messages: text content blocks must contain non-whitespace text")
         : [{ kind: "text", text: content }]
       : isArray(content)
-      ? content.flatMap((b, j) => parseBlock(b, `messages.${i}.content.${j}`, role))
+      ? content.flatMap((b, j) => parseBlock(b, `messages.${i}.content.${j}`, role, media))
       : rejectModel(`messages.${i}.content: Input should be a valid list`)
     if (turns.length > 0 && turns[turns.length - 1]!.role === role) {
       return rejectModel(
@@ -225,8 +257,9 @@ export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
     blocks.push(parsed)
   })
   if (turns.length === 0) return rejectModel("messages: at least one message is required")
+  media.done()
   checkToolPairs(turns, model)
-  const units = new PromptUnits()
+  const units = new PromptUnits(limit)
   let cachePoints = 0
   for (const t of toolList) {
     if (t === "cache") {

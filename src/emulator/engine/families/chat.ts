@@ -10,6 +10,7 @@ import type { Conversation, Part, ToolChoice, ToolDef } from "../conversation.js
 import { PromptUnits, toolUnit, turnUnits } from "../conversation.js"
 import { stableId } from "../hash.js"
 import { isArray, isRecord, isString, type Json } from "../json.js"
+import type { InputLimit } from "../limits.js"
 import { rejectMalformed } from "../reject.js"
 import { checkToolPairs } from "../validate.js"
 
@@ -34,7 +35,8 @@ export const parseChat = (
   model: ModelInfo,
   body: Json,
   maxTokens: number,
-  stopSequences: ReadonlyArray<string>
+  stopSequences: ReadonlyArray<string>,
+  limit: InputLimit
 ): Conversation => {
   const messages = body["messages"]
   if (!isArray(messages) || messages.length === 0) {
@@ -111,7 +113,7 @@ export const parseChat = (
         tools.some((t) => t.name === (rawChoice["function"] as Json)["name"])
     ? { kind: "tool", name: rawChoice["function"]["name"] }
     : { kind: "auto" }
-  const units = new PromptUnits()
+  const units = new PromptUnits(limit)
   for (const tool of tools) toolUnit(units, tool)
   for (const s of system) units.text("system", s)
   for (const turn of turns) turnUnits(units, turn.role, turn.parts)

@@ -11,6 +11,7 @@ import type { Part, ToolChoice, ToolDef } from "../conversation.js"
 import { PromptUnits, toolUnit, turnUnits } from "../conversation.js"
 import { stableUuid } from "../hash.js"
 import { isArray, isRecord, isString, type Json } from "../json.js"
+import type { InputLimit } from "../limits.js"
 import { rejectMalformed } from "../reject.js"
 import { tokenize } from "../tokens.js"
 import type { NativeRequest, NativeUsage } from "./common.js"
@@ -84,7 +85,7 @@ const roleOf = (r: unknown): "user" | "assistant" | "system" | undefined =>
   r === "USER" ? "user" : r === "CHATBOT" ? "assistant" : r === "SYSTEM" ? "system" : undefined
 
 /** Parses a Command R / R+ body. @internal */
-export const parseCommandR = (model: ModelInfo, input: unknown): NativeRequest => {
+export const parseCommandR = (model: ModelInfo, input: unknown, limit: InputLimit): NativeRequest => {
   const body = nativeBody(input)
   checkKeys(body, ["message"], COMMAND_R_KEYS)
   const message = stringField(body, "message")
@@ -139,7 +140,7 @@ export const parseCommandR = (model: ModelInfo, input: unknown): NativeRequest =
   } else {
     push("user", [...docParts, ...(message.length > 0 ? [{ kind: "text" as const, text: message }] : [])])
   }
-  const units = new PromptUnits()
+  const units = new PromptUnits(limit)
   for (const tool of tools) toolUnit(units, tool)
   for (const s of system) units.text("system", s)
   for (const turn of turns) turnUnits(units, turn.role, turn.parts)
@@ -200,7 +201,7 @@ const renderCommandR = (
 }
 
 /** Parses a legacy Command body. @internal */
-export const parseCommand = (model: ModelInfo, input: unknown): NativeRequest => {
+export const parseCommand = (model: ModelInfo, input: unknown, limit: InputLimit): NativeRequest => {
   const body = nativeBody(input)
   checkKeys(body, ["prompt"], [
     "max_tokens",
@@ -217,7 +218,7 @@ export const parseCommand = (model: ModelInfo, input: unknown): NativeRequest =>
   const prompt = stringField(body, "prompt")
   const maxTokens = intField(body, "max_tokens", 20, 1, model.maxOutputTokens)
   const generations = intField(body, "num_generations", 1, 1, 5)
-  const conversation = promptConversation(prompt, maxTokens, stringList(body, "stop_sequences"))
+  const conversation = promptConversation(prompt, maxTokens, stringList(body, "stop_sequences"), limit)
   return {
     conversation,
     render: (answer, usage) => {

@@ -9,6 +9,7 @@ import type { Conversation } from "../conversation.js"
 import { PromptUnits } from "../conversation.js"
 import type { InvokeOutput } from "../index.js"
 import { isInteger, isRecord, type Json } from "../json.js"
+import type { InputLimit } from "../limits.js"
 import { rejectMalformed } from "../reject.js"
 
 /** A native request, parsed: the conversation and how to render an answer in the family's format. @internal */
@@ -190,9 +191,10 @@ export const promptQuestion = (prompt: string): string => {
 export const promptConversation = (
   prompt: string,
   maxTokens: number,
-  stopSequences: ReadonlyArray<string>
+  stopSequences: ReadonlyArray<string>,
+  limit: InputLimit
 ): Conversation => {
-  const units = new PromptUnits()
+  const units = new PromptUnits(limit)
   units.text("prompt", prompt)
   const question = promptQuestion(prompt)
   return {

@@ -4,6 +4,8 @@
  * @internal
  */
 import type { ModelInfo } from "../catalog.js"
+import type { InputLimit } from "../limits.js"
+import { inputLimit } from "../limits.js"
 import { reject } from "../reject.js"
 import * as anthropic from "./anthropic.js"
 import * as cohere from "./cohere.js"
@@ -16,26 +18,31 @@ import * as titan from "./titan.js"
 
 export type { NativeRequest, NativeUsage } from "./common.js"
 
-/** Parses a text model's native request body. @internal */
-export const parseNative = (model: ModelInfo, body: unknown): NativeRequest => {
+/**
+ * Parses a text model's native request body. The prompt is held to the model's context window unless a `limit` says
+ * otherwise (CountTokens counts without one).
+ *
+ * @internal
+ */
+export const parseNative = (model: ModelInfo, body: unknown, limit: InputLimit = inputLimit(model)): NativeRequest => {
   switch (model.family) {
     case "anthropic":
-      return anthropic.parse(model, body)
+      return anthropic.parse(model, body, limit)
     case "nova":
-      return nova.parse(model, body)
+      return nova.parse(model, body, limit)
     case "llama":
-      return llama.parse(model, body)
+      return llama.parse(model, body, limit)
     case "titan-text":
-      return titan.parse(model, body)
+      return titan.parse(model, body, limit)
     case "mistral":
-      return mistral.parse(model, body)
+      return mistral.parse(model, body, limit)
     case "cohere-command-r":
-      return cohere.parseCommandR(model, body)
+      return cohere.parseCommandR(model, body, limit)
     case "cohere-command":
-      return cohere.parseCommand(model, body)
+      return cohere.parseCommand(model, body, limit)
     case "jamba":
     case "openai":
-      return jamba.parse(model, body)
+      return jamba.parse(model, body, limit)
     case "titan-embed":
     case "cohere-embed":
       return reject("The provided model doesn't support counting tokens.")

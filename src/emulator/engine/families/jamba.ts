@@ -6,6 +6,7 @@
 import type { ModelInfo } from "../catalog.js"
 import { stableId, stableUuid } from "../hash.js"
 import type { Json } from "../json.js"
+import type { InputLimit } from "../limits.js"
 import { deltas } from "../tokens.js"
 import { chatMessage, finishReason, parseChat } from "./chat.js"
 import type { NativeRequest } from "./common.js"
@@ -15,14 +16,14 @@ import { intField, nativeBody, numberField, stringList, withMetrics } from "./co
 const CREATED = 1_735_689_600
 
 /** Parses a Jamba or gpt-oss chat body. @internal */
-export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
+export const parse = (model: ModelInfo, input: unknown, limit: InputLimit): NativeRequest => {
   const body = nativeBody(input)
   const openai = model.family === "openai"
   const key = openai && body["max_completion_tokens"] !== undefined ? "max_completion_tokens" : "max_tokens"
   const maxTokens = intField(body, key, Math.min(4096, model.maxOutputTokens), 1, model.maxOutputTokens)
   numberField(body, "temperature", 0, 2)
   numberField(body, "top_p", 0, 1)
-  const conversation = parseChat(model, body, maxTokens, stringList(body, "stop"))
+  const conversation = parseChat(model, body, maxTokens, stringList(body, "stop"), limit)
   return {
     conversation,
     render: (answer, usage) => {

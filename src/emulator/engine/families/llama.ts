@@ -6,12 +6,13 @@
  */
 import type { ModelInfo } from "../catalog.js"
 import type { Json } from "../json.js"
+import type { InputLimit } from "../limits.js"
 import { tokenize } from "../tokens.js"
 import type { NativeRequest } from "./common.js"
 import { checkKeys, intField, nativeBody, numberField, promptConversation, stringField, withMetrics } from "./common.js"
 
 /** Parses a Llama body. @internal */
-export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
+export const parse = (model: ModelInfo, input: unknown, limit: InputLimit): NativeRequest => {
   const body = nativeBody(input)
   checkKeys(body, ["prompt"], ["max_gen_len", "temperature", "top_p", "images"])
   const prompt = stringField(body, "prompt")
@@ -19,7 +20,7 @@ export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
   numberField(body, "temperature", 0, 1)
   numberField(body, "top_p", 0, 1)
   return {
-    conversation: promptConversation(prompt, maxTokens, []),
+    conversation: promptConversation(prompt, maxTokens, [], limit),
     render: (answer, usage) => {
       const text = answer.blocks.map((b) => (b.kind === "toolUse" ? "" : b.text)).join("")
       const stop = answer.stopReason === "max_tokens" ? "length" : "stop"

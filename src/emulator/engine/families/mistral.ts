@@ -6,6 +6,7 @@
  */
 import type { ModelInfo } from "../catalog.js"
 import type { Json } from "../json.js"
+import type { InputLimit } from "../limits.js"
 import { deltas } from "../tokens.js"
 import { chatMessage, finishReason, parseChat } from "./chat.js"
 import type { NativeRequest } from "./common.js"
@@ -23,13 +24,13 @@ import {
 const SAMPLING = ["max_tokens", "temperature", "top_p", "top_k", "stop"]
 
 /** Parses a Mistral body (completion or chat). @internal */
-export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
+export const parse = (model: ModelInfo, input: unknown, limit: InputLimit): NativeRequest => {
   const body = nativeBody(input)
   const maxTokens = () => intField(body, "max_tokens", Math.min(512, model.maxOutputTokens), 1, model.maxOutputTokens)
   if (body["messages"] !== undefined) {
     checkKeys(body, ["messages"], [...SAMPLING, "tools", "tool_choice", "response_format"])
     numberField(body, "temperature", 0, 1)
-    const conversation = parseChat(model, body, maxTokens(), stringList(body, "stop"))
+    const conversation = parseChat(model, body, maxTokens(), stringList(body, "stop"), limit)
     return {
       conversation,
       render: (answer, usage) => {
@@ -55,7 +56,7 @@ export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
   const prompt = stringField(body, "prompt")
   numberField(body, "temperature", 0, 1)
   numberField(body, "top_p", 0, 1)
-  const conversation = promptConversation(prompt, maxTokens(), stringList(body, "stop"))
+  const conversation = promptConversation(prompt, maxTokens(), stringList(body, "stop"), limit)
   return {
     conversation,
     render: (answer, usage) => {

@@ -8,13 +8,15 @@ import type { Answer } from "../answer.js"
 import type { ModelInfo } from "../catalog.js"
 import { converseBody, converseEvents } from "../converse.js"
 import { isRecord, type Json } from "../json.js"
+import type { InputLimit } from "../limits.js"
+import { MediaLimits } from "../limits.js"
 import { rejectMalformed } from "../reject.js"
 import { assemble, parseMessages, parseSystem, parseToolConfig } from "../validate.js"
 import type { NativeRequest, NativeUsage } from "./common.js"
 import { checkKeys, intField, nativeBody, numberField, stringList, withMetrics } from "./common.js"
 
 /** Parses a Nova messages-v1 body. @internal */
-export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
+export const parse = (model: ModelInfo, input: unknown, limit: InputLimit): NativeRequest => {
   const body = nativeBody(input)
   checkKeys(body, ["messages"], [
     "schemaVersion",
@@ -44,13 +46,18 @@ export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
   numberField(inference, "top_p", 0, 1, "#/inferenceConfig")
   const stopSequences = stringList(inference, "stopSequences", "#/inferenceConfig")
   const toolConfig = parseToolConfig(body["toolConfig"], model)
-  const parsed = parseMessages(body["messages"], { model, hasToolConfig: body["toolConfig"] !== undefined })
+  const parsed = parseMessages(body["messages"], {
+    model,
+    hasToolConfig: body["toolConfig"] !== undefined,
+    media: new MediaLimits(model, "native")
+  })
   const system = parseSystem(body["system"], model)
   const conversation = assemble(model, system, parsed, toolConfig, {
     maxTokens,
     stopSequences,
     thinking: undefined,
-    guardrail: undefined
+    guardrail: undefined,
+    inputLimit: limit
   })
   return { conversation, render: (answer, usage) => render(model, conversation, answer, usage) }
 }

@@ -6,6 +6,7 @@
  */
 import type { ModelInfo } from "../catalog.js"
 import { isRecord, type Json } from "../json.js"
+import type { InputLimit } from "../limits.js"
 import { rejectMalformed } from "../reject.js"
 import { countText, deltas } from "../tokens.js"
 import type { NativeRequest } from "./common.js"
@@ -21,7 +22,7 @@ import {
 } from "./common.js"
 
 /** Parses a Titan Text body. @internal */
-export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
+export const parse = (model: ModelInfo, input: unknown, limit: InputLimit): NativeRequest => {
   const body = nativeBody(input)
   checkKeys(body, ["inputText"], ["textGenerationConfig"])
   const inputText = stringField(body, "inputText")
@@ -43,7 +44,7 @@ export const parse = (model: ModelInfo, input: unknown): NativeRequest => {
   numberField(config, "topP", 0, 1, "#/textGenerationConfig")
   const stopSequences = stringList(config, "stopSequences", "#/textGenerationConfig")
   return {
-    conversation: promptConversation(inputText, Math.max(1, maxTokens), stopSequences),
+    conversation: promptConversation(inputText, Math.max(1, maxTokens), stopSequences, limit),
     render: (answer, usage) => {
       const text = answer.blocks.map((b) => (b.kind === "toolUse" ? "" : b.text)).join("")
       const reason = answer.stopReason === "max_tokens"
