@@ -521,6 +521,24 @@ layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("Age
       assert.strictEqual(result.text, "Counted.")
     }))
 
+  it.effect("a stream cut at a frame boundary (closed, reset or ended early) replays the step", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      for (const fault of ["close=3", "reset=3", "end=3"]) {
+        emulator.faults.enqueue(fault)
+        const events: Array<Agent.Event> = []
+        const result = yield* Agent.make().run("Tell me about rivers.", {
+          onEvent: (event) => Effect.sync(() => events.push(event))
+        })
+        assert.strictEqual(result.response.stopReason, "end_turn", fault)
+        assert.strictEqual(result.steps[0]!.attempts, 2, fault)
+        const retry = events.find((event) => event._tag === "StepRetry")
+        assert.strictEqual(retry?._tag === "StepRetry" && retry.error.eventsReceived, 3, fault)
+        const cause = retry?._tag === "StepRetry" ? retry.error.cause as { _tag?: string; code?: string } : undefined
+        assert.deepStrictEqual([cause?._tag, cause?.code], ["TransportError", "INCOMPLETE_EVENT_STREAM"], fault)
+      }
+    }))
+
   it.effect("structured output: a forced respond call decoded with the schema, retried on a bad input", () =>
     Effect.gen(function*() {
       const Summary = Schema.Struct({ city: Schema.String, celsius: Schema.Number })

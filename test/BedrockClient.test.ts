@@ -1,6 +1,7 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Chunk, Effect, Either, Fiber, Schema, Stream } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
+import * as BedrockError from "../src/BedrockError.js"
 import * as Conversation from "../src/Conversation.js"
 import { Emulator } from "../src/emulator/Emulator.js"
 import * as Message from "../src/Message.js"
@@ -140,6 +141,55 @@ for (const { multiplex, name, protocol } of connections) {
           assert.strictEqual(error.eventsReceived, 3)
           assert.strictEqual(received.length, 3)
           assert.strictEqual((error.cause as { _tag?: string })._tag, "ThrottlingError")
+        }
+      }))
+
+    it.effect("a stream cut at a frame boundary fails with what was received, however the cut was made", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        for (const api of ["converse", "invoke"] as const) {
+          for (const fault of ["close", "reset", "end"]) {
+            emulator.faults.enqueue(`${fault}=3`)
+            const received: Array<Response.StreamEvent> = []
+            const error = yield* BedrockClient.stream({ messages: [Message.user("Tell me about the sea")], api }).pipe(
+              Stream.runForEach((event) => Effect.sync(() => received.push(event))),
+              Effect.flip
+            )
+            const where = `${api} ${fault}=3`
+            assert.strictEqual(error._tag, "StreamInterruptedError", where)
+            if (error._tag !== "StreamInterruptedError") continue
+            assert.strictEqual(error.eventsReceived, received.length, where)
+            assert.isAbove(received.length, 0, where)
+            assert.notInclude(received.map((event) => event._tag), "Metadata", where)
+            // The cause is a transport failure, retryable: the agent replays such a step.
+            const cause = error.cause as { readonly _tag?: string; readonly code?: string }
+            assert.strictEqual(cause._tag, "TransportError", where)
+            assert.isTrue(BedrockError.isRetryable(cause), where)
+            if (fault === "end" || protocol === "http2") assert.strictEqual(cause.code, "INCOMPLETE_EVENT_STREAM")
+          }
+          // Folding the cut stream reports the interruption too, not a malformed response.
+          emulator.faults.enqueue("close=3")
+          const folded = yield* Effect.flip(
+            BedrockClient.collect(BedrockClient.stream({ messages: [Message.user("Hi")], api }))
+          )
+          assert.strictEqual(folded._tag, "StreamInterruptedError", api)
+        }
+      }))
+
+    it.effect("a stream cut before its first event is retried whole", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        for (const api of ["converse", "invoke"] as const) {
+          for (const fault of ["close", "reset", "end"]) {
+            emulator.resetStats()
+            emulator.faults.enqueue(`${fault}=0`)
+            const folded = yield* BedrockClient.collect(
+              BedrockClient.stream({ messages: [Message.user("Hello there")], api })
+            )
+            assert.strictEqual(folded.stopReason, "end_turn", `${api} ${fault}=0`)
+            const operation = api === "converse" ? "ConverseStream" : "InvokeModelWithResponseStream"
+            assert.strictEqual(emulator.stats().requestsByOperation[operation], 2, `${api} ${fault}=0`)
+          }
         }
       }))
 
