@@ -426,6 +426,53 @@ layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("Age
       assert.include(result.text, "calculator failed")
     }))
 
+  it.effect("a handler that throws (in its body, in Effect.sync, or building its Layer) is a Defect result", () =>
+    Effect.gen(function*() {
+      const Add = Tool.make("add", {
+        description: "Adds two numbers",
+        parameters: { first: Schema.Number, second: Schema.Number },
+        success: Schema.Struct({ sum: Schema.Number })
+      })
+      const toolkit = Toolkit.make(Add)
+      const agent = Agent.make({ toolkit, limits: { maxSteps: 4 } })
+      const prompt = "Use add with 2 as first and 40 as second."
+      const layers = {
+        body: toolkit.toLayer({
+          add: ({ first, second }) => {
+            if (first < 100) throw new Error("first too small")
+            return Effect.succeed({ sum: first + second })
+          }
+        }),
+        sync: toolkit.toLayer({
+          add: () =>
+            Effect.sync(() => {
+              throw new Error("first too small")
+            })
+        }),
+        build: toolkit.toLayer(Effect.sync((): { add: Tool.HandlerFn<typeof Add, never> } => {
+          throw new Error("no connection to the adder service")
+        }))
+      }
+      for (const [where, layer] of Object.entries(layers)) {
+        const result = yield* agent.run(prompt).pipe(Effect.provide(layer))
+        const [call] = result.steps[0]!.toolCalls
+        assert.strictEqual(call?.outcome._tag, "Defect", where)
+        assert.strictEqual(call?.result.status, "error", where)
+        const text = resultText(toolResults(result.transcript)[0])
+        assert.include(text, `Tool "add" failed unexpectedly`, where)
+        // The model sees what a handler threw; of a Layer that could not build its handlers, only that the tool is
+        // unavailable (the error itself is logged for the operator).
+        if (where === "build") {
+          assert.include(text, "the tool is unavailable", where)
+          assert.notInclude(text, "adder service", where)
+        } else {
+          assert.include(text, "first too small", where)
+        }
+        assert.strictEqual(result.steps.length, 2, where)
+        assert.isString(result.text)
+      }
+    }))
+
   it.effect("an input that does not decode goes back to the model as an error result; the handler never runs", () =>
     Effect.gen(function*() {
       const toolkit = Toolkit.make(Weather)
