@@ -193,6 +193,39 @@ for (const { multiplex, name, protocol } of connections) {
         }
       }))
 
+    it.effect("an in-stream exception of a type the SDK does not model keeps its type and message", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.resetStats()
+        emulator.faults.enqueue("stream-exception=0:quotaBreachedException")
+        const first = yield* Effect.flip(BedrockClient.collect(BedrockClient.stream("Hello")))
+        assert.strictEqual(first._tag, "UnknownServiceError")
+        if (first._tag === "UnknownServiceError") {
+          assert.strictEqual(first.exceptionName, "quotaBreachedException")
+          assert.strictEqual(first.message, "QuotaBreachedException")
+          assert.isTrue(first.origin?.inStream)
+          assert.isString(first.requestId)
+          // No status of its own (the response's 200 is not the exception's): not retryable, not retried.
+          assert.isUndefined(first.status)
+          assert.isFalse(first.retryable)
+        }
+        assert.strictEqual(emulator.stats().requestsByOperation["ConverseStream"], 1)
+        emulator.faults.enqueue("stream-exception=3:quotaBreachedException")
+        const later = yield* Effect.flip(Stream.runDrain(BedrockClient.stream("Hello")))
+        assert.strictEqual(later._tag, "StreamInterruptedError")
+        const cause = later._tag === "StreamInterruptedError" ? later.cause as BedrockError.BedrockError : undefined
+        assert.deepStrictEqual(
+          [cause?._tag, cause?._tag === "UnknownServiceError" && cause.exceptionName, cause?.message],
+          ["UnknownServiceError", "quotaBreachedException", "QuotaBreachedException"]
+        )
+        // A type the library knows that ConverseStream's model lacks gets the library's class, retried as such.
+        emulator.resetStats()
+        emulator.faults.enqueue("stream-exception=0:modelTimeoutException")
+        const retried = yield* BedrockClient.collect(BedrockClient.stream("Hello"))
+        assert.strictEqual(retried.stopReason, "end_turn")
+        assert.strictEqual(emulator.stats().requestsByOperation["ConverseStream"], 2)
+      }))
+
     it.effect("an exception member in the middle of a read delivers the events before it, then fails", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator
