@@ -504,6 +504,10 @@ layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("Age
       assert.strictEqual(steps.steps, 3)
       assert.strictEqual(steps.transcript.length, 7)
       assert.strictEqual(toolResults(steps.transcript).length, 3)
+      const one = yield* Effect.flip(
+        Agent.make({ toolkit: counting, model: scripted("scripted-loop"), limits: { maxSteps: 1 } }).run("Count.")
+      ).pipe(Effect.provide(counting.toLayer({ count: () => Effect.succeed({ counted: true }) })))
+      assert.strictEqual(one.message, `the agent "agent" did not finish within 1 step`)
 
       const tokens = yield* Effect.flip(Agent.make({ limits: { maxTokens: 20 } }).run("Tell me about rivers."))
       assert.strictEqual(tokens._tag, "TokenBudgetExceeded")

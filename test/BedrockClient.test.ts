@@ -354,7 +354,10 @@ layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("Bed
       if (error._tag === "StructuredOutputError") {
         assert.strictEqual(error.attempts, 2)
         assert.include(error.message, "Rome")
+        assert.include(error.message, "after 2 attempts")
       }
+      const once = yield* Effect.flip(BedrockClient.generateObject(Strict, "Weather?", { attempts: 1 }))
+      assert.include(once.message, `no valid "respond" tool input after 1 attempt:`)
     }))
 })
 
