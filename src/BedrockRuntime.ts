@@ -110,7 +110,9 @@ export declare namespace BedrockRuntime {
 
   /**
    * A streaming response whose headers have arrived: its request id and its events. The events must be consumed
-   * within the scope that opened the stream; closing that scope before the end aborts the HTTP request.
+   * within the scope that opened the stream; closing that scope before the end aborts the HTTP request. A body that
+   * ends before the stream's final event (ConverseStream's `metadata`, the response-stream chunk with
+   * `amazon-bedrock-invocationMetrics`) fails the events with a retryable `TransportError` (`INCOMPLETE_EVENT_STREAM`).
    *
    * @since 0.1.0
    * @category models
@@ -419,7 +421,8 @@ const unfinishedError = (
   requestId: string | undefined
 ): BedrockError.TransportError =>
   new BedrockError.TransportError({
-    message: `the ${operation} response ended before ${finalEvent}: the connection was closed or cut mid-stream`,
+    message:
+      `the ${operation} response ended before ${finalEvent}: the answer is incomplete (the connection was closed or reset, or the body ended early)`,
     code: "INCOMPLETE_EVENT_STREAM",
     ...(requestId === undefined ? {} : { requestId })
   })

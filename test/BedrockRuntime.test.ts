@@ -139,7 +139,7 @@ const recordedStreams = fs.readdirSync(recordings).filter((name) => name.endsWit
 describe("BedrockRuntime stream completeness on recorded traffic", () => {
   it.live("every recorded stream is complete, and cut at any frame boundary it is not", () =>
     Effect.gen(function*() {
-      assert.isAtLeast(recordedStreams.length, 12)
+      assert.strictEqual(recordedStreams.length, 13)
       for (const { file, frames, recording } of recordedStreams) {
         yield* Effect.scoped(Effect.gen(function*() {
           const emulator = yield* Effect.acquireRelease(

@@ -43,8 +43,8 @@ export type DisconnectMode = "close" | "reset"
 const preface = Buffer.from("PRI * HTTP/2.0")
 
 /**
- * Cuts a socket after `flushed` resolves (what was written has been handed to the kernel). A reset waits one more
- * turn of the event loop on top, so that the peer has read the bytes before the RST arrives.
+ * Cuts a socket after `flushed` resolves (what was written has been handed to the kernel). A reset waits 20 ms more,
+ * so that the peer has read those bytes before the RST arrives (a RST may discard what the peer has not read yet).
  */
 const cut = async (socket: net.Socket, mode: DisconnectMode, flushed: Promise<void>): Promise<void> => {
   await flushed
