@@ -7,6 +7,7 @@
 import { Agent, Tool, Toolkit } from "bedrock-llm"
 import { Context, Effect, Layer, Schema, Stream } from "effect"
 import { run } from "./live.js"
+import { plural } from "./plural.js"
 
 // --- tools: what the model sees and the Schemas its calls are checked with --------------------------------------
 
@@ -148,7 +149,7 @@ const program = Effect.gen(function*() {
         case "Final":
           return Effect.sync(() =>
             console.log(
-              `\n\n${event.result.steps.length} steps, ${event.result.usage.totalTokens} tokens, $${
+              `\n\n${plural(event.result.steps.length, "step")}, ${plural(event.result.usage.totalTokens, "token")}, $${
                 event.result.cost.toFixed(6)
               }`
             )

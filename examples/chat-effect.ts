@@ -8,6 +8,7 @@
 import { BedrockClient, Message, Response } from "bedrock-llm"
 import { Console, Effect, Ref } from "effect"
 import { run } from "./live.js"
+import { plural } from "./plural.js"
 
 const turns = process.argv.length > 2 ? process.argv.slice(2) : [
   "Hello! I am planning a trip to Lisbon in May.",
@@ -34,7 +35,9 @@ const program = Effect.gen(function*() {
   }
   const totals = yield* client.usage
   yield* Console.log(
-    `\n[${totals.calls} turns, ${totals.usage.inputTokens} tokens in, ${totals.usage.outputTokens} out]`
+    `\n[${plural(totals.calls, "turn")}, ${
+      plural(totals.usage.inputTokens, "token")
+    } in, ${totals.usage.outputTokens} out]`
   )
 })
 

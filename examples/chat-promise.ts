@@ -9,6 +9,7 @@ process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true"
 
 import { BedrockLlm, LocalBedrock, type Message } from "bedrock-llm"
 import * as Emulator from "bedrock-llm/emulator/Emulator.js"
+import { plural } from "./plural.js"
 
 const turns = process.argv.length > 2 ? process.argv.slice(2) : [
   "Hello! I am planning a trip to Lisbon in May.",
@@ -28,6 +29,9 @@ const main = async (): Promise<void> => {
     })
   })
   console.error(`[bedrock-llm] using ${emulator === undefined ? "Amazon Bedrock" : `the emulator at ${emulator.url}`}`)
+  // Ctrl-C aborts the call in flight (and its HTTP request); the program then exits as an interrupted process does.
+  const interrupted = new AbortController()
+  process.once("SIGINT", () => interrupted.abort())
   const history: Array<Message.Message> = []
   try {
     for (const line of turns) {
@@ -39,7 +43,7 @@ const main = async (): Promise<void> => {
         const event of client.stream({
           messages: history,
           system: [{ _tag: "Text", text: "You are a concise, friendly travel assistant." }]
-        })
+        }, { signal: interrupted.signal })
       ) {
         if (event._tag === "ContentBlockDelta" && event.delta._tag === "TextDelta") {
           process.stdout.write(event.delta.text)
@@ -50,9 +54,15 @@ const main = async (): Promise<void> => {
       process.stdout.write("\n")
     }
     const totals = await client.usage()
-    console.log(`\n[${totals.calls} turns, ${totals.usage.inputTokens} tokens in, ${totals.usage.outputTokens} out]`)
+    console.log(
+      `\n[${plural(totals.calls, "turn")}, ${
+        plural(totals.usage.inputTokens, "token")
+      } in, ${totals.usage.outputTokens} out]`
+    )
   } catch (error) {
-    if (BedrockLlm.isBedrockLlmError(error)) {
+    if (BedrockLlm.isBedrockLlmError(error) && error.tag === "Aborted") {
+      process.exitCode = 130
+    } else if (BedrockLlm.isBedrockLlmError(error)) {
       console.error(`\n${error.tag}: ${error.message}${error.retryable ? " (retryable)" : ""}`)
       process.exitCode = 1
     } else {

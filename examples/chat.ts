@@ -1,6 +1,6 @@
 /**
  * A multi-turn chat: the conversation grows turn by turn and every answer streams to the terminal. Interactive on a
- * terminal (an empty line or Ctrl-D ends it); otherwise it plays a short scripted conversation.
+ * terminal (an empty line or Ctrl-D ends it, Ctrl-C interrupts it); otherwise it plays a short scripted conversation.
  *
  *   npm start
  */
@@ -8,6 +8,7 @@ import { BedrockClient, Message, Response } from "bedrock-llm"
 import { Console, Effect, Option, Ref } from "effect"
 import * as Readline from "node:readline/promises"
 import { run } from "./live.js"
+import { plural } from "./plural.js"
 
 const scripted = [
   "Hello! I am planning a trip to Lisbon in May.",
@@ -28,6 +29,9 @@ const userTurns = (): Effect.Effect<() => Effect.Effect<Option.Option<string>>> 
     )
   }
   const rl = Readline.createInterface({ input: process.stdin, output: process.stdout })
+  // On a terminal readline reads Ctrl-C itself (and would only close the prompt): it interrupts the program instead,
+  // also while an answer streams, which then exits with 130.
+  rl.on("SIGINT", () => process.kill(process.pid, "SIGINT"))
   return Effect.succeed(() =>
     Effect.promise(() => rl.question("\nyou> ").catch(() => "")).pipe(
       Effect.map((line) => line.trim() === "" ? Option.none() : Option.some(line)),
@@ -40,7 +44,11 @@ const program = Effect.gen(function*() {
   const client = yield* BedrockClient.BedrockClient
   const history = yield* Ref.make<ReadonlyArray<Message.Message>>([])
   const nextLine = yield* userTurns()
-  yield* Console.log(`Chatting with ${client.model.modelId}.`)
+  yield* Console.log(
+    process.stdin.isTTY
+      ? `Chatting with ${client.model.modelId}. An empty line or Ctrl-D ends the chat; Ctrl-C interrupts it.`
+      : `Chatting with ${client.model.modelId}.`
+  )
   while (true) {
     const line = yield* nextLine()
     if (Option.isNone(line)) break
@@ -58,9 +66,9 @@ const program = Effect.gen(function*() {
   }
   const totals = yield* client.usage
   yield* Console.log(
-    `\n[${totals.calls} turns, ${totals.usage.inputTokens} tokens in, ${totals.usage.outputTokens} out, $${
-      totals.cost.toFixed(6)
-    }]`
+    `\n[${plural(totals.calls, "turn")}, ${
+      plural(totals.usage.inputTokens, "token")
+    } in, ${totals.usage.outputTokens} out, $${totals.cost.toFixed(6)}]`
   )
 })
 

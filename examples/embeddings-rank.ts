@@ -6,10 +6,10 @@
  *
  *   npx tsx examples/embeddings-rank.ts "how do I keep my cat healthy?"
  */
-import { NodeRuntime } from "@effect/platform-node"
 import { EmbeddingsClient, Similarity } from "bedrock-llm"
 import { Console, Effect, Layer } from "effect"
-import { RuntimeLive } from "./live.js"
+import { runMain, RuntimeLive } from "./live.js"
+import { plural } from "./plural.js"
 
 const documents = [
   "Cats need fresh water, a balanced diet and a yearly visit to the vet to stay healthy.",
@@ -32,11 +32,11 @@ const program = Effect.gen(function*() {
     yield* Console.log(`${place + 1}. ${score.toFixed(3)}  ${item}`)
   }
   const stats = yield* client.stats
-  yield* Console.log(`\n[${stats.requests} request(s), ${stats.textsSent} text(s) sent]`)
+  yield* Console.log(`\n[${plural(stats.requests, "request")}, ${plural(stats.textsSent, "text")} sent]`)
 })
 
 const EmbeddingsLive = EmbeddingsClient.layer({
   model: process.env["BEDROCK_EMBEDDING_MODEL_ID"] ?? "amazon.titan-embed-text-v2:0"
 }).pipe(Layer.provide(RuntimeLive))
 
-NodeRuntime.runMain(program.pipe(Effect.provide(EmbeddingsLive)))
+runMain(program.pipe(Effect.provide(EmbeddingsLive)))

@@ -6,6 +6,7 @@
 import { BedrockClient, Response } from "bedrock-llm"
 import { Effect } from "effect"
 import { run } from "./live.js"
+import { plural } from "./plural.js"
 
 const prompt = process.argv[2] ?? "In two sentences: why is the sky blue?"
 
@@ -15,9 +16,9 @@ const program = Effect.gen(function*() {
   const cost = yield* client.cost(response)
   console.log(Response.text(response))
   console.log(
-    `\n[${response.stopReason}; ${response.usage.inputTokens} tokens in, ${response.usage.outputTokens} out; $${
-      cost.total.toFixed(6)
-    }; request ${response.requestId}]`
+    `\n[${response.stopReason}; ${
+      plural(response.usage.inputTokens, "token")
+    } in, ${response.usage.outputTokens} out; $${cost.total.toFixed(6)}; request ${response.requestId}]`
   )
 })
 

@@ -8,6 +8,7 @@
 import { Agent, Conversation, Tool, Toolkit } from "bedrock-llm"
 import { Effect, Layer, Schema, Stream } from "effect"
 import { run } from "./live.js"
+import { plural } from "./plural.js"
 
 const knowledge: ReadonlyArray<{ readonly subject: string; readonly fact: string }> = [
   { subject: "moon", fact: "The Moon is about 384,400 km from Earth and always shows the same face to it." },
@@ -81,7 +82,7 @@ const program = Effect.gen(function*() {
             for (const step of event.result.steps) {
               for (const call of step.toolCalls) console.log(`step ${step.index}: ${call.name} ->`, call.result.content)
             }
-            console.log(`${event.result.steps.length} writer steps, $${event.result.cost.toFixed(6)}`)
+            console.log(`${plural(event.result.steps.length, "writer step")}, $${event.result.cost.toFixed(6)}`)
           })
         default:
           return Effect.void

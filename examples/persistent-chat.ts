@@ -12,6 +12,7 @@ import { NodeKeyValueStore } from "@effect/platform-node"
 import { BedrockClient, ConversationMemory, MemoryStore, Message, Pruning, Response } from "bedrock-llm"
 import { Effect, Layer } from "effect"
 import { run } from "./live.js"
+import { plural } from "./plural.js"
 
 const directory = process.env["CHAT_DIR"] ?? ".conversations"
 const conversationId = process.env["CHAT_ID"] ?? "default"
@@ -30,7 +31,7 @@ const program = Effect.gen(function*() {
     return console.log(`Forgot conversation "${conversationId}".`)
   }
   const before = yield* chat.messages
-  console.log(`Conversation "${conversationId}" in ${directory}: ${before.length} message(s) so far.`)
+  console.log(`Conversation "${conversationId}" in ${directory}: ${plural(before.length, "message")} so far.`)
   const history = yield* chat.append(Message.user(said === "" ? "Hello! Who are you?" : said))
   const client = yield* BedrockClient.BedrockClient
   const response = yield* client.generate({
@@ -39,7 +40,7 @@ const program = Effect.gen(function*() {
   })
   yield* chat.append(Response.toMessage(response))
   console.log(`\nyou> ${said === "" ? "Hello! Who are you?" : said}\nmodel> ${Response.text(response)}`)
-  console.log(`\n(${before.length + 2} messages stored; run again to continue)`)
+  console.log(`\n(${plural(before.length + 2, "message")} stored; run again to continue)`)
 }).pipe(Effect.provide(MemoryLive))
 
 run(program)

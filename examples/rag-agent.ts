@@ -5,10 +5,10 @@
  *
  *   npx tsx examples/rag-agent.ts "How many vacation days do I get?"
  */
-import { NodeRuntime } from "@effect/platform-node"
 import { Agent, EmbeddingsClient, Similarity, Tool, Toolkit } from "bedrock-llm"
 import { Context, Effect, Layer, Schema } from "effect"
-import { ClientLive } from "./live.js"
+import { ClientLive, runMain } from "./live.js"
+import { plural } from "./plural.js"
 
 const handbook: ReadonlyArray<{ readonly section: string; readonly text: string }> = [
   { section: "Leave", text: "Full-time employees get 25 vacation days per year, plus public holidays." },
@@ -91,12 +91,16 @@ const program = Effect.gen(function*() {
         : Effect.void
   })
   console.log(result.text)
-  console.log(`\n[${result.steps.length} steps, ${result.usage.totalTokens} tokens, $${result.cost.toFixed(6)}]`)
+  console.log(
+    `\n[${plural(result.steps.length, "step")}, ${plural(result.usage.totalTokens, "token")}, $${
+      result.cost.toFixed(6)
+    }]`
+  )
 })
 
 const EmbeddingsLive = EmbeddingsClient.layer({ model: "amazon.titan-embed-text-v2:0" })
 
-NodeRuntime.runMain(
+runMain(
   program.pipe(
     Effect.provide(ToolsLive),
     Effect.provide(EmbeddingsLive),

@@ -7,6 +7,7 @@
 import { BedrockClient, Response } from "bedrock-llm"
 import { Effect } from "effect"
 import { run } from "./live.js"
+import { plural } from "./plural.js"
 
 const prompt = process.argv[2] ?? "Write 120 words about the sea."
 
@@ -16,7 +17,7 @@ const program = Effect.gen(function*() {
     BedrockClient.tapText((text) => Effect.sync(() => process.stdout.write(text))),
     BedrockClient.collect
   )
-  console.log(`\n\n[${response.stopReason}; ${response.usage.outputTokens} tokens streamed]`)
+  console.log(`\n\n[${response.stopReason}; ${plural(response.usage.outputTokens, "token")} streamed]`)
   return Response.text(response)
 })
 

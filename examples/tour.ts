@@ -6,6 +6,9 @@
  */
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true"
 
+// Outside the quoted regions: Ctrl-C makes the tour exit with 130, as an interrupted process does.
+import { exitCodes } from "./live.js"
+
 // #region layers
 import { NodeRuntime } from "@effect/platform-node"
 import { BedrockClient, BedrockRuntime, Config, LocalBedrock, Message, Response } from "bedrock-llm"
@@ -68,4 +71,4 @@ const program = Effect.gen(function*() {
   console.log(yield* careful)
 })
 
-NodeRuntime.runMain(program.pipe(Effect.provide(ClientLive)))
+NodeRuntime.runMain(program.pipe(Effect.provide(ClientLive)), exitCodes())

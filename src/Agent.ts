@@ -20,6 +20,7 @@ import * as Stream from "effect/Stream"
 import * as BedrockClient from "./BedrockClient.js"
 import type { StreamInterruptedError } from "./BedrockError.js"
 import * as Conversation from "./Conversation.js"
+import { plural } from "./internal/plural.js"
 import { withSpan } from "./internal/tracing.js"
 import * as Message from "./Message.js"
 import * as Response from "./Response.js"
@@ -768,7 +769,7 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
             return yield* Effect.fail(
               new MaxStepsReached({
                 ...snapshot(),
-                message: `the agent "${name}" did not finish within ${maxSteps} step(s)`,
+                message: `the agent "${name}" did not finish within ${plural(maxSteps, "step")}`,
                 maxSteps
               }, true)
             )
@@ -797,7 +798,9 @@ const make_ = <Tools extends Record<string, Tool.Any>>(options: Options<Tools>):
             return yield* Effect.fail(
               new TokenBudgetExceeded({
                 ...snapshot(),
-                message: `the agent "${name}" used ${state.usage.totalTokens} tokens, over its budget of ${maxTokens}`,
+                message: `the agent "${name}" used ${
+                  plural(state.usage.totalTokens, "token")
+                }, over its budget of ${maxTokens}`,
                 budget: maxTokens,
                 used: state.usage.totalTokens
               }, true)

@@ -31,6 +31,7 @@ import * as CircuitBreaker from "./CircuitBreaker.js"
 import { CircuitBreakerConfig, ModelConfig, RetryConfig } from "./Config.js"
 import * as Conversation from "./Conversation.js"
 import { captureInvocationMetrics, invocationMetricsOf } from "./internal/invocationHeaders.js"
+import { plural } from "./internal/plural.js"
 import { toSdkInferenceConfig } from "./internal/requestFields.js"
 import * as SdkShapes from "./internal/sdkShapes.js"
 import { withSpan } from "./internal/tracing.js"
@@ -836,7 +837,7 @@ export const make = (
         }
         return yield* Effect.fail(
           new StructuredOutputError({
-            message: `no valid "${name}" tool input after ${attempts} attempt(s): ${lastProblem}`,
+            message: `no valid "${name}" tool input after ${plural(attempts, "attempt")}: ${lastProblem}`,
             attempts,
             ...(requestId === undefined ? {} : { requestId })
           })

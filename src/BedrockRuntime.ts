@@ -110,7 +110,9 @@ export declare namespace BedrockRuntime {
 
   /**
    * A streaming response whose headers have arrived: its request id and its events. The events must be consumed
-   * within the scope that opened the stream; closing that scope before the end aborts the HTTP request.
+   * within the scope that opened the stream; closing that scope before the end aborts the HTTP request. A body that
+   * ends before the stream's final event (ConverseStream's `metadata`, the response-stream chunk with
+   * `amazon-bedrock-invocationMetrics`) fails the events with a retryable `TransportError` (`INCOMPLETE_EVENT_STREAM`).
    *
    * @since 0.1.0
    * @category models
@@ -361,12 +363,15 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
       Effect.zipRight(abortUnlessFinished, Effect.sync(() => void iterator.return?.()?.catch(() => {})))
     )
     // Reading starts now, while the consumer's stream is still being set up (time to first event).
+    const requestId = output.$metadata.requestId
     const reader = ReadAhead.start(iterator, {
       highWaterMark: readAheadEvents,
       batch: wakeBatch,
       eager: eagerEvents,
       failure,
       expired: () => expired,
+      unfinished: (last) =>
+        last !== undefined && member.isFinal(last) ? undefined : unfinishedError(operation, member.final, requestId),
       onEnd: () => {
         finished = true
       },
@@ -401,16 +406,38 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
       return Effect.succeed(Chunk.unsafeFromArray(values))
     })
     const pull = Effect.suspend(() => failed === undefined ? decoded : Effect.fail(Option.some(failed)))
-    return { requestId: output.$metadata.requestId, events: Stream.repeatEffectChunkOption(pull), pull }
+    return { requestId, events: Stream.repeatEffectChunkOption(pull), pull }
+  })
+
+/**
+ * The failure of a stream whose body ended before the event a complete stream ends with. The SDK's iterator simply
+ * ends when the connection is closed or reset between two frames (HTTP/2), or when a proxy ends the body early, so the
+ * end alone does not tell a complete answer from a cut one. Retryable, as any transport failure: before the first
+ * event the client retries the call, after it the stream fails with `StreamInterruptedError`.
+ */
+const unfinishedError = (
+  operation: string,
+  finalEvent: string,
+  requestId: string | undefined
+): BedrockError.TransportError =>
+  new BedrockError.TransportError({
+    message:
+      `the ${operation} response ended before ${finalEvent}: the answer is incomplete (the connection was closed or reset, or the body ended early)`,
+    code: "INCOMPLETE_EVENT_STREAM",
+    ...(requestId === undefined ? {} : { requestId })
   })
 
 /**
  * How the members of an event stream are read: the error an exception member carries (the stream fails with it after
- * the events before it), and the value of any other member (`undefined`: the member itself).
+ * the events before it), the value of any other member (`undefined`: the member itself), and the member a complete
+ * stream ends with (checked once, on the last member, when the body ends).
  */
 interface StreamMember<Raw, A> {
   readonly exception: (raw: Raw) => BedrockError.BedrockError | undefined
   readonly value: ((raw: Raw) => A) | undefined
+  readonly isFinal: (raw: Raw) => boolean
+  /** The final member, in words (for the error of a stream that ended without it). */
+  readonly final: string
 }
 
 const converseStreamMember: StreamMember<Sdk.ConverseStreamOutput, Sdk.ConverseStreamOutput> = {
@@ -424,7 +451,26 @@ const converseStreamMember: StreamMember<Sdk.ConverseStreamOutput, Sdk.ConverseS
       originalMessage: extra.originalMessage
     })
   },
-  value: undefined
+  value: undefined,
+  // `metadata` (usage, metrics, trace) follows `messageStop` and ends every ConverseStream.
+  isFinal: (member) => member.metadata !== undefined,
+  final: "its metadata event"
+}
+
+/** The member Bedrock adds to the last chunk of every model's InvokeModelWithResponseStream answer. */
+const invocationMetricsKey = "amazon-bedrock-invocationMetrics"
+
+const utf8 = new TextDecoder()
+
+/** Whether a chunk's JSON carries the invocation metrics, that is, whether it is the stream's last chunk. */
+const carriesInvocationMetrics = (bytes: Uint8Array | undefined): boolean => {
+  if (bytes === undefined) return false
+  try {
+    const json: unknown = JSON.parse(utf8.decode(bytes))
+    return typeof json === "object" && json !== null && Object.prototype.hasOwnProperty.call(json, invocationMetricsKey)
+  } catch {
+    return false
+  }
 }
 
 const responseStreamMember: StreamMember<Sdk.ResponseStream, Uint8Array> = {
@@ -435,7 +481,11 @@ const responseStreamMember: StreamMember<Sdk.ResponseStream, Uint8Array> = {
       member.modelTimeoutException
     return exception === undefined ? undefined : BedrockError.fromStreamException(exception.name, exception.message)
   },
-  value: (member) => member.chunk?.bytes ?? new Uint8Array(0)
+  value: (member) => member.chunk?.bytes ?? new Uint8Array(0),
+  // Every family's last chunk (Anthropic's `message_stop`, Cohere's `is_finished`, Llama's and Titan's last
+  // generation, ...) is the one Bedrock adds `amazon-bedrock-invocationMetrics` to.
+  isFinal: (member) => carriesInvocationMetrics(member.chunk?.bytes),
+  final: `the final chunk (with ${invocationMetricsKey})`
 }
 
 /**

@@ -30,6 +30,7 @@ import * as Schema from "effect/Schema"
 import type * as BedrockError from "./BedrockError.js"
 import { BedrockRuntime } from "./BedrockRuntime.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
+import { plural } from "./internal/plural.js"
 import { withSpan } from "./internal/tracing.js"
 import * as ModelCatalog from "./ModelCatalog.js"
 import * as Resilience from "./Resilience.js"
@@ -549,7 +550,8 @@ export const make = (
             Effect.flatMap((json) => Either.mapLeft(decodeResponse(model.dialect, json), malformed)),
             Effect.filterOrFail(
               (decoded) => decoded.vectors.length === texts.length,
-              (decoded) => malformed(`${decoded.vectors.length} embeddings for ${texts.length} texts`)
+              (decoded) =>
+                malformed(`${plural(decoded.vectors.length, "embedding")} for ${plural(texts.length, "text")}`)
             ),
             Effect.filterOrFail(
               (decoded) => decoded.vectors.every((vector) => vector.length === expected),

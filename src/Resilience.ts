@@ -21,6 +21,7 @@ import * as Interval from "effect/ScheduleInterval"
 import * as Stream from "effect/Stream"
 import { isRetryable, RequestTimeoutError, StreamInterruptedError } from "./BedrockError.js"
 import { RetryConfig } from "./Config.js"
+import { plural } from "./internal/plural.js"
 
 /**
  * A `RetryConfig` or the fields to build one from (defaults fill the rest).
@@ -272,7 +273,7 @@ export const interruptedError = (
     ? error.requestId
     : undefined
   return new StreamInterruptedError({
-    message: `stream failed after ${eventsReceived} event(s): ${message}`,
+    message: `stream failed after ${plural(eventsReceived, "event")}: ${message}`,
     cause: error,
     eventsReceived,
     unitsReceived,

@@ -18,6 +18,7 @@ import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Conversation from "./Conversation.js"
+import * as Handlers from "./internal/toolHandlers.js"
 import * as Message from "./Message.js"
 
 /**
@@ -319,7 +320,10 @@ export const make = <
 export const isTool = (u: unknown): u is Any => typeof u === "object" && u !== null && TypeId in u
 
 /**
- * A Layer with the handler of one tool; the handler may be built by an Effect (to read services once).
+ * A Layer with the handler of one tool; the handler may be built by an Effect (to read services once). A throw in
+ * the handler becomes a `Defect` outcome of that call. If the building Effect dies, the Layer still builds: the
+ * defect is logged at Error and every call is a `Defect` ("the tool is unavailable"); its typed failures stay the
+ * Layer's.
  *
  * @since 0.1.0
  * @category layers
@@ -331,12 +335,9 @@ export const toLayer = <T extends Any, R = never, E = never, RB = never>(
   Layer.scoped(
     handlerTag(tool) as unknown as Context.Tag<HandlerOf<T>, HandlerService>,
     Effect.gen(function*() {
-      const fn = Effect.isEffect(handler) ? yield* handler : handler
-      const context = yield* Effect.context<R>()
-      return {
-        handle: (parameters: unknown, call: CallContext) =>
-          Effect.provide(fn(parameters as Parameters<T>, call), context) as Effect.Effect<unknown, unknown>
-      }
+      const fn = Effect.isEffect(handler) ? yield* Handlers.buildOrLog(handler, [tool.name]) : handler
+      const context = yield* Effect.context<never>()
+      return fn === undefined ? Handlers.unavailable(Handlers.notBuilt) : Handlers.service(fn, context)
     })
   ) as never
 
@@ -397,7 +398,8 @@ const causeMessage = (cause: Cause.Cause<unknown>): string => {
 }
 
 /**
- * Runs a handler on decoded parameters and encodes what it returns. Never fails: every failure is an `Outcome`.
+ * Runs a handler on decoded parameters and encodes what it returns. Never fails: every failure is an `Outcome`, and a
+ * handler that throws (before returning its Effect, or inside it) is a `Defect`.
  *
  * @since 0.1.0
  * @category utils
@@ -408,7 +410,7 @@ export const run = <T extends Any>(
   parameters: Parameters<T>,
   context: CallContext
 ): Effect.Effect<Outcome> =>
-  handler.handle(parameters, context).pipe(
+  Effect.suspend(() => handler.handle(parameters, context)).pipe(
     Effect.matchCauseEffect({
       onSuccess: (value) =>
         Either.match(ParseResult.encodeEither(tool.success as Schema.Schema.AnyNoContext)(value), {

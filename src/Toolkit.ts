@@ -10,6 +10,7 @@ import * as Layer from "effect/Layer"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import * as Conversation from "./Conversation.js"
+import * as Handlers from "./internal/toolHandlers.js"
 import * as Tool from "./Tool.js"
 
 /**
@@ -72,7 +73,11 @@ export interface Toolkit<in out Tools extends Record<string, Tool.Any>> extends 
   readonly tools: Tools
   /** The tool specs, in the order the tools were given. */
   readonly specs: ReadonlyArray<Conversation.ToolSpec>
-  /** A Layer with the handlers of every tool; give them directly or build them with an Effect. */
+  /**
+   * A Layer with the handlers of every tool; give them directly or build them with an Effect. A throw in a handler
+   * becomes a `Defect` outcome of that call; if the building Effect dies, the defect is logged at Error and every
+   * call is a `Defect` ("the tool is unavailable"). Typed failures of the Effect stay the Layer's.
+   */
   readonly toLayer: <Handlers extends HandlersFrom<Tools>, E = never, R = never>(
     handlers: Handlers | Effect.Effect<Handlers, E, R>
   ) => Layer.Layer<Requirements<Tools>, E, Exclude<R | HandlersContext<Handlers>, Scope.Scope>>
@@ -109,19 +114,19 @@ const Proto = {
 
 const fromRecord = <Tools extends Record<string, Tool.Any>>(tools: Tools): Toolkit<Tools> => {
   const all = Object.values(tools) as ReadonlyArray<Tool.Any>
+  const names = all.map((tool) => tool.name)
   const toLayer = (handlers: unknown) =>
     Layer.scopedContext(Effect.gen(function*() {
-      const record = (Effect.isEffect(handlers) ? yield* handlers : handlers) as Record<
-        string,
-        Tool.HandlerFn<Tool.Any, unknown>
-      >
+      const record = (Effect.isEffect(handlers) ? yield* Handlers.buildOrLog(handlers, names) : handlers) as
+        | Record<string, Tool.HandlerFn<Tool.Any, unknown> | undefined>
+        | undefined
       const context = yield* Effect.context<never>()
       let out = Context.empty() as Context.Context<unknown>
       for (const tool of all) {
-        const fn = record[tool.name]!
-        const service: Tool.HandlerService = {
-          handle: (parameters, call) => Effect.provide(fn(parameters, call), context) as Effect.Effect<unknown, unknown>
-        }
+        const fn = record?.[tool.name]
+        const service = typeof fn === "function"
+          ? Handlers.service(fn, context)
+          : Handlers.unavailable(record === undefined ? Handlers.notBuilt : "no handler was given for it")
         out = Context.add(out, Tool.handlerTag(tool) as Context.Tag<unknown, Tool.HandlerService>, service)
       }
       return out

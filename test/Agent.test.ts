@@ -426,6 +426,53 @@ layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("Age
       assert.include(result.text, "calculator failed")
     }))
 
+  it.effect("a handler that throws (in its body, in Effect.sync, or building its Layer) is a Defect result", () =>
+    Effect.gen(function*() {
+      const Add = Tool.make("add", {
+        description: "Adds two numbers",
+        parameters: { first: Schema.Number, second: Schema.Number },
+        success: Schema.Struct({ sum: Schema.Number })
+      })
+      const toolkit = Toolkit.make(Add)
+      const agent = Agent.make({ toolkit, limits: { maxSteps: 4 } })
+      const prompt = "Use add with 2 as first and 40 as second."
+      const layers = {
+        body: toolkit.toLayer({
+          add: ({ first, second }) => {
+            if (first < 100) throw new Error("first too small")
+            return Effect.succeed({ sum: first + second })
+          }
+        }),
+        sync: toolkit.toLayer({
+          add: () =>
+            Effect.sync(() => {
+              throw new Error("first too small")
+            })
+        }),
+        build: toolkit.toLayer(Effect.sync((): { add: Tool.HandlerFn<typeof Add, never> } => {
+          throw new Error("no connection to the adder service")
+        }))
+      }
+      for (const [where, layer] of Object.entries(layers)) {
+        const result = yield* agent.run(prompt).pipe(Effect.provide(layer))
+        const [call] = result.steps[0]!.toolCalls
+        assert.strictEqual(call?.outcome._tag, "Defect", where)
+        assert.strictEqual(call?.result.status, "error", where)
+        const text = resultText(toolResults(result.transcript)[0])
+        assert.include(text, `Tool "add" failed unexpectedly`, where)
+        // The model sees what a handler threw; of a Layer that could not build its handlers, only that the tool is
+        // unavailable (the error itself is logged for the operator).
+        if (where === "build") {
+          assert.include(text, "the tool is unavailable", where)
+          assert.notInclude(text, "adder service", where)
+        } else {
+          assert.include(text, "first too small", where)
+        }
+        assert.strictEqual(result.steps.length, 2, where)
+        assert.isString(result.text)
+      }
+    }))
+
   it.effect("an input that does not decode goes back to the model as an error result; the handler never runs", () =>
     Effect.gen(function*() {
       const toolkit = Toolkit.make(Weather)
@@ -457,6 +504,10 @@ layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("Age
       assert.strictEqual(steps.steps, 3)
       assert.strictEqual(steps.transcript.length, 7)
       assert.strictEqual(toolResults(steps.transcript).length, 3)
+      const one = yield* Effect.flip(
+        Agent.make({ toolkit: counting, model: scripted("scripted-loop"), limits: { maxSteps: 1 } }).run("Count.")
+      ).pipe(Effect.provide(counting.toLayer({ count: () => Effect.succeed({ counted: true }) })))
+      assert.strictEqual(one.message, `the agent "agent" did not finish within 1 step`)
 
       const tokens = yield* Effect.flip(Agent.make({ limits: { maxTokens: 20 } }).run("Tell me about rivers."))
       assert.strictEqual(tokens._tag, "TokenBudgetExceeded")
@@ -519,6 +570,24 @@ layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("Age
       ])
       assert.deepStrictEqual(toolResults(result.transcript).map((r) => r.toolUseId), ["tu_a2", "tu_b2"])
       assert.strictEqual(result.text, "Counted.")
+    }))
+
+  it.effect("a stream cut at a frame boundary (closed, reset or ended early) replays the step", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      for (const fault of ["close=3", "reset=3", "end=3"]) {
+        emulator.faults.enqueue(fault)
+        const events: Array<Agent.Event> = []
+        const result = yield* Agent.make().run("Tell me about rivers.", {
+          onEvent: (event) => Effect.sync(() => events.push(event))
+        })
+        assert.strictEqual(result.response.stopReason, "end_turn", fault)
+        assert.strictEqual(result.steps[0]!.attempts, 2, fault)
+        const retry = events.find((event) => event._tag === "StepRetry")
+        assert.strictEqual(retry?._tag === "StepRetry" && retry.error.eventsReceived, 3, fault)
+        const cause = retry?._tag === "StepRetry" ? retry.error.cause as { _tag?: string; code?: string } : undefined
+        assert.deepStrictEqual([cause?._tag, cause?.code], ["TransportError", "INCOMPLETE_EVENT_STREAM"], fault)
+      }
     }))
 
   it.effect("structured output: a forced respond call decoded with the schema, retried on a bad input", () =>

@@ -1,6 +1,7 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Chunk, Effect, Either, Fiber, Schema, Stream } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
+import * as BedrockError from "../src/BedrockError.js"
 import * as Conversation from "../src/Conversation.js"
 import { Emulator } from "../src/emulator/Emulator.js"
 import * as Message from "../src/Message.js"
@@ -143,6 +144,88 @@ for (const { multiplex, name, protocol } of connections) {
         }
       }))
 
+    it.effect("a stream cut at a frame boundary fails with what was received, however the cut was made", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        for (const api of ["converse", "invoke"] as const) {
+          for (const fault of ["close", "reset", "end"]) {
+            emulator.faults.enqueue(`${fault}=3`)
+            const received: Array<Response.StreamEvent> = []
+            const error = yield* BedrockClient.stream({ messages: [Message.user("Tell me about the sea")], api }).pipe(
+              Stream.runForEach((event) => Effect.sync(() => received.push(event))),
+              Effect.flip
+            )
+            const where = `${api} ${fault}=3`
+            assert.strictEqual(error._tag, "StreamInterruptedError", where)
+            if (error._tag !== "StreamInterruptedError") continue
+            assert.strictEqual(error.eventsReceived, received.length, where)
+            assert.isAbove(received.length, 0, where)
+            assert.notInclude(received.map((event) => event._tag), "Metadata", where)
+            // The cause is a transport failure, retryable: the agent replays such a step.
+            const cause = error.cause as { readonly _tag?: string; readonly code?: string }
+            assert.strictEqual(cause._tag, "TransportError", where)
+            assert.isTrue(BedrockError.isRetryable(cause), where)
+            if (fault === "end" || protocol === "http2") assert.strictEqual(cause.code, "INCOMPLETE_EVENT_STREAM")
+          }
+          // Folding the cut stream reports the interruption too, not a malformed response.
+          emulator.faults.enqueue("close=3")
+          const folded = yield* Effect.flip(
+            BedrockClient.collect(BedrockClient.stream({ messages: [Message.user("Hi")], api }))
+          )
+          assert.strictEqual(folded._tag, "StreamInterruptedError", api)
+        }
+      }))
+
+    it.effect("a stream cut before its first event is retried whole", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        for (const api of ["converse", "invoke"] as const) {
+          for (const fault of ["close", "reset", "end"]) {
+            emulator.resetStats()
+            emulator.faults.enqueue(`${fault}=0`)
+            const folded = yield* BedrockClient.collect(
+              BedrockClient.stream({ messages: [Message.user("Hello there")], api })
+            )
+            assert.strictEqual(folded.stopReason, "end_turn", `${api} ${fault}=0`)
+            const operation = api === "converse" ? "ConverseStream" : "InvokeModelWithResponseStream"
+            assert.strictEqual(emulator.stats().requestsByOperation[operation], 2, `${api} ${fault}=0`)
+          }
+        }
+      }))
+
+    it.effect("an in-stream exception of a type the SDK does not model keeps its type and message", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        emulator.resetStats()
+        emulator.faults.enqueue("stream-exception=0:quotaBreachedException")
+        const first = yield* Effect.flip(BedrockClient.collect(BedrockClient.stream("Hello")))
+        assert.strictEqual(first._tag, "UnknownServiceError")
+        if (first._tag === "UnknownServiceError") {
+          assert.strictEqual(first.exceptionName, "quotaBreachedException")
+          assert.strictEqual(first.message, "QuotaBreachedException")
+          assert.isTrue(first.origin?.inStream)
+          assert.isString(first.requestId)
+          // No status of its own (the response's 200 is not the exception's): not retryable, not retried.
+          assert.isUndefined(first.status)
+          assert.isFalse(first.retryable)
+        }
+        assert.strictEqual(emulator.stats().requestsByOperation["ConverseStream"], 1)
+        emulator.faults.enqueue("stream-exception=3:quotaBreachedException")
+        const later = yield* Effect.flip(Stream.runDrain(BedrockClient.stream("Hello")))
+        assert.strictEqual(later._tag, "StreamInterruptedError")
+        const cause = later._tag === "StreamInterruptedError" ? later.cause as BedrockError.BedrockError : undefined
+        assert.deepStrictEqual(
+          [cause?._tag, cause?._tag === "UnknownServiceError" && cause.exceptionName, cause?.message],
+          ["UnknownServiceError", "quotaBreachedException", "QuotaBreachedException"]
+        )
+        // A type the library knows that ConverseStream's model lacks gets the library's class, retried as such.
+        emulator.resetStats()
+        emulator.faults.enqueue("stream-exception=0:modelTimeoutException")
+        const retried = yield* BedrockClient.collect(BedrockClient.stream("Hello"))
+        assert.strictEqual(retried.stopReason, "end_turn")
+        assert.strictEqual(emulator.stats().requestsByOperation["ConverseStream"], 2)
+      }))
+
     it.effect("an exception member in the middle of a read delivers the events before it, then fails", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator
@@ -271,7 +354,10 @@ layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("Bed
       if (error._tag === "StructuredOutputError") {
         assert.strictEqual(error.attempts, 2)
         assert.include(error.message, "Rome")
+        assert.include(error.message, "after 2 attempts")
       }
+      const once = yield* Effect.flip(BedrockClient.generateObject(Strict, "Weather?", { attempts: 1 }))
+      assert.include(once.message, `no valid "respond" tool input after 1 attempt:`)
     }))
 })
 

@@ -121,6 +121,35 @@ describe("BedrockError.fromSdkError", () => {
     assert.strictEqual(unknown._tag, "UnknownServiceError")
   })
 
+  it("maps an in-stream exception of a type the SDK does not model by its type, message and status", () => {
+    // What the SDK's event-stream unmarshaller throws for it: the event's JSON body as the message, the
+    // `:exception-type` as the name; as the stream's first event, with the deserialization hint and the 200's metadata.
+    const unmodeled = (type: string, body: object, first: boolean) => {
+      const error = Object.assign(new Error(JSON.stringify(body)), { name: type })
+      if (!first) return error
+      error.message += "\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response"
+      return Object.assign(error, { $metadata: { httpStatusCode: 200, requestId: "rid" } })
+    }
+    for (const first of [true, false]) {
+      const error = BedrockError.fromSdkError(unmodeled("quotaBreachedException", { message: "over quota" }, first))
+      assert.strictEqual(error._tag, "UnknownServiceError")
+      assert.strictEqual(error._tag === "UnknownServiceError" && error.exceptionName, "quotaBreachedException")
+      assert.strictEqual(error.message, "over quota")
+      assert.strictEqual(error.requestId, first ? "rid" : undefined)
+      assert.isUndefined(error.status)
+      assert.isFalse(error.retryable)
+      assert.isTrue(error.origin?.inStream)
+      const reported = BedrockError.fromSdkError(
+        unmodeled("upstreamException", { message: "try again", originalStatusCode: 503 }, first)
+      )
+      assert.strictEqual(reported.status, 503)
+      assert.isTrue(reported.retryable)
+      const known = BedrockError.fromSdkError(unmodeled("modelTimeoutException", { message: "slow" }, first))
+      assert.strictEqual(known._tag, "ModelTimeoutError")
+      assert.strictEqual(known.message, "slow")
+    }
+  })
+
   it("reads retry-after from the raw response (seconds and HTTP date)", () => {
     const seconds = withResponseHeaders(new ThrottlingException({ message: "t", ...metadata(429) }), {
       "Retry-After": "3"

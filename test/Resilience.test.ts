@@ -339,6 +339,11 @@ describe("Resilience.retryStream", () => {
       assert.instanceOf(error, StreamInterruptedError)
       if (error instanceof StreamInterruptedError) {
         assert.strictEqual(error.eventsReceived, 2)
+        assert.strictEqual(error.message, "stream failed after 2 events: Too many requests")
+        assert.strictEqual(
+          Resilience.interruptedError(cause, 1, undefined).message,
+          "stream failed after 1 event: Too many requests"
+        )
         assert.strictEqual(error.unitsReceived, 5)
         assert.strictEqual(error.cause, cause)
         assert.strictEqual(error.status, 429)

@@ -1,5 +1,5 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Context, Effect, Either, Layer, Schema } from "effect"
+import { Cause, Context, Effect, Either, Layer, Logger, Schema } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as Conversation from "../src/Conversation.js"
 import * as Message from "../src/Message.js"
@@ -160,6 +160,16 @@ describe("Tool.execute", () => {
       assert.include(Message.textOf(Message.user(result.content as never)), `Tool "explode" failed unexpectedly: boom`)
     }))
 
+  it.effect("a handler that throws before returning its Effect is a defect too", () =>
+    Effect.gen(function*() {
+      const thrown = yield* Tool.execute(Explode, {
+        handle: () => {
+          throw new Error("thrown in the body")
+        }
+      }, call("t8", {}))
+      assert.deepStrictEqual(thrown, Tool.Outcome.Defect({ message: "thrown in the body" }))
+    }))
+
   it.effect("a success the schema rejects is a defect; a non-object JSON result is wrapped", () =>
     Effect.gen(function*() {
       const wrong = yield* Tool.execute(Echo, { handle: () => Effect.succeed(42) }, call("t6", { text: "hi" }))
@@ -233,6 +243,64 @@ describe("Toolkit", () => {
         Layer.provide(Layer.succeed(Thermometer, { read: () => 7 }))
       )
     )))
+
+  it.effect("a handler that throws in its body is a Defect outcome of that call, and the next call still runs", () =>
+    Effect.gen(function*() {
+      const handlers = yield* Toolkit.handlers(Toolkit.make(Echo))
+      const echo = handlers.get("echo")!
+      assert.deepStrictEqual(
+        yield* Tool.execute(Echo, echo, call("k4", { text: "" })),
+        Tool.Outcome.Defect({ message: "empty text" })
+      )
+      assert.deepStrictEqual(
+        yield* Tool.execute(Echo, echo, call("k5", { text: "a" })),
+        Tool.Outcome.Success({ value: "a" })
+      )
+    }).pipe(Effect.provide(
+      Toolkit.make(Echo).toLayer({
+        echo: ({ text }) => {
+          if (text === "") throw new Error("empty text")
+          return Effect.succeed(text)
+        }
+      })
+    )))
+
+  it.effect("a Layer whose handlers die while being built still builds: the defect is logged, each call is a Defect", () =>
+    Effect.gen(function*() {
+      const logged: Array<string> = []
+      const logger = Logger.replace(
+        Logger.defaultLogger,
+        Logger.make(({ cause, logLevel, message }) =>
+          logged.push(`${logLevel.label} ${String(message)} ${Cause.pretty(cause)}`)
+        )
+      )
+      const dying = Effect.sync((): { echo: Tool.HandlerFn<typeof Echo, never> } => {
+        throw new Error("the echo server is down")
+      })
+      const layers = [
+        Toolkit.make(Echo).toLayer(dying),
+        Tool.toLayer(Echo, Effect.map(dying, (handlers) => handlers.echo))
+      ]
+      for (const layer of layers) {
+        const outcome = yield* Effect.flatMap(
+          Toolkit.handlers(Toolkit.make(Echo)),
+          (handlers) => Tool.execute(Echo, handlers.get("echo")!, call("k6", { text: "a" }))
+        ).pipe(Effect.provide(layer), Effect.provide(logger))
+        assert.deepStrictEqual(
+          outcome,
+          Tool.Outcome.Defect({ message: "the tool is unavailable: its handler could not be built" })
+        )
+      }
+      assert.strictEqual(logged.length, 2)
+      for (const line of logged) {
+        assert.match(line, /^ERROR bedrock-llm: the handlers of echo could not be built/)
+        assert.include(line, "the echo server is down")
+      }
+      // A typed failure of the Effect is the Layer's own: the caller gets it before anything runs.
+      const failing = Toolkit.make(Echo).toLayer(Effect.fail("no config" as const))
+      const error = yield* Effect.flip(Effect.provide(Toolkit.handlers(Toolkit.make(Echo)), failing))
+      assert.strictEqual(error, "no config")
+    }))
 
   it("builds the tool configuration, merges toolkits and exposes tools by name", () => {
     const config = Toolkit.toolConfig(toolkit, { toolChoice: Conversation.toolChoiceAny })

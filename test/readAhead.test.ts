@@ -22,12 +22,15 @@ const turns = (n: number) =>
     for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve))
   })
 
-const options = (overrides: Partial<ReadAhead.Options<string>> = {}): ReadAhead.Options<string> => ({
+const options = (
+  overrides: Partial<ReadAhead.Options<number, string>> = {}
+): ReadAhead.Options<number, string> => ({
   highWaterMark: 64,
   batch: 16,
   eager: 2,
   failure: (error) => `failed: ${(error as Error).message}`,
   expired: () => undefined,
+  unfinished: () => undefined,
   onEnd: () => {},
   onWait: () => {},
   ...overrides

@@ -162,11 +162,59 @@ const isMalformedMessage = (message: string): boolean =>
   /checksum|Reported message length|message too short|Unrecognizable event type|Deserialization error|Unexpected (?:token|end of JSON)/i
     .test(message)
 
+/** The hint the SDK appends to the message of an error thrown while it read a response (e.g. its first event). */
+const deserializationHint = /\n\s*Deserialization error: [\s\S]*$/
+
+/** What the JSON body of an in-stream exception carries. */
+interface StreamExceptionBody {
+  readonly exceptionType: string
+  readonly message: string
+  readonly originalStatusCode?: number | undefined
+  readonly originalMessage?: string | undefined
+}
+
+/**
+ * An exception event of a type the SDK does not model for the stream's union: the SDK's event-stream unmarshaller
+ * throws a plain `Error` whose message is the event's JSON body and whose name is its `:exception-type` (with the
+ * deserialization hint appended when it was the stream's first event). Both marshallers (the SDK's and
+ * `eventStreamDecoder.ts`, which hands exceptions to the SDK's) throw it alike. `undefined` for any other error: a
+ * modeled exception has a `$fault` and a message of its own, and no other error's message is a JSON object.
+ */
+const unmodeledStreamException = (error: Record<string, unknown>): StreamExceptionBody | undefined => {
+  const exceptionType = stringField(error, "name")
+  const message = stringField(error, "message")
+  if (error["$fault"] !== undefined || exceptionType === undefined || message === undefined) return undefined
+  const body = message.replace(deserializationHint, "")
+  if (!body.startsWith("{")) return undefined
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch {
+    return undefined
+  }
+  if (!isRecord(json)) return undefined
+  return {
+    exceptionType,
+    message: stringField(json, "message") ?? stringField(json, "Message") ?? exceptionType,
+    originalStatusCode: numberField(json, "originalStatusCode"),
+    originalMessage: stringField(json, "originalMessage")
+  }
+}
+
 /** Describe anything thrown while talking to Bedrock. `now` (epoch ms) dates an HTTP-date `retry-after`. */
 export const describeError = (error: unknown, now: number): Description => {
   if (!isRecord(error)) {
     const message = redact(String(error))
     return { _tag: "Unknown", exceptionName: "UnknownError", message, origin: { name: typeof error } }
+  }
+  const unmodeled = unmodeledStreamException(error)
+  if (unmodeled !== undefined) {
+    // The response's status (200) is not the exception's: the exception's own status rule applies.
+    return describeStreamException(unmodeled.exceptionType, unmodeled.message, {
+      requestId: requestIdOf(error),
+      originalStatusCode: unmodeled.originalStatusCode,
+      originalMessage: unmodeled.originalMessage
+    })
   }
   const rawName = stringField(error, "name") ?? stringField(error, "__type") ?? "Error"
   const name = redact(rawName)
@@ -215,7 +263,10 @@ export const describeError = (error: unknown, now: number): Description => {
   return { _tag: "Unknown", exceptionName: name, ...common }
 }
 
-/** Describe an exception that arrived as an event inside an event stream (`:message-type: exception`). */
+/**
+ * Describe an exception that arrived as an event inside an event stream (`:message-type: exception`). A type the
+ * service model does not have is `Unknown`, with the status the exception reports (`originalStatusCode`), if any.
+ */
 export const describeStreamException = (
   exceptionType: string,
   message: string,
@@ -230,7 +281,7 @@ export const describeStreamException = (
   const exceptionName = canonicalExceptionName(exceptionType)
   const common = { message: redact(message), requestId: extra?.requestId, origin }
   if (exceptionName === undefined) {
-    return { _tag: "Unknown", exceptionName: name, ...common }
+    return { _tag: "Unknown", exceptionName: name, ...common, status: extra?.originalStatusCode }
   }
   return {
     _tag: "Service",

@@ -11,6 +11,10 @@
  * for the next pull. No canceler is registered for the wait (in a stream of events that arrive one at a time, one
  * costs more than the rest of the wait).
  *
+ * An iterator that ends is not taken at its word: `unfinished` looks at the last event and may turn the end into a
+ * failure (a connection cut at a frame boundary ends the SDK's iterator as if the stream were complete). Only the last
+ * event is kept for it, so the check costs one assignment per event.
+ *
  * @internal
  */
 import * as Chunk from "effect/Chunk"
@@ -22,7 +26,7 @@ export interface ReadAhead<A, E> {
   readonly pull: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>>
 }
 
-export interface Options<E> {
+export interface Options<A, E> {
   /** Events held before reading pauses (the HTTP/2 stream's flow control then holds the rest). */
   readonly highWaterMark: number
   /** Events after which a waiting consumer is woken at once rather than at the end of the turn. */
@@ -36,7 +40,12 @@ export interface Options<E> {
    * simply end), or `undefined`.
    */
   readonly expired: () => E | undefined
-  /** Called once when the iterator ends by itself. */
+  /**
+   * The failure of an iterator that ended by itself after `last` (`undefined`: no event at all) without the event a
+   * complete stream ends with, or `undefined` when the stream is complete.
+   */
+  readonly unfinished: (last: A | undefined) => E | undefined
+  /** Called once when the iterator ends by itself, complete. */
   readonly onEnd: () => void
   /** Called when the consumer starts waiting with nothing buffered, and when that wait ends. */
   readonly onWait: (waiting: boolean) => void
@@ -45,13 +54,14 @@ export interface Options<E> {
 type Settled<E> = { readonly _tag: "End" } | { readonly _tag: "Failure"; readonly error: E }
 
 /** Starts reading the iterator ahead at once. */
-export const start = <A, E>(iterator: AsyncIterator<A>, options: Options<E>): ReadAhead<A, E> => {
+export const start = <A, E>(iterator: AsyncIterator<A>, options: Options<A, E>): ReadAhead<A, E> => {
   let buffer: Array<A> = []
   let settled: Settled<E> | undefined
   let reading = false
   let waiter: ((next: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>>) => void) | undefined
   let wakeScheduled = false
   let delivered = 0
+  let last: A | undefined
 
   const take = (): Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> | undefined => {
     if (buffer.length > 0) {
@@ -86,11 +96,12 @@ export const start = <A, E>(iterator: AsyncIterator<A>, options: Options<E>): Re
       while (buffer.length < options.highWaterMark) {
         const result = await iterator.next()
         if (result.done === true) {
-          const error = options.expired()
+          const error = options.expired() ?? options.unfinished(last)
           if (error === undefined) options.onEnd()
           settled = error === undefined ? { _tag: "End" } : { _tag: "Failure", error }
           break
         }
+        last = result.value
         buffer.push(result.value)
         if (waiter !== undefined && (delivered < options.eager || buffer.length >= options.batch)) wake()
         else scheduleWake()

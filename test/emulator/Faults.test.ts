@@ -105,6 +105,33 @@ for (const protocol of protocols) {
         assert.match(String(afterCrc.error), /checksum/)
       }))
 
+    it.scoped("close, reset and end cut a stream at a frame boundary; the SDK alone cannot always tell", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator
+        const client = yield* sdkClient(emulator, protocol)
+        for (const fault of ["close", "reset", "end"]) {
+          for (const after of [0, 3]) {
+            const before = emulator.stats().faultsInjected[fault] ?? 0
+            // Over HTTP/1.1 a connection cut before the first event fails `send` itself.
+            const result = yield* Effect.tryPromise(() => client.send(withFault(converseStream(), `${fault}=${after}`)))
+              .pipe(Effect.matchEffect({
+                onFailure: (error) => Effect.succeed({ events: 0, error: error.cause }),
+                onSuccess: (response) => drain(response.stream)
+              }))
+            assert.strictEqual(result.events, after, `${fault}=${after}`)
+            assert.strictEqual(emulator.stats().faultsInjected[fault], before + 1)
+            // The SDK's HTTP/2 handler ends the events quietly whichever way the connection went; over HTTP/1.1 a cut
+            // connection is an error, a body ended early is not. `BedrockRuntime` checks for the final event.
+            const quiet = protocol === "http2" || fault === "end"
+            if (quiet) assert.isUndefined(result.error, `${fault}=${after}`)
+            else assert.match(String((result.error as { code?: string }).code), /ECONNRESET/)
+          }
+        }
+        const clean = yield* Effect.promise(() => client.send(converseStream()))
+        assert.deepStrictEqual(yield* drain(clean.stream), { events: streamFrames, error: undefined })
+        assert.throws(() => emulator.faults.enqueue("close"), /close needs an event count/)
+      }))
+
     it.scoped("reset destroys the exchange before any response", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator

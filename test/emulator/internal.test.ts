@@ -58,6 +58,7 @@ const fakeExchange = (options: {
       ended = true
     },
     reset: () => undefined,
+    disconnect: async () => undefined,
     isClosed: () => ended,
     onClose: () => undefined
   }

@@ -211,11 +211,14 @@ const plainAnswer = (model: ModelInfo, conv: Conversation, text: string): string
   if (exact !== undefined) return exact
   const terms = keyTerms(text, 8)
   const words = wordCount(text)
+  const tokens = countText(text)
   const out: Array<string> = []
   out.push(
     text.length === 0
       ? `This is the bedrock-llm emulator answering as ${model.name}.`
-      : `You said: "${snippet(text, 200)}" (${words} ${words === 1 ? "word" : "words"}, ${countText(text)} tokens).`
+      : `You said: "${snippet(text, 200)}" (${words} ${words === 1 ? "word" : "words"}, ${tokens} ${
+        tokens === 1 ? "token" : "tokens"
+      }).`
   )
   if (terms.length > 0) out.push(`Key terms: ${terms.join(", ")}.`)
   const last = conv.turns[conv.turns.length - 1]

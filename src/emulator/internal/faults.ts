@@ -2,6 +2,7 @@
  * Fault injection: the `x-emulator-fault` request header, a queued plan (next N requests), and seeded random
  * rates from configuration.
  */
+import type { DisconnectMode } from "./transport.js"
 import { bedrockError, streamExceptionName, type WireError } from "./wire.js"
 
 export type Fault =
@@ -12,6 +13,10 @@ export type Fault =
   | { readonly _tag: "Truncate"; readonly after: number }
   | { readonly _tag: "BadCrc"; readonly after: number }
   | { readonly _tag: "Stall"; readonly after: number }
+  /** After `after` events, the response ends as a complete one would (HTTP/1.1's last chunk, HTTP/2's END_STREAM). */
+  | { readonly _tag: "End"; readonly after: number }
+  /** After `after` events, at a frame boundary, the TCP connection is closed (FIN) or reset (RST). */
+  | { readonly _tag: "Disconnect"; readonly after: number; readonly mode: DisconnectMode }
 
 /** The stats key of a fault. */
 export const faultKind = (fault: Fault): string => {
@@ -30,6 +35,10 @@ export const faultKind = (fault: Fault): string => {
       return "bad-crc"
     case "Stall":
       return "stall"
+    case "End":
+      return "end"
+    case "Disconnect":
+      return fault.mode
   }
 }
 
@@ -64,7 +73,10 @@ export type ParseResult = { readonly ok: true; readonly faults: ReadonlyArray<Fa
   readonly message: string
 }
 
-/** Parses one fault spec such as `throttle`, `latency=200` or `stream-exception=3:throttlingException`. */
+/**
+ * Parses one fault spec such as `throttle`, `latency=200`, `stream-exception=3:throttlingException` or `close=3`.
+ * `reset` alone resets the exchange before any response; `reset=<n>` resets the connection after `n` events.
+ */
 export const parseFault = (spec: string): Fault | string => {
   const trimmed = spec.trim()
   const eq = trimmed.indexOf("=")
@@ -89,10 +101,18 @@ export const parseFault = (spec: string): Fault | string => {
         : "modelStreamErrorException"
     }
   }
-  if (name === "truncate" || name === "bad-crc" || name === "stall") {
+  if (name === "close" || name === "reset") {
     const n = count(arg)
     if (n === undefined) return `${name} needs an event count: "${trimmed}"`
-    return { _tag: name === "truncate" ? "Truncate" : name === "bad-crc" ? "BadCrc" : "Stall", after: n }
+    return { _tag: "Disconnect", after: n, mode: name }
+  }
+  if (name === "truncate" || name === "bad-crc" || name === "stall" || name === "end") {
+    const n = count(arg)
+    if (n === undefined) return `${name} needs an event count: "${trimmed}"`
+    return {
+      _tag: name === "truncate" ? "Truncate" : name === "bad-crc" ? "BadCrc" : name === "stall" ? "Stall" : "End",
+      after: n
+    }
   }
   return `unknown emulator fault "${trimmed}"`
 }

@@ -81,7 +81,10 @@ type Reply =
   }
   | { readonly _tag: "Error"; readonly error: WireError }
 
-type StreamFault = Extract<Fault, { readonly _tag: "StreamException" | "Truncate" | "BadCrc" | "Stall" }>
+type StreamFault = Extract<
+  Fault,
+  { readonly _tag: "StreamException" | "Truncate" | "BadCrc" | "Stall" | "End" | "Disconnect" }
+>
 
 const jsonHeaders = { "content-type": "application/json" }
 const eventStreamHeaders = { "content-type": "application/vnd.amazon.eventstream" }
@@ -300,6 +303,10 @@ export const makeCore = (options: CoreOptions): Core => {
             break
           case "Stall":
             return
+          case "End":
+            break
+          case "Disconnect":
+            return exchange.disconnect(fault.mode)
         }
         exchange.end()
         return
@@ -451,7 +458,7 @@ export const makeCore = (options: CoreOptions): Core => {
     }
     const streamFault = [...planned, ...(fromTurn?.faults ?? [])].find((fault): fault is StreamFault =>
       fault._tag === "StreamException" || fault._tag === "Truncate" || fault._tag === "BadCrc" ||
-      fault._tag === "Stall"
+      fault._tag === "Stall" || fault._tag === "End" || fault._tag === "Disconnect"
     )
     if (streamFault !== undefined) {
       stats.fault(faultKind(streamFault))

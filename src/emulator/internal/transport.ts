@@ -26,13 +26,55 @@ export interface Exchange {
   readonly end: (chunk?: Uint8Array | string) => void
   /** Destroys the stream (HTTP/2 RST_STREAM) or the connection (HTTP/1.1) without a response. */
   readonly reset: () => void
+  /**
+   * Cuts the TCP connection once what was written so far has left: `close` ends it (FIN), `reset` resets it (RST).
+   * Neither the response's end (HTTP/1.1's last chunk, HTTP/2's END_STREAM) nor a GOAWAY is sent.
+   */
+  readonly disconnect: (mode: DisconnectMode) => Promise<void>
   /** True once the exchange is closed (finished or aborted). */
   readonly isClosed: () => boolean
   /** Registers a callback for the close of the exchange; `aborted` when it closed before the server ended it. */
   readonly onClose: (callback: (aborted: boolean) => void) => void
 }
 
+/** How `disconnect` cuts a connection: a FIN (`close`) or a RST (`reset`). */
+export type DisconnectMode = "close" | "reset"
+
 const preface = Buffer.from("PRI * HTTP/2.0")
+
+/**
+ * Cuts a socket after `flushed` resolves (what was written has been handed to the kernel). A reset waits 20 ms more,
+ * so that the peer has read those bytes before the RST arrives (a RST may discard what the peer has not read yet).
+ */
+const cut = async (socket: net.Socket, mode: DisconnectMode, flushed: Promise<void>): Promise<void> => {
+  await flushed
+  if (socket.destroyed) return
+  if (mode === "close") {
+    socket.end()
+    return
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  if (!socket.destroyed) socket.resetAndDestroy()
+}
+
+/**
+ * Resolves once everything written to an HTTP/2 stream has been taken by the session (its writes have completed) and
+ * the session has had a turn of the event loop to hand the frames to the socket. Polled, so that writes cost nothing
+ * extra when no fault needs this (bounded: one second).
+ */
+const streamFlushed = async (stream: http2.ServerHttp2Stream): Promise<void> => {
+  for (let i = 0; i < 1000 && stream.writableLength > 0 && !stream.destroyed; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1))
+  }
+  await new Promise((resolve) => setImmediate(resolve))
+}
+
+/** Resolves once everything written to the socket before the call has been handed to the kernel. */
+const socketFlushed = (socket: net.Socket): Promise<void> =>
+  new Promise((resolve) => {
+    if (socket.destroyed) return resolve()
+    socket.write(new Uint8Array(0), () => resolve())
+  })
 
 const h1Exchange = (req: http.IncomingMessage, res: http.ServerResponse): Exchange => {
   let closed = false
@@ -61,6 +103,7 @@ const h1Exchange = (req: http.IncomingMessage, res: http.ServerResponse): Exchan
       else res.end(chunk)
     },
     reset: () => req.socket.destroy(),
+    disconnect: (mode) => cut(req.socket, mode, socketFlushed(req.socket)),
     isClosed: () => closed,
     onClose: (callback) => {
       closeCallbacks.push(callback)
@@ -80,7 +123,11 @@ const httpDate = (): string => {
   return cachedDate
 }
 
-const h2Exchange = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): Exchange => {
+const h2Exchange = (
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+  socketOf: (session: http2.Http2Session | undefined) => net.Socket | undefined
+): Exchange => {
   let closed = false
   let ended = false
   const closeCallbacks: Array<(aborted: boolean) => void> = []
@@ -110,6 +157,11 @@ const h2Exchange = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttp
     },
     reset: () => {
       if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR)
+    },
+    disconnect: async (mode) => {
+      const socket = socketOf(stream.session)
+      if (socket === undefined) return stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR)
+      return cut(socket, mode, streamFlushed(stream))
     },
     isClosed: () => closed,
     onClose: (callback) => {
@@ -176,9 +228,17 @@ export const listen = (
   const h1 = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => handle(h1Exchange(req, res)))
   h1.on("clientError", (_error, socket) => socket.destroy())
   const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1000 } })
-  h2.on("stream", (stream, headers) => handle(h2Exchange(stream, headers)))
+  // A session's `socket` is a proxy that refuses to end or destroy it: the raw socket is kept for `disconnect`.
+  const sessionSockets = new WeakMap<http2.Http2Session, net.Socket>()
+  let connecting: net.Socket | undefined
+  const socketOf = (session: http2.Http2Session | undefined) =>
+    session === undefined ? undefined : sessionSockets.get(session)
+  h2.on("stream", (stream, headers) => handle(h2Exchange(stream, headers, socketOf)))
   h2.on("sessionError", () => undefined)
-  h2.on("session", (session) => session.on("error", () => undefined))
+  h2.on("session", (session) => {
+    if (connecting !== undefined) sessionSockets.set(session, connecting)
+    session.on("error", () => undefined)
+  })
   const onConnection = (socket: net.Socket) => {
     sockets.add(socket)
     socket.setNoDelay(true)
@@ -193,8 +253,12 @@ export const listen = (
       socket.off("data", onData)
       socket.pause()
       socket.unshift(received)
-      if (maybeH2) h2.emit("connection", socket)
-      else {
+      if (maybeH2) {
+        // The server makes the connection's session (and emits "session") synchronously.
+        connecting = socket
+        h2.emit("connection", socket)
+        connecting = undefined
+      } else {
         h1.emit("connection", socket)
         socket.resume()
       }
