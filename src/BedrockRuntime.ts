@@ -21,10 +21,9 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Http from "node:http"
-import * as Https from "node:https"
 import * as BedrockError from "./BedrockError.js"
 import { ClientConfig } from "./Config.js"
+import * as ConnectTimeout from "./internal/connectTimeout.js"
 import { eventStreamSerdeProvider } from "./internal/eventStreamDecoder.js"
 import * as ReadAhead from "./internal/readAhead.js"
 import { registerSecret } from "./internal/redact.js"
@@ -162,18 +161,18 @@ const credentialsOf = (
   }
 }
 
+/** The SDK's request handler for a configuration; every new connection has the connect deadline. */
 const requestHandlerOf = (config: ClientConfig): NodeHttp2Handler | NodeHttpHandler => {
   const connection = config.connection
-  const connectionTimeout = Duration.toMillis(connection.connectTimeout)
+  const connectTimeout = Duration.toMillis(connection.connectTimeout)
   if (connection.protocol === "http1.1") {
     const agentOptions = { keepAlive: connection.keepAlive, maxSockets: connection.maxSockets }
-    return new NodeHttpHandler({
-      connectionTimeout,
-      httpAgent: new Http.Agent(agentOptions),
-      httpsAgent: new Https.Agent(agentOptions)
-    })
+    return new NodeHttpHandler(ConnectTimeout.http1Agents(agentOptions, connectTimeout))
   }
-  return new NodeHttp2Handler({ disableConcurrentStreams: !connection.multiplex })
+  return new NodeHttp2Handler({
+    disableConcurrentStreams: !connection.multiplex,
+    nodeHttp2ConnectOptions: ConnectTimeout.http2ConnectOptions(connectTimeout)
+  })
 }
 
 /**
@@ -240,7 +239,7 @@ const unary = <A>(
           },
           (error) => {
             cancelTimer()
-            resume(Effect.fail(expired ?? BedrockError.fromSdkError(error)))
+            resume(Effect.fail(expired ?? BedrockError.fromSdkError(error, { modelId })))
           }
         )
         return Effect.sync(() => {
@@ -346,7 +345,8 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
       expired = error
       controller.abort()
     })
-    const failure = (error: unknown): BedrockError.BedrockError => expired ?? BedrockError.fromSdkError(error)
+    const failure = (error: unknown): BedrockError.BedrockError =>
+      expired ?? BedrockError.fromSdkError(error, { modelId })
     const output = yield* Effect.tryPromise({ try: () => send(controller.signal), catch: failure }).pipe(
       withSpan(`BedrockRuntime.${operation}`, spanOptions(operation, modelId))
     )
@@ -516,7 +516,8 @@ export const make = (
   )
 
 /**
- * A scoped Layer with one SDK client for the given configuration.
+ * A scoped Layer with one SDK client for the given configuration. Nothing is checked or contacted until the first call
+ * (a missing region or credentials fail that call with `ConfigurationError`); `layerConfig` checks first.
  *
  * @since 0.1.0
  * @category layers

@@ -195,11 +195,21 @@ export type HttpProtocol = typeof HttpProtocol.Type
 
 /**
  * Connection options. Defaults: `protocol` `http2`, `keepAlive` `true`, `maxSockets` 50 (HTTP/1.1 sockets per host),
- * `multiplex` `true`, `connectTimeout` 5 s. With HTTP/2, `multiplex: true` shares one session (connection) among unary
- * requests, as HTTP/2 is meant to be used; event streams always get a session of their own. `multiplex: false` is the
- * AWS SDK's default for Bedrock Runtime (set for its bidirectional streams, which this library does not use): a new
- * connection, and against the real service a new TLS handshake, for every request; in `bench/RESULTS.md` the raw SDK
- * spends 1.5–2× the client CPU per Converse call with it than on one shared session.
+ * `multiplex` `true`, `connectTimeout` 5 s.
+ *
+ * `connectTimeout` bounds the making of each new connection, from the moment its socket is opened: the TCP
+ * connection, then the TLS handshake (`https` endpoints), then, over HTTP/2, the server's connection preface (its first
+ * SETTINGS frame, which a server sends at once). A server that accepts TCP but never completes TLS or never answers
+ * the HTTP/2 preface fails the request with `RequestTimeoutError` (`connect`) after this time instead of after the
+ * request timeout; the error is retryable. Over HTTP/1.1 without TLS a connection is made once TCP is; a server that
+ * then never answers is bounded by the request and stream timeouts. A request that waits for a free HTTP/1.1 socket
+ * does not spend its connect time waiting. 5 s leaves room for a lost SYN to be resent twice (after 1 s and 3 s).
+ *
+ * With HTTP/2, `multiplex: true` shares one session (connection) among unary requests, as HTTP/2 is meant to be used;
+ * event streams always get a session of their own. `multiplex: false` is the AWS SDK's default for Bedrock Runtime
+ * (set for its bidirectional streams, which this library does not use): a new connection, and against the real service
+ * a new TLS handshake, for every request; in `bench/RESULTS.md` the raw SDK spends 1.5–2× the client CPU per Converse
+ * call with it than on one shared session.
  *
  * @since 0.1.0
  * @category models
@@ -217,6 +227,14 @@ export class ConnectionConfig extends Schema.Class<ConnectionConfig>("bedrock-ll
  * config, the regional endpoint), credentials from the SDK's default chain, `requestTimeout` 300 s for a whole
  * non-streaming request, `firstEventTimeout` 60 s and `idleTimeout` 60 s for streams, and `ConnectionConfig`'s
  * defaults.
+ *
+ * Why `requestTimeout` is 300 s: a Converse or InvokeModel call sends nothing back until the whole answer is
+ * generated, so its deadline must cover the longest answer the caller may ask for (a few thousand output tokens from a
+ * large model at tens of tokens per second is minutes; AWS notes that large models "can take more than sixty seconds",
+ * more than the one-minute socket timeout SDKs used to default to). 300 s covers that and still ends a call that hangs.
+ * Longer generations (Claude 3.7 Sonnet's extended thinking, whose service-side limit is 60 minutes) should stream,
+ * where the first-event and idle deadlines watch progress instead, or raise `requestTimeout` per client or per call.
+ * A dead endpoint is caught long before by `connectTimeout`. See docs/RELIABILITY.md.
  *
  * @since 0.1.0
  * @category models
