@@ -17,6 +17,7 @@
  * | `BEDROCK_HTTP_MAX_SOCKETS` | `ClientConfig.connection.maxSockets` |
  * | `BEDROCK_HTTP2_MULTIPLEX` (`true`/`false`) | `ClientConfig.connection.multiplex` |
  * | `BEDROCK_CONNECT_TIMEOUT_MS` | `ClientConfig.connection.connectTimeout` |
+ * | `BEDROCK_EMULATOR` (`1`/`true`, `0`/`false`; see `LocalBedrock`) | `emulatorModeFromEnv` (`LocalBedrock`, Promise facade) |
  * | `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` | `StaticCredentials.fromEnv` only |
  * | `BEDROCK_MODEL_ID` (required by `ModelConfig.fromEnv`) | `ModelConfig.modelId` |
  * | `BEDROCK_MAX_TOKENS`, `BEDROCK_TEMPERATURE`, `BEDROCK_TOP_P`, `BEDROCK_TOP_K` | `ModelConfig` inference fields |
@@ -33,7 +34,8 @@
  * | `BEDROCK_BREAKER_FAILURE_THRESHOLD`, `BEDROCK_BREAKER_RESET_TIMEOUT_MS` | `CircuitBreakerConfig` |
  * | `BEDROCK_BREAKER_HALF_OPEN_MAX_PROBES`, `BEDROCK_BREAKER_SUCCESS_THRESHOLD` | `CircuitBreakerConfig` |
  *
- * A variable that is set but invalid fails with a `ConfigError` whose path and message name the variable.
+ * A variable that is set but invalid fails with a `ConfigError` whose path and message name the variable, whichever
+ * backend is used (the emulator reads the same client configuration as real Bedrock).
  *
  * @since 0.1.0
  */
@@ -305,6 +307,47 @@ export class ClientConfig extends Schema.Class<ClientConfig>("bedrock-llm/Client
     )
   )
 }
+
+/**
+ * Whether `LocalBedrock` and the Promise facade use the embedded emulator: `always`, `never`, or `auto` (only when no
+ * AWS region is configured anywhere the AWS SDK looks).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EmulatorMode = Schema.Literal("auto", "always", "never")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type EmulatorMode = typeof EmulatorMode.Type
+
+const EMULATOR_WORDS: Record<string, EmulatorMode> = { "1": "always", true: "always", "0": "never", false: "never" }
+
+/**
+ * `BEDROCK_EMULATOR`: `1` or `true` is `always`, `0` or `false` is `never`, unset or empty is `auto`; any other value
+ * fails with a `ConfigError` naming the variable.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const emulatorModeFromEnv: Config.Config<EmulatorMode> = Config.option(
+  variable(
+    "BEDROCK_EMULATOR",
+    Schema.transformOrFail(Schema.String, EmulatorMode, {
+      strict: true,
+      decode: (s, _, ast) => {
+        const trimmed = s.trim().toLowerCase()
+        const mode = trimmed === "" ? "auto" : EMULATOR_WORDS[trimmed]
+        return mode === undefined
+          ? ParseResult.fail(new ParseResult.Type(ast, s, "expected 1 or true (the emulator), 0 or false (never)"))
+          : ParseResult.succeed(mode)
+      },
+      encode: (mode) => ParseResult.succeed(mode === "always" ? "1" : mode === "never" ? "0" : "")
+    })
+  )
+).pipe(Config.map(Option.getOrElse((): EmulatorMode => "auto")))
 
 const GuardrailTrace = Schema.Literal("enabled", "disabled", "enabled_full")
 const GuardrailStreamMode = Schema.Literal("sync", "async")
