@@ -1,10 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Config, Effect, Either, Layer, Redacted } from "effect"
+import { Config, Effect, Layer, Redacted } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Http from "node:http"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import * as BedrockClient from "../src/BedrockClient.js"
+import * as BedrockError from "../src/BedrockError.js"
 import * as BedrockRuntime from "../src/BedrockRuntime.js"
 import { ClientConfig, StaticCredentials } from "../src/Config.js"
 import * as Emulator from "../src/emulator/Emulator.js"
@@ -296,26 +297,32 @@ describe("BedrockRuntime: the backend is logged once, whichever constructor buil
     withEnv(
       {},
       Effect.gen(function*() {
-        const call = (config: ClientConfig) =>
+        /** The failure of a call on `BedrockRuntime.layer`, which checks nothing before it. */
+        const failureOf = (config: ClientConfig, options?: BedrockRuntime.BedrockRuntime.Options) =>
           BedrockClient.generate("Hello").pipe(
             Effect.provide(
               BedrockClient.layer({ model: { modelId: haiku }, retry: { maxAttempts: 1 } }).pipe(
-                Layer.provide(BedrockRuntime.layer(config))
+                Layer.provide(BedrockRuntime.layer(config, options))
               )
             ),
-            Effect.either
+            Effect.flip,
+            Effect.map((error) => {
+              assert.strictEqual(error._tag, "ConfigurationError", error.message)
+              return error as BedrockError.ConfigurationError
+            })
           )
-        const noRegion = yield* call(new ClientConfig({}))
-        assert.isTrue(Either.isLeft(noRegion))
-        const regionError = Either.getLeft(noRegion).pipe((error) => error._tag === "Some" ? error.value : undefined)
-        assert.strictEqual(regionError?._tag, "ConfigurationError")
-        assert.strictEqual(regionError?._tag === "ConfigurationError" && regionError.setting, "AWS_REGION")
-        assert.isFalse(regionError !== undefined && "retryable" in regionError && regionError.retryable)
-        const noCredentials = yield* call(new ClientConfig({ region: "us-east-1", endpoint: "http://127.0.0.1:9" }))
-        const credentialsError = Either.getLeft(noCredentials).pipe((e) => e._tag === "Some" ? e.value : undefined)
-        assert.strictEqual(credentialsError?._tag, "ConfigurationError")
-        assert.strictEqual(credentialsError?._tag === "ConfigurationError" && credentialsError.setting, "credentials")
-        assert.include(credentialsError?.message, "set AWS_PROFILE")
+        const noRegion = yield* failureOf(new ClientConfig({}))
+        assert.strictEqual(noRegion.setting, "AWS_REGION")
+        assert.isFalse(noRegion.retryable)
+        const noCredentials = yield* failureOf(
+          new ClientConfig({ region: "us-east-1", endpoint: "http://127.0.0.1:9" })
+        )
+        assert.strictEqual(noCredentials.setting, "credentials")
+        assert.include(noCredentials.message, "set AWS_PROFILE")
+        const badRegion = yield* failureOf(new ClientConfig({}), { sdkOptions: { region: "us_east_1" } })
+        assert.include(badRegion.message, `the region "us_east_1" is not an AWS region name`)
+        const noToken = BedrockError.fromSdkError(Object.assign(new Error("no token"), { name: "TokenProviderError" }))
+        assert.strictEqual(noToken._tag === "ConfigurationError" && noToken.setting, "AWS_BEARER_TOKEN_BEDROCK")
       })
     ))
 })

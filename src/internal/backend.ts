@@ -87,7 +87,7 @@ const regionInFiles = (config: ClientConfig): Effect.Effect<RegionFound | undefi
   return Effect.promise(async () => {
     const region = await load().catch(() => undefined)
     if (region === undefined || region === "") return undefined
-    const { credentialsFile } = await loadSharedConfigFiles({})
+    const { credentialsFile } = await loadSharedConfigFiles({ ignoreCache: true })
     const name = profile?.name ?? "default"
     const file = credentialsFile[name]?.["region"] === region ? credentialsFilePath() : configFilePath()
     return { region, source: `the region of profile "${name}" in ${file}` }
