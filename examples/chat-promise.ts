@@ -1,14 +1,13 @@
 /**
  * The multi-turn chat of `examples/chat-effect.ts`, written without Effect on the Promise facade: `createClient`,
- * `for await` over the stream, `close()` at the end. Runs against an emulator it starts itself unless AWS
- * credentials and a region are configured.
+ * `for await` over the stream, `close()` at the end. The facade picks the backend as `LocalBedrock` does: Amazon
+ * Bedrock when an AWS region is configured, the embedded emulator otherwise (or with `BEDROCK_EMULATOR=1`).
  *
  *   npx tsx examples/chat-promise.ts ["first question" "second question" ...]
  */
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true"
 
-import { BedrockLlm, LocalBedrock, type Message } from "bedrock-llm"
-import * as Emulator from "bedrock-llm/emulator/Emulator.js"
+import { BedrockLlm, type Message } from "bedrock-llm"
 import { plural } from "./plural.js"
 
 const turns = process.argv.length > 2 ? process.argv.slice(2) : [
@@ -18,17 +17,10 @@ const turns = process.argv.length > 2 ? process.argv.slice(2) : [
 ]
 
 const main = async (): Promise<void> => {
-  const emulator = LocalBedrock.useRealBedrock() ? undefined : await Emulator.start()
   const client = BedrockLlm.createClient({
     modelId: process.env["BEDROCK_MODEL_ID"] ?? "anthropic.claude-3-haiku-20240307-v1:0",
-    model: { maxTokens: 400 },
-    ...(emulator === undefined ? {} : {
-      region: "us-east-1",
-      endpoint: emulator.url,
-      credentials: { accessKeyId: "AKIDLOCALEMULATOR", secretAccessKey: "local-emulator-secret" }
-    })
+    model: { maxTokens: 400 }
   })
-  console.error(`[bedrock-llm] using ${emulator === undefined ? "Amazon Bedrock" : `the emulator at ${emulator.url}`}`)
   // Ctrl-C aborts the call in flight (and its HTTP request); the program then exits as an interrupted process does.
   const interrupted = new AbortController()
   process.once("SIGINT", () => interrupted.abort())
@@ -70,7 +62,6 @@ const main = async (): Promise<void> => {
     }
   } finally {
     await client.close()
-    await emulator?.close()
   }
 }
 

@@ -33,6 +33,7 @@ import * as Conversation from "./Conversation.js"
 import { captureInvocationMetrics, invocationMetricsOf } from "./internal/invocationHeaders.js"
 import { plural } from "./internal/plural.js"
 import { toSdkInferenceConfig } from "./internal/requestFields.js"
+import { logRetries } from "./internal/retryLog.js"
 import * as SdkShapes from "./internal/sdkShapes.js"
 import { withSpan } from "./internal/tracing.js"
 import * as Message from "./Message.js"
@@ -375,7 +376,8 @@ const emptyTotals: BedrockClient.UsageTotals = {
 const zeroCost: ModelCatalog.Cost = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 }
 
 /**
- * A hook that logs every request at debug level and failures at warning level (no content, no credentials).
+ * A hook that logs every request and retry at debug level and failures at warning level (no content, no
+ * credentials). Retries are also logged at Info by the client itself, with their cause and delay, hooks or not.
  *
  * @since 0.1.0
  * @category hooks
@@ -392,8 +394,9 @@ export const loggingHooks: BedrockClient.Hooks = {
       }`
     ).pipe(Effect.annotateLogs({ modelId: info.modelId, requestId: response.requestId ?? "" })),
   onRetry: (info, error) =>
-    Effect.logInfo(`bedrock ${info.operation} call ${info.callId} retrying after ${error._tag}: ${error.message}`).pipe(
-      Effect.annotateLogs({ modelId: info.modelId })
+    Effect.annotateLogs(
+      Effect.logDebug(`bedrock ${info.operation} call ${info.callId} retrying after ${error._tag}: ${error.message}`),
+      { modelId: info.modelId }
     ),
   onError: (info, error) =>
     Effect.logWarning(`bedrock ${info.operation} call ${info.callId} failed: ${error._tag}: ${error.message}`).pipe(
@@ -602,13 +605,19 @@ export const make = (
         return runHooks((h) => h.onError, info(), error)
       })
 
-    /** Attempt bookkeeping of one call: the attempt number, the `onRetry` and `before` hooks, the last error. */
+    /**
+     * Attempt bookkeeping of one call: the attempt number, the `onRetry` and `before` hooks, the last error, the retry
+     * policy (each retry logged at Info) and the call's final failure (a timeout then says how many attempts were made
+     * and the time they took in all).
+     */
     const attempts = (operation: BedrockClient.RequestInfo["operation"], modelId: string, callId: number) => {
       let attempt = 0
+      let startedAt = 0
       let lastError: BedrockError.BedrockError | undefined
       const info = (): BedrockClient.RequestInfo => ({ operation, modelId, callId, attempt })
-      const begin = Effect.suspend(() => {
+      const begin = Effect.clockWith((clock) => {
         attempt++
+        if (attempt === 1) startedAt = clock.unsafeCurrentTimeMillis()
         if (lastError !== undefined) totals = { ...totals, retries: totals.retries + 1 }
         if (hooks.length === 0) return Effect.void
         const retrying = lastError === undefined ? Effect.void : runHooks((h) => h.onRetry, info(), lastError)
@@ -618,7 +627,15 @@ export const make = (
         Effect.sync(() => {
           lastError = error
         })
-      return { info, begin, remember }
+      const retries = () =>
+        logRetries(retrySchedule, `${operation} call ${callId}`, retryConfig.maxAttempts, { modelId })
+      const failFinal = <E extends ClientError>(error: E): Effect.Effect<never, E | BedrockError.RequestTimeoutError> =>
+        error._tag === "RequestTimeoutError"
+          ? Effect.clockWith((clock) =>
+            Effect.fail(error.afterAttempts(attempt, clock.unsafeCurrentTimeMillis() - startedAt))
+          )
+          : Effect.fail(error)
+      return { info, begin, remember, retries, failFinal }
     }
 
     const retrySchedule = Resilience.retrySchedule(retryConfig)
@@ -632,7 +649,8 @@ export const make = (
     ): Effect.Effect<Response.Response, ClientError> => {
       const attempt = attempts(operation, prepared.config.modelId, prepared.callId)
       const once = Effect.tapError(Effect.zipRight(attempt.begin, protect(send)), attempt.remember)
-      return Resilience.retryOnFailure(once, retrySchedule).pipe(
+      return Resilience.retryOnFailure(once, attempt.retries()).pipe(
+        Effect.catchAll(attempt.failFinal),
         Effect.flatMap((output) =>
           Effect.flatMap(decode(output), (response) => Effect.as(account(prepared, attempt.info(), response), response))
         ),
@@ -724,7 +742,11 @@ export const make = (
           events = undefined
           return child === undefined ? Effect.void : Scope.close(child, Exit.fail(error))
         })
-      const fail = (error: ClientError) => Effect.zipRight(failed(attempt.info)(error), Effect.fail(Option.some(error)))
+      const fail = (error: ClientError) =>
+        Effect.catchAll(
+          attempt.failFinal(error),
+          (final) => Effect.zipRight(failed(attempt.info)(final), Effect.fail(Option.some(final)))
+        )
       const failure = (
         error: ClientError
       ): Effect.Effect<Chunk.Chunk<Response.StreamEvent>, Option.Option<ClientError>> =>
@@ -737,7 +759,7 @@ export const make = (
             : Effect.zipRight(
               closeAttempt(error),
               Effect.flatMap(
-                driver === undefined ? Schedule.driver(retrySchedule) : Effect.succeed(driver),
+                driver === undefined ? Schedule.driver(attempt.retries()) : Effect.succeed(driver),
                 (current) => {
                   driver = current
                   return Effect.matchEffect(current.next(error), {

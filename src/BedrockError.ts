@@ -8,9 +8,11 @@
  *
  * @since 0.1.0
  */
+import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Mapping from "./internal/errorMapping.js"
+import * as ModelCatalog from "./ModelCatalog.js"
 
 /**
  * A redacted summary of the exception an error was built from (its name, Node error code, SDK fault and attempts).
@@ -38,6 +40,12 @@ const common = {
   requestId: Schema.optional(Schema.String),
   retryAfterMs: Schema.optional(Schema.Number),
   origin: Schema.optional(ErrorOrigin)
+}
+
+/** The model id a request named, when the service refused it, and the nearest catalog ids (see `fromSdkError`). */
+const rejectedModelFields = {
+  modelId: Schema.optional(Schema.String),
+  suggestions: Schema.optional(Schema.Array(Schema.String))
 }
 
 /**
@@ -161,14 +169,15 @@ export class ModelStreamError extends Schema.TaggedError<ModelStreamError>("bedr
 }
 
 /**
- * `ValidationException` (400): the request does not satisfy the API's constraints. Not retryable.
+ * `ValidationException` (400): the request does not satisfy the API's constraints. Not retryable. When the service
+ * refused the model id, `modelId` names it and `suggestions` holds the nearest catalog ids (also in the message).
  *
  * @since 0.1.0
  * @category errors
  */
 export class ValidationError extends Schema.TaggedError<ValidationError>("bedrock-llm/ValidationError")(
   "ValidationError",
-  common
+  { ...common, ...rejectedModelFields }
 ) {
   /** @since 0.1.0 */
   get retryable(): boolean {
@@ -193,7 +202,8 @@ export class AccessDeniedError extends Schema.TaggedError<AccessDeniedError>("be
 }
 
 /**
- * `ResourceNotFoundException` (404): unknown model, profile or guardrail. Not retryable.
+ * `ResourceNotFoundException` (404): unknown model, profile or guardrail. Not retryable. For a model, `modelId` and
+ * `suggestions` are set as on `ValidationError`.
  *
  * @since 0.1.0
  * @category errors
@@ -201,7 +211,7 @@ export class AccessDeniedError extends Schema.TaggedError<AccessDeniedError>("be
 export class ResourceNotFoundError
   extends Schema.TaggedError<ResourceNotFoundError>("bedrock-llm/ResourceNotFoundError")(
     "ResourceNotFoundError",
-    common
+    { ...common, ...rejectedModelFields }
   )
 {
   /** @since 0.1.0 */
@@ -266,12 +276,13 @@ export class CircuitOpenError extends Schema.TaggedError<CircuitOpenError>("bedr
 }
 
 /**
- * Which of the library's timeouts fired.
+ * Which of the library's timeouts fired: `connect` (a new connection was not made in time, see
+ * `ConnectionConfig.connectTimeout`), `request`, `first-event` or `idle`.
  *
  * @since 0.1.0
  * @category models
  */
-export const TimeoutKind = Schema.Literal("request", "first-event", "idle")
+export const TimeoutKind = Schema.Literal("connect", "request", "first-event", "idle")
 
 /**
  * @since 0.1.0
@@ -280,8 +291,10 @@ export const TimeoutKind = Schema.Literal("request", "first-event", "idle")
 export type TimeoutKind = typeof TimeoutKind.Type
 
 /**
- * A request took longer than `timeoutMs` (`request`), a stream produced no first event in time (`first-event`), or
- * went quiet between events for too long (`idle`). The underlying HTTP request was aborted. Retryable.
+ * A connection was not made within `timeoutMs` (`connect`), a request took longer (`request`), a stream produced no
+ * first event in time (`first-event`), or went quiet between events for too long (`idle`). The underlying HTTP request
+ * was aborted. Retryable. As the final failure of a client call, `attempts` and `elapsedMs` say how many attempts
+ * were made and how long the call took in all (also in the message).
  *
  * @since 0.1.0
  * @category errors
@@ -291,12 +304,56 @@ export class RequestTimeoutError extends Schema.TaggedError<RequestTimeoutError>
   {
     ...common,
     kind: TimeoutKind,
-    timeoutMs: Schema.Number
+    timeoutMs: Schema.Number,
+    attempts: Schema.optional(Schema.Number),
+    elapsedMs: Schema.optional(Schema.Number)
   }
 ) {
   /** @since 0.1.0 */
   get retryable(): boolean {
     return true
+  }
+
+  /**
+   * This timeout as the final failure of a call of `attempts` attempts that took `elapsedMs` in all.
+   *
+   * @since 0.1.0
+   */
+  afterAttempts(attempts: number, elapsedMs: number): RequestTimeoutError {
+    const total = elapsedMs < 10_000 ? `${Math.round(elapsedMs)} ms` : `${(elapsedMs / 1000).toFixed(1)} s`
+    return new RequestTimeoutError({
+      message: `${this.message} (${attempts} ${attempts === 1 ? "attempt" : "attempts"}, ${total} in all)`,
+      status: this.status,
+      requestId: this.requestId,
+      retryAfterMs: this.retryAfterMs,
+      origin: this.origin,
+      kind: this.kind,
+      timeoutMs: this.timeoutMs,
+      attempts,
+      elapsedMs
+    })
+  }
+}
+
+/**
+ * The client is configured so that no request can be sent: no region, a region that is not a region name, no
+ * credentials, an unknown profile. `setting` names what to set (`AWS_REGION`, `credentials`, `AWS_PROFILE` ...) and
+ * the message says how. Raised by a call when the SDK finds the problem; layers that check the configuration first
+ * (`BedrockRuntime.layerConfig`, `LocalBedrock.layer`) fail with a `ConfigError` instead. Not retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConfigurationError extends Schema.TaggedError<ConfigurationError>("bedrock-llm/ConfigurationError")(
+  "ConfigurationError",
+  {
+    ...common,
+    setting: Schema.String
+  }
+) {
+  /** @since 0.1.0 */
+  get retryable(): boolean {
+    return false
   }
 }
 
@@ -387,7 +444,7 @@ export class StreamInterruptedError
 
 /**
  * Any other exception: a service exception this library does not model (its `exceptionName` and `status` are kept),
- * or an unexpected error from the SDK (e.g. `CredentialsProviderError`). Retryable when the status is 429 or 5xx.
+ * or an unexpected error from the SDK. Retryable when the status is 429 or 5xx.
  *
  * @since 0.1.0
  * @category errors
@@ -429,6 +486,7 @@ export type BedrockError =
   | TransportError
   | MalformedResponseError
   | StreamInterruptedError
+  | ConfigurationError
   | UnknownServiceError
 
 /**
@@ -469,6 +527,7 @@ const TAGS: ReadonlySet<string> = new Set<BedrockError["_tag"]>([
   "TransportError",
   "MalformedResponseError",
   "StreamInterruptedError",
+  "ConfigurationError",
   "UnknownServiceError"
 ])
 
@@ -508,6 +567,10 @@ const fromDescription = (description: Mapping.Description): BedrockError => {
       return new MalformedResponseError(base)
     case "Unknown":
       return new UnknownServiceError({ ...base, exceptionName: description.exceptionName })
+    case "ConnectTimeout":
+      return new RequestTimeoutError({ ...base, kind: "connect", timeoutMs: description.timeoutMs })
+    case "Configuration":
+      return new ConfigurationError({ ...base, setting: description.setting })
     case "Service":
       switch (description.exceptionName) {
         case "ThrottlingException":
@@ -546,20 +609,58 @@ const fromDescription = (description: Mapping.Description): BedrockError => {
   }
 }
 
+/** How Bedrock words a refused model id: an unknown id (400), an id of the wrong form, a model it cannot find (404). */
+const MODEL_ID_REFUSED = {
+  ValidationError: /model identifier is invalid|at 'modelId' failed to satisfy/i,
+  ResourceNotFoundError: /\bmodel\b/i
+} as const
+
+/**
+ * A service error that refused the request's model id, naming it, with the nearest catalog ids when the id is not in
+ * the catalog (the catalog may be behind the service, so such an id is sent; this is when it was refused).
+ */
+const namingRefusedModel = (error: BedrockError, modelId: string): BedrockError => {
+  const refused = (error._tag === "ValidationError" || error._tag === "ResourceNotFoundError") &&
+    MODEL_ID_REFUSED[error._tag].test(error.message)
+  if (!refused || error.modelId !== undefined) return error
+  const suggestions = Option.isSome(ModelCatalog.resolve(modelId)) ? [] : ModelCatalog.suggest(modelId)
+  const hint = suggestions.length === 0 ? "" : `; did you mean ${suggestions.map((id) => `"${id}"`).join(" or ")}?`
+  const fields = {
+    message: `${error.message} (model id "${modelId}"${hint})`,
+    status: error.status,
+    requestId: error.requestId,
+    retryAfterMs: error.retryAfterMs,
+    origin: error.origin,
+    modelId,
+    suggestions
+  }
+  return error._tag === "ValidationError" ? new ValidationError(fields) : new ResourceNotFoundError(fields)
+}
+
 /**
  * Map anything thrown by the AWS SDK, Node's HTTP stack or the event-stream decoder to a `BedrockError`. SDK
  * exceptions are recognised by name (`ThrottlingException`, or the in-stream member spelling `throttlingException`),
  * status and request id come from `$metadata`, `retryAfterMs` from a `retry-after` response header. Node socket
  * errors (`ECONNRESET`, `ERR_HTTP2_*`, the handler's `TimeoutError` ...) become `TransportError`; an `AbortError`
- * becomes a `TransportError` with `aborted: true` (not retryable: interruption is the caller's decision). Every string
- * kept is redacted and the thrown object itself is not kept. `now` (default `Date.now()`) dates an HTTP-date
- * `retry-after`.
+ * becomes a `TransportError` with `aborted: true` (not retryable: interruption is the caller's decision); a connection
+ * not made in time becomes `RequestTimeoutError` (`connect`); the SDK's configuration failures (no region, no
+ * credentials) become `ConfigurationError`. Every string kept is redacted and the thrown object itself is not kept.
+ * `now` (default `Date.now()`) dates an HTTP-date `retry-after`. `modelId`, the request's model, is named in the
+ * error when the service refused it, with the nearest catalog ids (`ModelCatalog.suggest`) when it is not in the
+ * catalog.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromSdkError = (error: unknown, options?: { readonly now?: number | undefined }): BedrockError =>
-  isBedrockError(error) ? error : fromDescription(Mapping.describeError(error, options?.now ?? Date.now()))
+export const fromSdkError = (
+  error: unknown,
+  options?: { readonly now?: number | undefined; readonly modelId?: string | undefined }
+): BedrockError => {
+  const mapped = isBedrockError(error)
+    ? error
+    : fromDescription(Mapping.describeError(error, options?.now ?? Date.now()))
+  return options?.modelId === undefined ? mapped : namingRefusedModel(mapped, options.modelId)
+}
 
 /**
  * Map an exception event received inside an event stream (`:message-type: exception`, `:exception-type: <name>`) to

@@ -17,14 +17,15 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Http from "node:http"
-import * as Https from "node:https"
 import * as BedrockError from "./BedrockError.js"
 import { ClientConfig } from "./Config.js"
+import * as Backend from "./internal/backend.js"
+import * as ConnectTimeout from "./internal/connectTimeout.js"
 import { eventStreamSerdeProvider } from "./internal/eventStreamDecoder.js"
 import * as ReadAhead from "./internal/readAhead.js"
 import { registerSecret } from "./internal/redact.js"
@@ -137,6 +138,11 @@ export declare namespace BedrockRuntime {
   export interface Options {
     readonly credentials?: AwsCredentialIdentityProvider | undefined
     readonly sdkOptions?: Partial<Sdk.BedrockRuntimeClientConfig> | undefined
+    /**
+     * What the one Info log line a runtime writes when it is built calls its backend; default `Amazon Bedrock in
+     * <region>` (with the endpoint when one is set). `LocalBedrock` names its emulator here.
+     */
+    readonly backendName?: string | undefined
   }
 }
 
@@ -164,18 +170,18 @@ const credentialsOf = (
   }
 }
 
+/** The SDK's request handler for a configuration; every new connection has the connect deadline. */
 const requestHandlerOf = (config: ClientConfig): NodeHttp2Handler | NodeHttpHandler => {
   const connection = config.connection
-  const connectionTimeout = Duration.toMillis(connection.connectTimeout)
+  const connectTimeout = Duration.toMillis(connection.connectTimeout)
   if (connection.protocol === "http1.1") {
     const agentOptions = { keepAlive: connection.keepAlive, maxSockets: connection.maxSockets }
-    return new NodeHttpHandler({
-      connectionTimeout,
-      httpAgent: new Http.Agent(agentOptions),
-      httpsAgent: new Https.Agent(agentOptions)
-    })
+    return new NodeHttpHandler(ConnectTimeout.http1Agents(agentOptions, connectTimeout))
   }
-  return new NodeHttp2Handler({ disableConcurrentStreams: !connection.multiplex })
+  return new NodeHttp2Handler({
+    disableConcurrentStreams: !connection.multiplex,
+    nodeHttp2ConnectOptions: ConnectTimeout.http2ConnectOptions(connectTimeout)
+  })
 }
 
 /**
@@ -242,7 +248,7 @@ const unary = <A>(
           },
           (error) => {
             cancelTimer()
-            resume(Effect.fail(expired ?? BedrockError.fromSdkError(error)))
+            resume(Effect.fail(expired ?? BedrockError.fromSdkError(error, { modelId })))
           }
         )
         return Effect.sync(() => {
@@ -348,7 +354,8 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
       expired = error
       controller.abort()
     })
-    const failure = (error: unknown): BedrockError.BedrockError => expired ?? BedrockError.fromSdkError(error)
+    const failure = (error: unknown): BedrockError.BedrockError =>
+      expired ?? BedrockError.fromSdkError(error, { modelId })
     const output = yield* Effect.tryPromise({ try: () => send(controller.signal), catch: failure }).pipe(
       withSpan(`BedrockRuntime.${operation}`, spanOptions(operation, modelId))
     )
@@ -500,9 +507,12 @@ export const make = (
   options?: BedrockRuntime.Options
 ): Effect.Effect<BedrockRuntime.Service, never, Scope.Scope> =>
   Effect.map(
-    Effect.acquireRelease(
-      Effect.sync(() => new Sdk.BedrockRuntimeClient(sdkClientConfig(config, options))),
-      (sdk) => Effect.sync(() => sdk.destroy())
+    Effect.tap(
+      Effect.acquireRelease(
+        Effect.sync(() => new Sdk.BedrockRuntimeClient(sdkClientConfig(config, options))),
+        (sdk) => Effect.sync(() => sdk.destroy())
+      ),
+      (sdk) => announce(sdk, config, options)
     ),
     (sdk): BedrockRuntime.Service => {
       const defaultTimeout = Duration.decode(config.requestTimeout)
@@ -566,7 +576,37 @@ export const make = (
   )
 
 /**
- * A scoped Layer with one SDK client for the given configuration.
+ * The one Info log line of a runtime: which backend it uses. Without a region in the configuration, the SDK's own
+ * resolution is asked (a runtime that has none is logged at Warning: its calls will fail with `ConfigurationError`).
+ */
+const announce = (
+  sdk: Sdk.BedrockRuntimeClient,
+  config: ClientConfig,
+  options: BedrockRuntime.Options | undefined
+): Effect.Effect<void> => {
+  const log = (level: "Info" | "Warning", name: string) =>
+    Effect.logWithLevel(LogLevel.fromLiteral(level), `bedrock-llm: BedrockRuntime uses ${name}`)
+  if (options?.backendName !== undefined) return log("Info", options.backendName)
+  if (config.region !== undefined) {
+    return log(
+      "Info",
+      Backend.describeBedrock({ region: config.region, source: "ClientConfig.region" }, config.endpoint)
+    )
+  }
+  return Effect.matchEffect(Effect.tryPromise(() => sdk.config.region()), {
+    onFailure: (error) =>
+      log(
+        "Warning",
+        `${Backend.describeBedrock(undefined, config.endpoint)}: ${BedrockError.fromSdkError(error).message}`
+      ),
+    onSuccess: (region) =>
+      log("Info", Backend.describeBedrock({ region, source: "the AWS SDK's region resolution" }, config.endpoint))
+  })
+}
+
+/**
+ * A scoped Layer with one SDK client for the given configuration. Nothing is checked or contacted until the first call
+ * (a missing region or credentials fail that call with `ConfigurationError`); `layerConfig` checks first.
  *
  * @since 0.1.0
  * @category layers
@@ -577,8 +617,12 @@ export const layer = (
 ): Layer.Layer<BedrockRuntime> => Layer.scoped(BedrockRuntime, make(config, options))
 
 /**
- * A scoped Layer configured from the environment (`AWS_REGION`, `AWS_PROFILE`, `BEDROCK_ENDPOINT`, ...; see
- * `ClientConfig.fromEnv`). Invalid values fail with a `ConfigError` naming the variable.
+ * A scoped Layer on Amazon Bedrock configured from the environment (`AWS_REGION`, `AWS_PROFILE`, `BEDROCK_ENDPOINT`,
+ * ...; see `ClientConfig.fromEnv`), or from any `Config` of a `ClientConfig`, checked before it is built: invalid
+ * values, a profile that is in neither shared file, no region where the AWS SDK looks (the environment, the profile
+ * in the shared files, the EC2 instance metadata service), or no credentials from the SDK's default chain (unless a
+ * Bedrock API key is set or credentials are given) fail with a `ConfigError` naming the variable and saying what to
+ * set. The region found is the one the SDK client uses.
  *
  * @since 0.1.0
  * @category layers
@@ -587,4 +631,25 @@ export const layerConfig = (
   config: Config.Config<ClientConfig> = ClientConfig.fromEnv,
   options?: BedrockRuntime.Options
 ): Layer.Layer<BedrockRuntime, ConfigError.ConfigError> =>
-  Layer.scoped(BedrockRuntime, Effect.flatMap(config, (config) => make(config, options)))
+  Layer.scoped(
+    BedrockRuntime,
+    Effect.gen(function*() {
+      const client = yield* config
+      const found = yield* Backend.resolveRegion(client)
+      if (Option.isNone(found)) {
+        return yield* Effect.fail(Backend.missingRegion(client, "Amazon Bedrock needs a region to sign requests for"))
+      }
+      const resolved = client.region === undefined
+        ? new ClientConfig({ ...client, region: found.value.region })
+        : client
+      const service = yield* make(resolved, {
+        ...options,
+        backendName: options?.backendName ?? Backend.describeBedrock(found.value, client.endpoint)
+      })
+      const given = client.credentials ?? options?.credentials ?? options?.sdkOptions?.credentials
+      if (given === undefined) {
+        yield* Backend.verifyCredentials(service.sdk, found.value.region)
+      }
+      return service
+    })
+  )

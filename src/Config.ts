@@ -17,6 +17,7 @@
  * | `BEDROCK_HTTP_MAX_SOCKETS` | `ClientConfig.connection.maxSockets` |
  * | `BEDROCK_HTTP2_MULTIPLEX` (`true`/`false`) | `ClientConfig.connection.multiplex` |
  * | `BEDROCK_CONNECT_TIMEOUT_MS` | `ClientConfig.connection.connectTimeout` |
+ * | `BEDROCK_EMULATOR` (`1`/`true`, `0`/`false`; see `LocalBedrock`) | `emulatorModeFromEnv` (`LocalBedrock`, Promise facade) |
  * | `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` | `StaticCredentials.fromEnv` only |
  * | `BEDROCK_MODEL_ID` (required by `ModelConfig.fromEnv`) | `ModelConfig.modelId` |
  * | `BEDROCK_MAX_TOKENS`, `BEDROCK_TEMPERATURE`, `BEDROCK_TOP_P`, `BEDROCK_TOP_K` | `ModelConfig` inference fields |
@@ -33,7 +34,8 @@
  * | `BEDROCK_BREAKER_FAILURE_THRESHOLD`, `BEDROCK_BREAKER_RESET_TIMEOUT_MS` | `CircuitBreakerConfig` |
  * | `BEDROCK_BREAKER_HALF_OPEN_MAX_PROBES`, `BEDROCK_BREAKER_SUCCESS_THRESHOLD` | `CircuitBreakerConfig` |
  *
- * A variable that is set but invalid fails with a `ConfigError` whose path and message name the variable.
+ * A variable that is set but invalid fails with a `ConfigError` whose path and message name the variable, whichever
+ * backend is used (the emulator reads the same client configuration as real Bedrock).
  *
  * @since 0.1.0
  */
@@ -195,11 +197,21 @@ export type HttpProtocol = typeof HttpProtocol.Type
 
 /**
  * Connection options. Defaults: `protocol` `http2`, `keepAlive` `true`, `maxSockets` 50 (HTTP/1.1 sockets per host),
- * `multiplex` `true`, `connectTimeout` 5 s. With HTTP/2, `multiplex: true` shares one session (connection) among unary
- * requests, as HTTP/2 is meant to be used; event streams always get a session of their own. `multiplex: false` is the
- * AWS SDK's default for Bedrock Runtime (set for its bidirectional streams, which this library does not use): a new
- * connection, and against the real service a new TLS handshake, for every request; in `bench/RESULTS.md` the raw SDK
- * spends 1.5–2× the client CPU per Converse call with it than on one shared session.
+ * `multiplex` `true`, `connectTimeout` 5 s.
+ *
+ * `connectTimeout` bounds the making of each new connection, from the moment its socket is opened: the TCP
+ * connection, then the TLS handshake (`https` endpoints), then, over HTTP/2, the server's connection preface (its first
+ * SETTINGS frame, which a server sends at once). A server that accepts TCP but never completes TLS or never answers
+ * the HTTP/2 preface fails the request with `RequestTimeoutError` (`connect`) after this time instead of after the
+ * request timeout; the error is retryable. Over HTTP/1.1 without TLS a connection is made once TCP is; a server that
+ * then never answers is bounded by the request and stream timeouts. A request that waits for a free HTTP/1.1 socket
+ * does not spend its connect time waiting. 5 s leaves room for a lost SYN to be resent twice (after 1 s and 3 s).
+ *
+ * With HTTP/2, `multiplex: true` shares one session (connection) among unary requests, as HTTP/2 is meant to be used;
+ * event streams always get a session of their own. `multiplex: false` is the AWS SDK's default for Bedrock Runtime
+ * (set for its bidirectional streams, which this library does not use): a new connection, and against the real service
+ * a new TLS handshake, for every request; in `bench/RESULTS.md` the raw SDK spends 1.5–2× the client CPU per Converse
+ * call with it than on one shared session.
  *
  * @since 0.1.0
  * @category models
@@ -217,6 +229,14 @@ export class ConnectionConfig extends Schema.Class<ConnectionConfig>("bedrock-ll
  * config, the regional endpoint), credentials from the SDK's default chain, `requestTimeout` 300 s for a whole
  * non-streaming request, `firstEventTimeout` 60 s and `idleTimeout` 60 s for streams, and `ConnectionConfig`'s
  * defaults.
+ *
+ * Why `requestTimeout` is 300 s: a Converse or InvokeModel call sends nothing back until the whole answer is
+ * generated, so its deadline must cover the longest answer the caller may ask for (a few thousand output tokens from a
+ * large model at tens of tokens per second is minutes; AWS notes that large models "can take more than sixty seconds",
+ * more than the one-minute socket timeout SDKs used to default to). 300 s covers that and still ends a call that hangs.
+ * Longer generations (Claude 3.7 Sonnet's extended thinking, whose service-side limit is 60 minutes) should stream,
+ * where the first-event and idle deadlines watch progress instead, or raise `requestTimeout` per client or per call.
+ * A dead endpoint is caught long before by `connectTimeout`. See docs/RELIABILITY.md.
  *
  * @since 0.1.0
  * @category models
@@ -287,6 +307,47 @@ export class ClientConfig extends Schema.Class<ClientConfig>("bedrock-llm/Client
     )
   )
 }
+
+/**
+ * Whether `LocalBedrock` and the Promise facade use the embedded emulator: `always`, `never`, or `auto` (only when no
+ * AWS region is configured anywhere the AWS SDK looks).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EmulatorMode = Schema.Literal("auto", "always", "never")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type EmulatorMode = typeof EmulatorMode.Type
+
+const EMULATOR_WORDS: Record<string, EmulatorMode> = { "1": "always", true: "always", "0": "never", false: "never" }
+
+/**
+ * `BEDROCK_EMULATOR`: `1` or `true` is `always`, `0` or `false` is `never`, unset or empty is `auto`; any other value
+ * fails with a `ConfigError` naming the variable.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const emulatorModeFromEnv: Config.Config<EmulatorMode> = Config.option(
+  variable(
+    "BEDROCK_EMULATOR",
+    Schema.transformOrFail(Schema.String, EmulatorMode, {
+      strict: true,
+      decode: (s, _, ast) => {
+        const trimmed = s.trim().toLowerCase()
+        const mode = trimmed === "" ? "auto" : EMULATOR_WORDS[trimmed]
+        return mode === undefined
+          ? ParseResult.fail(new ParseResult.Type(ast, s, "expected 1 or true (the emulator), 0 or false (never)"))
+          : ParseResult.succeed(mode)
+      },
+      encode: (mode) => ParseResult.succeed(mode === "always" ? "1" : mode === "never" ? "0" : "")
+    })
+  )
+).pipe(Config.map(Option.getOrElse((): EmulatorMode => "auto")))
 
 const GuardrailTrace = Schema.Literal("enabled", "disabled", "enabled_full")
 const GuardrailStreamMode = Schema.Literal("sync", "async")

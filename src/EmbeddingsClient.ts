@@ -30,7 +30,9 @@ import * as Schema from "effect/Schema"
 import type * as BedrockError from "./BedrockError.js"
 import { BedrockRuntime } from "./BedrockRuntime.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
+import { RetryConfig } from "./Config.js"
 import { plural } from "./internal/plural.js"
+import { logRetries } from "./internal/retryLog.js"
 import { withSpan } from "./internal/tracing.js"
 import * as ModelCatalog from "./ModelCatalog.js"
 import * as Resilience from "./Resilience.js"
@@ -514,9 +516,10 @@ export const make = (
         onSome: (breaker) => breaker.protect(effect)
       })
 
-    const retryPolicy = Resilience.retrySchedule(options.retry ?? {}).pipe(
-      Schedule.tapInput(() => count({ retries: 1 }))
-    )
+    const retryConfig = options.retry instanceof RetryConfig ? options.retry : new RetryConfig(options.retry ?? {})
+    const logged = { modelId: model.modelId }
+    const retryPolicy = logRetries(Resilience.retrySchedule(retryConfig), "embeddings", retryConfig.maxAttempts, logged)
+      .pipe(Schedule.tapInput(() => count({ retries: 1 })))
 
     const call = (
       texts: ReadonlyArray<string>,

@@ -490,6 +490,54 @@ const defaultState = stateOf(defaults)
 export const resolve = (id: string): Option.Option<ModelInfo> => lookupIn(defaultState, id)
 
 /**
+ * Edit distance from `typed` to `id`, or to the start of `id` plus one when that is closer: an id typed without its
+ * date or version suffix (`anthropic.claude-3-haiku`) is near the full one.
+ */
+const idDistance = (typed: string, id: string): number => {
+  let previous = Array.from({ length: id.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= typed.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= id.length; j++) {
+      const substitution = previous[j - 1]! + (typed[i - 1] === id[j - 1] ? 0 : 1)
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution))
+    }
+    previous = current
+  }
+  return Math.min(previous[id.length]!, Math.min(...previous) + 1)
+}
+
+/**
+ * The catalog ids nearest to an id the catalog does not know (a typo, a missing date or version suffix), best first:
+ * at most `limit` (default 3) and none when nothing is close. The id's profile prefix (`us.`, `global.` ...) is kept
+ * on the suggestions; application inference profile ARNs, which do not name a model, get none. `ids` defaults to the
+ * built-in entries.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const suggest = (
+  id: string,
+  options?: { readonly limit?: number | undefined; readonly ids?: Iterable<string> | undefined }
+): ReadonlyArray<string> => {
+  const parsed = parseId(id)
+  if (parsed.kind === "application-inference-profile-arn" || parsed.kind === "other-arn") return []
+  const typed = parsed.baseId.toLowerCase()
+  if (typed === "") return []
+  const prefix = Option.match(parsed.profilePrefix, { onNone: () => "", onSome: (profile) => `${profile}.` })
+  const farthest = Math.max(2, Math.ceil(typed.length / 5))
+  const near: Array<{ readonly id: string; readonly distance: number }> = []
+  for (const candidate of options?.ids ?? defaultState.entries.keys()) {
+    const distance = idDistance(typed, candidate.toLowerCase())
+    if (distance <= farthest && candidate.toLowerCase() !== typed) near.push({ id: candidate, distance })
+  }
+  near.sort((a, b) => a.distance - b.distance)
+  const best = near[0]?.distance ?? 0
+  return near.filter((entry) => entry.distance <= best + 2).slice(0, options?.limit ?? 3).map((entry) =>
+    `${prefix}${entry.id}`
+  )
+}
+
+/**
  * @since 0.1.0
  * @category models
  */

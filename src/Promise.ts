@@ -1,7 +1,9 @@
 /**
  * A Promise facade for code that does not use Effect (the seed's SyncClient role): `createClient(config)` returns a
  * plain object whose methods return Promises and AsyncIterables, running on a `ManagedRuntime` built from the
- * library's Layers (`BedrockRuntime`, `BedrockClient`, `EmbeddingsClient`).
+ * library's Layers (`BedrockRuntime` by way of `LocalBedrock`, `BedrockClient`, `EmbeddingsClient`). The backend is
+ * chosen as `LocalBedrock` chooses it: `createClient({ modelId })` talks to Amazon Bedrock wherever an AWS region is
+ * configured and to the embedded emulator when none is (or with `BEDROCK_EMULATOR=1`), and logs which at Info.
  *
  * ```ts
  * const client = createClient({ region: "us-east-1", modelId: "amazon.nova-micro-v1:0" })
@@ -19,6 +21,8 @@
 import type { AwsCredentialIdentityProvider } from "@smithy/types"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as EffectConfig from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -36,12 +40,16 @@ import * as BedrockRuntime from "./BedrockRuntime.js"
 import { CircuitBreakerConfig, ClientConfig, ConnectionConfig, RetryConfig, StaticCredentials } from "./Config.js"
 import * as EmbeddingsClient from "./EmbeddingsClient.js"
 import { defined } from "./internal/defined.js"
+import * as LocalBedrock from "./LocalBedrock.js"
 import type * as Response from "./Response.js"
 
 /**
  * Plain configuration of `createClient`; durations are in milliseconds. `modelId` is needed by `generate`, `stream`,
- * `generateObject` and `batch`, `embeddingModelId` by `embed`. Without `credentials` the AWS SDK's default chain is
- * used; without `region` / `endpoint` the SDK resolves them (`AWS_REGION`, shared config).
+ * `generateObject` and `batch`, `embeddingModelId` by `embed`. The client fields given here override the environment
+ * (`ClientConfig.fromEnv`: `AWS_REGION`, `BEDROCK_ENDPOINT`, `BEDROCK_REQUEST_TIMEOUT_MS` ...), and the backend is
+ * chosen as `LocalBedrock` chooses it: real Bedrock wherever a region is configured (here, in the environment or in
+ * the AWS profile), the embedded emulator when none is or `BEDROCK_EMULATOR=1`. Without `credentials` the AWS SDK's
+ * default chain is used.
  *
  * @since 0.1.0
  * @category models
@@ -250,24 +258,35 @@ const invalidConfig = (cause: unknown): BedrockLlmError =>
     cause
   })
 
-const layerOf = (config: Config) => {
+/** The client configuration: the environment's, with the fields `createClient` was given over it. */
+const clientConfigOf = (config: Config): EffectConfig.Config<ClientConfig> => {
   const staticCredentials = typeof config.credentials === "object" ? config.credentials : undefined
-  const clientConfig = new ClientConfig(
-    defined({
-      region: config.region,
-      endpoint: config.endpoint,
-      profile: config.profile,
-      credentials: staticCredentials === undefined ? undefined : new StaticCredentials({
-        accessKeyId: staticCredentials.accessKeyId,
-        secretAccessKey: Redacted.make(staticCredentials.secretAccessKey),
-        ...(staticCredentials.sessionToken === undefined
-          ? {}
-          : { sessionToken: Redacted.make(staticCredentials.sessionToken) })
-      }),
-      requestTimeout: millis(config.requestTimeoutMs),
-      connection: new ConnectionConfig(defined({ protocol: config.protocol }))
-    }) as ConstructorParameters<typeof ClientConfig>[0]
-  )
+  const given = defined({
+    region: config.region,
+    endpoint: config.endpoint,
+    profile: config.profile,
+    credentials: staticCredentials === undefined ? undefined : new StaticCredentials({
+      accessKeyId: staticCredentials.accessKeyId,
+      secretAccessKey: Redacted.make(staticCredentials.secretAccessKey),
+      ...(staticCredentials.sessionToken === undefined
+        ? {}
+        : { sessionToken: Redacted.make(staticCredentials.sessionToken) })
+    }),
+    requestTimeout: millis(config.requestTimeoutMs)
+  })
+  const connection = defined({ protocol: config.protocol })
+  // Built once here so that invalid fields make `createClient` throw, before any environment is read.
+  void new ClientConfig({ ...given, connection: new ConnectionConfig(connection) })
+  return EffectConfig.map(ClientConfig.fromEnv, (env) =>
+    new ClientConfig({
+      ...env,
+      ...given,
+      connection: new ConnectionConfig({ ...env.connection, ...connection })
+    }))
+}
+
+const layerOf = (config: Config) => {
+  const clientConfig = clientConfigOf(config)
   const retry = new RetryConfig(defined({
     maxAttempts: config.retry?.maxAttempts,
     baseDelay: millis(config.retry?.baseDelayMs),
@@ -307,10 +326,10 @@ const layerOf = (config: Config) => {
         : { capacity: cache.capacity, timeToLive: Duration.millis(cache.timeToLiveMs) }
     })
   }
-  const runtimeLayer = BedrockRuntime.layer(
-    clientConfig,
-    typeof config.credentials === "function" ? { credentials: config.credentials } : undefined
-  )
+  const runtimeLayer = LocalBedrock.layer({
+    config: clientConfig,
+    ...(typeof config.credentials === "function" ? { runtime: { credentials: config.credentials } } : {})
+  })
   return Layer.mergeAll(clientLayer, embeddingsLayer).pipe(Layer.provideMerge(runtimeLayer)) as Layer.Layer<
     BedrockRuntime.BedrockRuntime,
     unknown
@@ -358,7 +377,11 @@ export const createClient = (config: Config): Client => {
 
   const errorOf = (cause: Cause.Cause<unknown>, signal: AbortSignal | undefined): BedrockLlmError => {
     const failure = Cause.failureOption(cause)
-    if (Option.isSome(failure)) return BedrockLlmError.fromTyped(failure.value)
+    if (Option.isSome(failure)) {
+      return ConfigError.isConfigError(failure.value)
+        ? invalidConfig(failure.value)
+        : BedrockLlmError.fromTyped(failure.value)
+    }
     if (Cause.isInterruptedOnly(cause)) {
       if (closing !== undefined) return closedError()
       return new BedrockLlmError({

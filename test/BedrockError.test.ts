@@ -195,8 +195,10 @@ describe("BedrockError.fromSdkError", () => {
     assert.strictEqual(error._tag === "UnknownServiceError" ? error.exceptionName : "", "BrandNewException")
     assert.strictEqual(error.status, 502)
     assert.isTrue(error.retryable)
+    // The SDK's own configuration failures are configuration errors (test/LocalBedrock.test.ts has the rest).
     const client = BedrockError.fromSdkError(Object.assign(new Error("nope"), { name: "CredentialsProviderError" }))
-    assert.strictEqual(client._tag, "UnknownServiceError")
+    assert.strictEqual(client._tag, "ConfigurationError")
+    assert.strictEqual(client._tag === "ConfigurationError" && client.setting, "credentials")
     assert.isFalse(client.retryable)
     assert.strictEqual(BedrockError.fromSdkError("a string")._tag, "UnknownServiceError")
   })

@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Either, Option, Redacted, Schema } from "effect"
+import { ConfigProvider, Duration, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import type * as Config from "effect/Config"
+import * as Fs from "node:fs"
+import * as BedrockClient from "../src/BedrockClient.js"
 import {
   CircuitBreakerConfig,
   ClientConfig,
@@ -10,6 +12,7 @@ import {
   StaticCredentials
 } from "../src/Config.js"
 import { toSdkInferenceConfig } from "../src/internal/requestFields.js"
+import * as LocalBedrock from "../src/LocalBedrock.js"
 
 const load = <A>(config: Config.Config<A>, env: Record<string, string>) =>
   Effect.either(Effect.withConfigProvider(config, ConfigProvider.fromMap(new Map(Object.entries(env)))))
@@ -397,4 +400,71 @@ describe("toSdkInferenceConfig", () => {
   it("a ConnectionConfig can be built on its own", () => {
     assert.strictEqual(new ConnectionConfig({ protocol: "http1.1" }).maxSockets, 50)
   })
+})
+
+describe("every documented BEDROCK_* variable is checked, on the emulator too", () => {
+  /** A value each variable must refuse. `BEDROCK_SYSTEM_PROMPT` is free text: no value is wrong. */
+  const invalid: Record<string, string> = {
+    BEDROCK_ENDPOINT: "ftp://example.com",
+    BEDROCK_REQUEST_TIMEOUT_MS: "abc",
+    BEDROCK_STREAM_FIRST_EVENT_TIMEOUT_MS: "0",
+    BEDROCK_STREAM_IDLE_TIMEOUT_MS: "-5",
+    BEDROCK_HTTP_PROTOCOL: "http3",
+    BEDROCK_HTTP_KEEP_ALIVE: "maybe",
+    BEDROCK_HTTP_MAX_SOCKETS: "-3",
+    BEDROCK_HTTP2_MULTIPLEX: "sometimes",
+    BEDROCK_CONNECT_TIMEOUT_MS: "soon",
+    BEDROCK_EMULATOR: "yes please",
+    BEDROCK_MODEL_ID: "has spaces",
+    BEDROCK_MAX_TOKENS: "1.5",
+    BEDROCK_TEMPERATURE: "2",
+    BEDROCK_TOP_P: "-1",
+    BEDROCK_TOP_K: "x",
+    BEDROCK_STOP_SEQUENCES: "[1",
+    BEDROCK_ADDITIONAL_MODEL_REQUEST_FIELDS: "[]",
+    BEDROCK_GUARDRAIL_ID: "guardrail-without-a-version",
+    BEDROCK_GUARDRAIL_VERSION: "7",
+    BEDROCK_GUARDRAIL_TRACE: "loud",
+    BEDROCK_GUARDRAIL_STREAM_MODE: "later",
+    BEDROCK_PERFORMANCE_LATENCY: "fast",
+    BEDROCK_SERVICE_TIER: "gold",
+    BEDROCK_REQUEST_METADATA: `{"a":1}`,
+    BEDROCK_RETRY_MAX_ATTEMPTS: "0",
+    BEDROCK_RETRY_BASE_DELAY_MS: "x",
+    BEDROCK_RETRY_MAX_DELAY_MS: "x",
+    BEDROCK_RETRY_FACTOR: "0.5",
+    BEDROCK_RETRY_JITTER: "2",
+    BEDROCK_RETRY_MAX_ELAPSED_MS: "x",
+    BEDROCK_RETRY_HONOUR_RETRY_AFTER: "perhaps",
+    BEDROCK_BREAKER_FAILURE_THRESHOLD: "0",
+    BEDROCK_BREAKER_RESET_TIMEOUT_MS: "x",
+    BEDROCK_BREAKER_HALF_OPEN_MAX_PROBES: "-1",
+    BEDROCK_BREAKER_SUCCESS_THRESHOLD: "x"
+  }
+
+  const documented = () => {
+    const source = Fs.readFileSync(new URL("../src/Config.ts", import.meta.url), "utf8")
+    const header = source.slice(0, source.indexOf("@since"))
+    return new Set([...header.matchAll(/`(BEDROCK_[A-Z0-9_]+)`/g)].map((match) => match[1]!))
+  }
+
+  it("the list above is the module's table (a new variable needs a case here)", () => {
+    assert.deepStrictEqual(
+      [...documented()].filter((name) => name !== "BEDROCK_SYSTEM_PROMPT").sort(),
+      Object.keys(invalid).sort()
+    )
+  })
+
+  it.effect("the examples' wiring (LocalBedrock.layer, BedrockClient.layerConfig) fails naming the variable", () =>
+    Effect.forEach(Object.entries(invalid), ([name, value]) =>
+      Effect.gen(function*() {
+        const env = new Map([["BEDROCK_EMULATOR", "1"], [name, value]])
+        const wiring = BedrockClient.layerConfig({ defaultModelId: "amazon.nova-micro-v1:0" }).pipe(
+          Layer.provideMerge(LocalBedrock.layer())
+        )
+        const error = yield* Effect.flip(Effect.scoped(Layer.build(wiring))).pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(env))
+        )
+        assert.include(String(error), name, `${name}=${value}`)
+      })))
 })

@@ -3,6 +3,7 @@ import { Duration, Effect, Fiber, Stream, TestClock } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockRuntime from "../src/BedrockRuntime.js"
 import { Emulator } from "../src/emulator/Emulator.js"
+import { captureLogs } from "./support/env.js"
 import { liveLayer } from "./support/live.js"
 
 /** Waits in real time (the emulator's I/O is real even when the test's clock is not). */
@@ -121,4 +122,50 @@ describe("stream deadlines in the runtime (TestClock over real I/O)", () => {
       }
       assert.strictEqual(yield* Fiber.join(fiber), 3)
     }).pipe(Effect.provide(live)))
+})
+
+describe("retries and the final timeout of a call (TestClock over real I/O)", () => {
+  const retrying = liveLayer({
+    client: { retry: { maxAttempts: 2, baseDelay: Duration.seconds(1), jitter: false } },
+    clientConfig: { requestTimeout: Duration.seconds(20) }
+  })
+
+  it.effect("every retry is logged at Info (the default level) with its cause and its delay", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      emulator.faults.enqueue("throttle")
+      const logs = captureLogs()
+      const fiber = yield* Effect.fork(Effect.provide(BedrockClient.generate("Hello"), logs.layer))
+      assert.isTrue(yield* eventually(() => logs.lines.some((line) => line.includes("retrying in"))))
+      assert.deepStrictEqual(logs.lines.filter((line) => line.includes("retrying in")), [
+        "INFO bedrock-llm: Converse call 1 attempt 1 of 2 failed (ThrottlingError: Too many requests, please wait " +
+        "before trying again.); retrying in 1000 ms"
+      ])
+      yield* TestClock.adjust("1 second")
+      const response = yield* Fiber.join(fiber)
+      assert.strictEqual(response.message.role, "assistant")
+      assert.strictEqual(emulator.stats().requests, 2)
+    }).pipe(Effect.provide(retrying)))
+
+  it.effect("a call that times out for good says how many attempts were made and the time they took", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      emulator.faults.enqueue("latency=30000", "latency=30000")
+      const fiber = yield* Effect.fork(Effect.flip(BedrockClient.generate("Hello")))
+      assert.isTrue(yield* eventually(() => emulator.stats().requests === 1))
+      yield* settle
+      yield* TestClock.adjust("20 seconds")
+      yield* settle
+      yield* TestClock.adjust("1 second")
+      assert.isTrue(yield* eventually(() => emulator.stats().requests === 2))
+      yield* settle
+      yield* TestClock.adjust("20 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "RequestTimeoutError")
+      if (error._tag !== "RequestTimeoutError") return
+      assert.strictEqual(error.kind, "request")
+      assert.strictEqual(error.attempts, 2)
+      assert.strictEqual(error.elapsedMs, 41_000)
+      assert.strictEqual(error.message, "request did not complete within 20000 ms (2 attempts, 41.0 s in all)")
+    }).pipe(Effect.provide(retrying)))
 })

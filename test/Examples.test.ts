@@ -76,6 +76,8 @@ describe.concurrent("examples run offline with one command", () => {
  * Runs an example against `endpoint` (as real Bedrock: region, credentials and endpoint in the environment), sends it
  * SIGINT once its first model text is on stdout (after `marker`), and resolves with how it exited.
  */
+const logLines = /^\[[0-9:.]+\] [A-Z]+ .*\n/gm
+
 const interruptExample = (file: string, endpoint: string, marker: string) =>
   new Promise<{ readonly code: number | null; readonly signal: string | null; readonly stdout: string }>(
     (resolve, reject) => {
@@ -99,8 +101,10 @@ const interruptExample = (file: string, endpoint: string, marker: string) =>
       let sent = false
       child.stdout.on("data", (data: Buffer) => {
         stdout += data.toString()
-        const at = stdout.indexOf(marker)
-        if (!sent && at >= 0 && stdout.length > at + marker.length) {
+        // The model's text, without the log lines the runtime prints before it (which backend it uses).
+        const text = stdout.replace(logLines, "")
+        const at = text.indexOf(marker)
+        if (!sent && at >= 0 && text.length > at + marker.length) {
           sent = true
           child.kill("SIGINT")
         }

@@ -1,10 +1,11 @@
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 import * as Net from "node:net"
 import * as Emulator from "../src/emulator/Emulator.js"
 import { BedrockLlmError, type Client, type Config, createClient, isBedrockLlmError } from "../src/Promise.js"
 import type * as Response from "../src/Response.js"
 import * as Similarity from "../src/Similarity.js"
+import { makeHome, withEnv } from "./support/env.js"
 
 const modelId = "amazon.nova-micro-v1:0"
 const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" }
@@ -278,3 +279,64 @@ const assertRejectsClosed = async (promise: Promise<unknown>) => {
   const error = await promise.then(() => "resolved", (e: unknown) => e)
   assert.isTrue(isBedrockLlmError(error, "ClientClosed"), String(error))
 }
+
+/** Runs `f` with nothing configured in the environment but `vars` (see `withEnv`). */
+const inEnv = <A>(vars: Record<string, string | undefined>, f: () => Promise<A>): Promise<A> =>
+  Effect.runPromise(withEnv(vars, Effect.promise(f)))
+
+describe("Promise facade: the backend is chosen as LocalBedrock chooses it", () => {
+  it("createClient({ modelId }) with no region anywhere answers from the embedded emulator", () =>
+    inEnv({}, async () => {
+      const client = createClient({ modelId })
+      try {
+        const response = await client.generate("Hello")
+        assert.strictEqual(response.message.role, "assistant")
+      } finally {
+        await client.close()
+      }
+    }))
+
+  it("a region and a profile's credentials from the environment: the calls go to the endpoint, signed", async () => {
+    const keys = { accessKeyId: "AKIAPROFILEKEY000002", secretAccessKey: "profile/secret/key/1111111111111111111" }
+    const signed = await Emulator.start({ credentials: keys })
+    try {
+      const home = makeHome({
+        credentials:
+          `[default]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n`
+      })
+      await inEnv({ HOME: home, AWS_REGION: "us-east-1", BEDROCK_ENDPOINT: signed.url }, async () => {
+        const client = createClient({ modelId })
+        try {
+          assert.strictEqual((await client.generate("Hello")).message.role, "assistant")
+          assert.strictEqual(signed.stats().requests, 1)
+        } finally {
+          await client.close()
+        }
+      })
+    } finally {
+      await signed.close()
+    }
+  })
+
+  it("configuration mistakes reject with InvalidConfig naming what to set", () =>
+    inEnv({}, async () => {
+      const cases: ReadonlyArray<readonly [Record<string, string>, Partial<Config>, string]> = [
+        [{ BEDROCK_EMULATOR: "0" }, {}, "AWS_REGION"],
+        [{ BEDROCK_EMULATOR: "1", BEDROCK_HTTP_PROTOCOL: "http3" }, {}, "BEDROCK_HTTP_PROTOCOL"],
+        [{}, { region: "us-east-1" }, "no AWS credentials"],
+        [{}, { endpoint: "http://127.0.0.1:9" }, "AWS_REGION"]
+      ]
+      for (const [vars, config, expected] of cases) {
+        Object.assign(process.env, vars)
+        const client = createClient({ modelId, ...config })
+        try {
+          const error = await client.generate("Hello").then(unexpected, asError)
+          assert.strictEqual(error.tag, "InvalidConfig", JSON.stringify(vars))
+          assert.include(error.message, expected)
+        } finally {
+          await client.close()
+          for (const name of Object.keys(vars)) delete process.env[name]
+        }
+      }
+    }))
+})

@@ -25,6 +25,12 @@ export const SERVICE_EXCEPTION_STATUS = {
 /** One of the modeled Bedrock Runtime exception names. */
 export type ServiceExceptionName = keyof typeof SERVICE_EXCEPTION_STATUS
 
+/**
+ * The code of the error a connection is destroyed with when it was not made within the connect timeout (see
+ * `internal/connectTimeout.ts`); such an error also carries `timeoutMs`.
+ */
+export const CONNECT_TIMEOUT_CODE = "BEDROCK_LLM_CONNECT_TIMEOUT"
+
 /** A redacted summary of the thrown object, kept on the typed error instead of the object itself. */
 export interface Origin {
   readonly name: string
@@ -54,6 +60,8 @@ export type Description =
   | Common & { readonly _tag: "Transport"; readonly code?: string | undefined; readonly aborted: boolean }
   | Common & { readonly _tag: "Malformed" }
   | Common & { readonly _tag: "Unknown"; readonly exceptionName: string }
+  | Common & { readonly _tag: "ConnectTimeout"; readonly timeoutMs: number }
+  | Common & { readonly _tag: "Configuration"; readonly setting: string }
 
 const TRANSPORT_CODES = new Set([
   "ECONNRESET",
@@ -201,6 +209,58 @@ const unmodeledStreamException = (error: Record<string, unknown>): StreamExcepti
   }
 }
 
+const SET_CREDENTIALS = "set AWS_PROFILE to a profile with credentials, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, " +
+  "or AWS_BEARER_TOKEN_BEDROCK (a Bedrock API key)"
+
+/**
+ * The client configuration problems the SDK reports before it sends anything (no region, a region that is not a
+ * region name, no credentials), as the setting to fix and a message that says how.
+ */
+const configurationProblem = (
+  name: string,
+  message: string
+): { readonly setting: string; readonly message: string } | undefined => {
+  if (message === "Region is missing" || message.startsWith("expected `region` to be configured")) {
+    return {
+      setting: "AWS_REGION",
+      message: "no AWS region is configured: set AWS_REGION, a region in the AWS profile (~/.aws/config), " +
+        "or ClientConfig.region"
+    }
+  }
+  const rejected = /^Region not accepted: region="([^"]*)"/.exec(message)
+  if (rejected !== null) {
+    return {
+      setting: "AWS_REGION",
+      message: `the region "${rejected[1]}" is not an AWS region name such as us-east-1 ` +
+        "(from AWS_REGION, the AWS profile or ClientConfig.region)"
+    }
+  }
+  if (name === "CredentialsProviderError") {
+    return { setting: "credentials", message: `no AWS credentials were found (${message}): ${SET_CREDENTIALS}` }
+  }
+  if (name === "TokenProviderError") {
+    return {
+      setting: "AWS_BEARER_TOKEN_BEDROCK",
+      message: `no Bedrock API key or SSO token was found (${message}): set AWS_BEARER_TOKEN_BEDROCK, ` +
+        "or sign in again to the profile's SSO session"
+    }
+  }
+  return undefined
+}
+
+/**
+ * The connect-timeout error in `error` or its causes: Node cancels the HTTP/2 streams waiting for a session whose
+ * socket was destroyed with an error that it keeps as their cause.
+ */
+const connectTimeoutIn = (error: Record<string, unknown>): Record<string, unknown> | undefined => {
+  let current: unknown = error
+  for (let depth = 0; depth < 4 && isRecord(current); depth++) {
+    if (current["code"] === CONNECT_TIMEOUT_CODE) return current
+    current = current["cause"]
+  }
+  return undefined
+}
+
 /** Describe anything thrown while talking to Bedrock. `now` (epoch ms) dates an HTTP-date `retry-after`. */
 export const describeError = (error: unknown, now: number): Description => {
   if (!isRecord(error)) {
@@ -231,6 +291,20 @@ export const describeError = (error: unknown, now: number): Description => {
     ...(attemptsOf(error) !== undefined ? { attempts: attemptsOf(error) } : {})
   }
   const common = { message, status, requestId, retryAfterMs, origin }
+
+  const connectTimeout = connectTimeoutIn(error)
+  if (connectTimeout !== undefined) {
+    return {
+      _tag: "ConnectTimeout",
+      ...common,
+      message: redact(stringField(connectTimeout, "message") ?? message),
+      timeoutMs: numberField(connectTimeout, "timeoutMs") ?? 0
+    }
+  }
+  const configuration = status === undefined ? configurationProblem(rawName, message) : undefined
+  if (configuration !== undefined) {
+    return { _tag: "Configuration", ...common, message: configuration.message, setting: configuration.setting }
+  }
 
   const exceptionName = canonicalExceptionName(rawName) ??
     (code !== undefined ? canonicalExceptionName(code) : undefined)
