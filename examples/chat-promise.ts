@@ -8,7 +8,7 @@
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true"
 
 import { BedrockLlm, LocalBedrock, type Message } from "bedrock-llm"
-import * as Emulator from "bedrock-llm/emulator/Emulator.js"
+import * as Emulator from "bedrock-llm/emulator"
 
 const turns = process.argv.length > 2 ? process.argv.slice(2) : [
   "Hello! I am planning a trip to Lisbon in May.",
