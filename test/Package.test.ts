@@ -50,7 +50,8 @@ describe("the packed package, installed offline in an app outside the repository
       repository: root,
       directory: app,
       tarball,
-      dependencies: ["effect", "@effect/platform", "@aws-sdk/client-dynamodb", "@types/node"]
+      // every peer, the optional ones too, so that every subpath can be imported
+      dependencies: [...Object.keys(manifest.peerDependencies), "@types/node"]
     })
     for (const file of ["main.ts", "tsconfig.json"]) {
       copyFileSync(join(root, "test", "outside-app", file), join(app, file))
