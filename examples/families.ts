@@ -7,14 +7,9 @@
  *
  *   npx tsx examples/families.ts
  */
+import { BedrockClient, BedrockRuntime, Config, Message, Models, Response } from "bedrock-llm"
+import { Emulator } from "bedrock-llm/emulator"
 import { Console, Effect, Layer, Redacted, Stream } from "effect"
-import * as BedrockClient from "../src/BedrockClient.js"
-import * as BedrockRuntime from "../src/BedrockRuntime.js"
-import { ClientConfig, StaticCredentials } from "../src/Config.js"
-import { Emulator } from "../src/emulator/Emulator.js"
-import * as Message from "../src/Message.js"
-import * as Models from "../src/Models.js"
-import * as Response from "../src/Response.js"
 
 const models = [
   "anthropic.claude-3-haiku-20240307-v1:0",
@@ -67,10 +62,13 @@ const runtime: Layer.Layer<BedrockRuntime.BedrockRuntime, unknown> = process.env
   ? BedrockRuntime.layerConfig()
   : Layer.unwrapEffect(Effect.map(Emulator, (emulator) =>
     BedrockRuntime.layer(
-      new ClientConfig({
+      new Config.ClientConfig({
         region: "us-east-1",
         endpoint: emulator.url,
-        credentials: new StaticCredentials({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: Redacted.make("example") })
+        credentials: new Config.StaticCredentials({
+          accessKeyId: "AKIDEXAMPLE",
+          secretAccessKey: Redacted.make("example")
+        })
       })
     ))).pipe(Layer.provide(Emulator.layer()))
 

@@ -3,47 +3,30 @@
  * version (0 when absent), `save` succeeds only when the caller read the current version and returns the next one,
  * and fails with `VersionConflict` when someone else wrote first.
  *
- * Three layers:
+ * Two layers here:
  *
  * - `layerMemory`: an in-process map (tests, single-process apps);
  * - `layerKeyValueStore`: any `@effect/platform` `KeyValueStore`, e.g. files through
  *   `NodeKeyValueStore.layerFileSystem(dir)`. A `KeyValueStore` has no compare-and-set, so the version check runs
  *   under a per-key first-come-first-served lock held in this process (shared by every `MemoryStore` built over the
  *   same `KeyValueStore` instance). Writers in other processes over the same files are NOT safe: their version checks
- *   race, and a reader may see a half-written file. Use DynamoDB for several processes;
- * - `layerDynamoDB`: an Amazon DynamoDB table through `@aws-sdk/client-dynamodb`, one item per conversation
- *   `{ pk, version, messages, updatedAt, expiresAt? }` written with a conditional `PutItem`, safe across processes.
+ *   race, and a reader may see a half-written file. Use DynamoDB for several processes.
+ *
+ * The DynamoDB store, safe across processes, is its own module (`bedrock-llm/DynamoDBMemoryStore`), so that
+ * `@aws-sdk/client-dynamodb` is loaded (and installed) only by the apps that use it.
  *
  * @since 0.1.0
  */
-import {
-  ConditionalCheckFailedException,
-  CreateTableCommand,
-  DeleteItemCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  type DynamoDBClientConfig,
-  GetItemCommand,
-  PutItemCommand,
-  ScanCommand,
-  type ScanCommandOutput,
-  UpdateTimeToLiveCommand
-} from "@aws-sdk/client-dynamodb"
-import type { AttributeValue } from "@aws-sdk/client-dynamodb"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as ParseResult from "effect/ParseResult"
 import * as Ref from "effect/Ref"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
 import * as FairLock from "./internal/fairLock.js"
+import { encodeAll } from "./internal/messagesJson.js"
 import { redact } from "./internal/redact.js"
 import * as Message from "./Message.js"
 
@@ -155,18 +138,39 @@ export declare namespace MemoryStore {
  */
 export class MemoryStore extends Context.Tag("bedrock-llm/MemoryStore")<MemoryStore, MemoryStore.Service>() {}
 
-const conflict = (id: string, expectedVersion: number, actualVersion?: number | undefined): VersionConflict =>
+// ---------------------------------------------------------------------------
+// for store implementations
+// ---------------------------------------------------------------------------
+
+/**
+ * The `VersionConflict` of a save of `conversationId` that expected `expectedVersion` (and found `actualVersion`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const versionConflict = (
+  conversationId: string,
+  expectedVersion: number,
+  actualVersion?: number | undefined
+): VersionConflict =>
   new VersionConflict({
-    conversationId: id,
+    conversationId,
     expectedVersion,
-    message: `conversation "${id}" was saved by someone else: expected version ${expectedVersion}` +
+    message: `conversation "${conversationId}" was saved by someone else: expected version ${expectedVersion}` +
       (actualVersion === undefined ? "" : `, found ${actualVersion}`),
     ...(actualVersion !== undefined ? { actualVersion } : {})
   })
 
-const storeError = (
+/**
+ * A `MemoryStoreError` whose message names the operation, the conversation, the reason and the detail, scrubbed of
+ * credentials.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const storeError = (
   operation: Operation,
-  id: string | undefined,
+  conversationId: string | undefined,
   reason: string,
   detail: string,
   retryable = false
@@ -176,35 +180,34 @@ const storeError = (
     reason,
     retryable,
     message: redact(
-      `${operation}${id === undefined ? "" : ` "${id}"`} failed: ${reason}${detail ? `: ${detail}` : ""}`
+      `${operation}${conversationId === undefined ? "" : ` "${conversationId}"`} failed: ${reason}${
+        detail ? `: ${detail}` : ""
+      }`
     ),
-    ...(id !== undefined ? { conversationId: id } : {})
+    ...(conversationId !== undefined ? { conversationId } : {})
   })
 
-const checkId = (operation: Operation, id: string): Effect.Effect<void, MemoryStoreError> =>
+/**
+ * The `Corrupt` `MemoryStoreError` of stored data of `conversationId` that does not decode (or messages that do not
+ * encode).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const corrupt =
+  (operation: Operation, conversationId: string) => (error: { readonly message: string }): MemoryStoreError =>
+    storeError(operation, conversationId, "Corrupt", error.message)
+
+/**
+ * Fails with an `InvalidId` `MemoryStoreError` when the conversation id is empty.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const checkId = (operation: Operation, id: string): Effect.Effect<void, MemoryStoreError> =>
   id.length === 0
     ? Effect.fail(storeError(operation, id, "InvalidId", "a conversation id must not be empty"))
     : Effect.void
-
-const encodeMessage = Schema.encodeEither(Message.Message)
-const encodedCache = new WeakMap<Message.Message, Message.MessageEncoded>()
-
-/** The encoded form of each message, computed once per message object (conversations are saved whole, often). */
-const encodeAll = (
-  messages: ReadonlyArray<Message.Message>
-): Effect.Effect<ReadonlyArray<Message.MessageEncoded>, ParseResult.ParseError> =>
-  Effect.forEach(messages, (message) => {
-    const cached = encodedCache.get(message)
-    if (cached !== undefined) return Effect.succeed(cached)
-    return Effect.tap(encodeMessage(message), (encoded) => Effect.sync(() => encodedCache.set(message, encoded)))
-  })
-
-const encodeMessages = (messages: ReadonlyArray<Message.Message>) =>
-  Effect.map(encodeAll(messages), (encoded) => JSON.stringify(encoded))
-const decodeMessages = Schema.decode(Message.MessagesFromJson)
-
-const corrupt = (operation: Operation, id: string) => (error: { readonly message: string }): MemoryStoreError =>
-  storeError(operation, id, "Corrupt", error.message)
 
 // ---------------------------------------------------------------------------
 // in memory
@@ -232,7 +235,7 @@ export const makeMemory: Effect.Effect<MemoryStore.Service> = Effect.map(
                   onNone: () => 0,
                   onSome: (s) => s.version
                 })
-                if (actual !== expectedVersion) return [Effect.fail(conflict(id, expectedVersion, actual)), map]
+                if (actual !== expectedVersion) return [Effect.fail(versionConflict(id, expectedVersion, actual)), map]
                 const version = actual + 1
                 return [Effect.succeed(version), HashMap.set(map, id, { messages, version })]
               }
@@ -354,7 +357,7 @@ export const makeKeyValueStore = (
           const actual = Option.isNone(current)
             ? 0
             : (yield* Effect.mapError(Schema.decode(VersionJson)(current.value), corrupt("save", id))).version
-          if (actual !== expectedVersion) return yield* conflict(id, expectedVersion, actual)
+          if (actual !== expectedVersion) return yield* versionConflict(id, expectedVersion, actual)
           const version = actual + 1
           const encoded = yield* Effect.mapError(encodeAll(messages), corrupt("save", id))
           const json = JSON.stringify({ version, messages: encoded })
@@ -401,258 +404,3 @@ export const makeKeyValueStore = (
 export const layerKeyValueStore = (
   options: KeyValueStoreOptions = {}
 ): Layer.Layer<MemoryStore, never, KeyValueStore.KeyValueStore> => Layer.effect(MemoryStore, makeKeyValueStore(options))
-
-// ---------------------------------------------------------------------------
-// DynamoDB
-// ---------------------------------------------------------------------------
-
-/**
- * Options of `layerDynamoDB`: the table; a client (kept open) or the config of one (created and destroyed with the
- * layer; default: the SDK's default region and credential chain); a time to live refreshed on every save and written
- * to the `ttlAttribute` (default `"expiresAt"`, epoch seconds) for DynamoDB's TTL to delete idle conversations.
- *
- * @since 0.1.0
- * @category models
- */
-export interface DynamoDBOptions {
-  readonly tableName: string
-  readonly client?: DynamoDBClient | undefined
-  readonly clientConfig?: DynamoDBClientConfig | undefined
-  readonly ttl?: Duration.DurationInput | undefined
-  readonly ttlAttribute?: string | undefined
-}
-
-const retryableNames = new Set([
-  "ProvisionedThroughputExceededException",
-  "ThrottlingException",
-  "RequestLimitExceeded",
-  "InternalServerError",
-  "ServiceUnavailable",
-  "TransactionConflictException",
-  "TimeoutError"
-])
-
-const fromSdk = (operation: Operation, id: string | undefined) => (error: unknown): MemoryStoreError => {
-  const name = error instanceof Error ? error.name : "UnknownError"
-  const detail = error instanceof Error ? error.message : String(error)
-  const status = (error as { readonly $metadata?: { readonly httpStatusCode?: number } } | null)?.$metadata
-    ?.httpStatusCode
-  return storeError(operation, id, name, detail, retryableNames.has(name) || (status !== undefined && status >= 500))
-}
-
-const acquireClient = (
-  options: Pick<DynamoDBOptions, "client" | "clientConfig">
-): Effect.Effect<DynamoDBClient, never, Scope.Scope> =>
-  options.client !== undefined
-    ? Effect.succeed(options.client)
-    : Effect.acquireRelease(
-      Effect.sync(() => new DynamoDBClient(options.clientConfig ?? {})),
-      (client) => Effect.sync(() => client.destroy())
-    )
-
-const numberOf = (value: AttributeValue | undefined): number | undefined =>
-  value?.N === undefined ? undefined : Number(value.N)
-
-const MAX_SCAN_PAGES = 100_000
-
-/**
- * A store over a DynamoDB table (partition key `pk`, a string): conditional writes (`attribute_not_exists(pk)` for
- * version 0, else `version = :expected`, so a writer expecting a version never recreates a deleted item) make
- * concurrent writers from any number of processes safe. An
- * item whose `expiresAt` has passed reads as an empty conversation that keeps its version (DynamoDB deletes expired
- * items lazily). Items are limited to 400 KB by DynamoDB: prune long conversations.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const makeDynamoDB = (
-  options: DynamoDBOptions
-): Effect.Effect<MemoryStore.Service, never, Scope.Scope> =>
-  Effect.map(acquireClient(options), (client) => {
-    const TableName = options.tableName
-    const ttlAttribute = options.ttlAttribute ?? "expiresAt"
-    const ttlMillis = options.ttl === undefined ? undefined : Duration.toMillis(Duration.decode(options.ttl))
-
-    const send = <A>(f: (signal: AbortSignal) => Promise<A>) => Effect.tryPromise({ try: f, catch: (error) => error })
-
-    const toSeconds = (millis: number) => Math.floor(millis / 1000)
-
-    const load = (id: string) =>
-      Effect.gen(function*() {
-        yield* checkId("load", id)
-        const output = yield* Effect.mapError(
-          send((abortSignal) =>
-            client.send(
-              new GetItemCommand({ TableName, Key: { pk: { S: id } }, ConsistentRead: true }),
-              { abortSignal }
-            )
-          ),
-          fromSdk("load", id)
-        )
-        const item = output.Item
-        if (item === undefined) return Option.none<Stored>()
-        const version = numberOf(item.version)
-        if (version === undefined || item.messages?.S === undefined) {
-          return yield* storeError("load", id, "Corrupt", "the item has no version or messages attribute")
-        }
-        const expiresAt = numberOf(item[ttlAttribute])
-        const now = yield* Clock.currentTimeMillis
-        if (expiresAt !== undefined && expiresAt <= toSeconds(now)) {
-          return Option.some<Stored>({ messages: [], version })
-        }
-        const messages = yield* Effect.mapError(decodeMessages(item.messages.S), corrupt("load", id))
-        return Option.some<Stored>({ messages, version })
-      })
-
-    const save = (id: string, messages: ReadonlyArray<Message.Message>, expectedVersion: number) =>
-      Effect.gen(function*() {
-        yield* checkId("save", id)
-        const json = yield* Effect.mapError(encodeMessages(messages), corrupt("save", id))
-        const now = yield* Clock.currentTimeMillis
-        const version = expectedVersion + 1
-        const item: Record<string, AttributeValue> = {
-          pk: { S: id },
-          version: { N: String(version) },
-          messages: { S: json },
-          updatedAt: { N: String(toSeconds(now)) },
-          ...(ttlMillis !== undefined ? { [ttlAttribute]: { N: String(toSeconds(now + ttlMillis)) } } : {})
-        }
-        yield* send((abortSignal) =>
-          client.send(
-            new PutItemCommand({
-              TableName,
-              Item: item,
-              ...(expectedVersion === 0
-                ? { ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": "pk" } }
-                : {
-                  ConditionExpression: "#version = :expected",
-                  ExpressionAttributeNames: { "#version": "version" },
-                  ExpressionAttributeValues: { ":expected": { N: String(expectedVersion) } }
-                }),
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD"
-            }),
-            { abortSignal }
-          )
-        ).pipe(
-          Effect.mapError((error) =>
-            error instanceof ConditionalCheckFailedException ||
-              (error instanceof Error && error.name === "ConditionalCheckFailedException")
-              ? conflict(id, expectedVersion, numberOf((error as ConditionalCheckFailedException).Item?.version))
-              : fromSdk("save", id)(error)
-          )
-        )
-        return version
-      })
-
-    const remove = (id: string) =>
-      Effect.zipRight(
-        checkId("delete", id),
-        Effect.asVoid(Effect.mapError(
-          send((abortSignal) =>
-            client.send(new DeleteItemCommand({ TableName, Key: { pk: { S: id } } }), { abortSignal })
-          ),
-          fromSdk("delete", id)
-        ))
-      )
-
-    const list = Effect.gen(function*() {
-      const now = toSeconds(yield* Clock.currentTimeMillis)
-      const ids: Array<string> = []
-      let startKey: Record<string, AttributeValue> | undefined = undefined
-      for (let page = 0; page < MAX_SCAN_PAGES; page++) {
-        const exclusiveStartKey: Record<string, AttributeValue> | undefined = startKey
-        const output: ScanCommandOutput = yield* Effect.mapError(
-          send((abortSignal) =>
-            client.send(
-              new ScanCommand({
-                TableName,
-                ProjectionExpression: "#pk, #ttl",
-                ExpressionAttributeNames: { "#pk": "pk", "#ttl": ttlAttribute },
-                ConsistentRead: true,
-                ...(exclusiveStartKey !== undefined ? { ExclusiveStartKey: exclusiveStartKey } : {})
-              }),
-              { abortSignal }
-            )
-          ),
-          fromSdk("list", undefined)
-        )
-        for (const item of output.Items ?? []) {
-          const expiresAt = numberOf(item[ttlAttribute])
-          if (item.pk?.S !== undefined && (expiresAt === undefined || expiresAt > now)) ids.push(item.pk.S)
-        }
-        startKey = output.LastEvaluatedKey
-        if (startKey === undefined) break
-      }
-      return ids
-    })
-
-    return MemoryStore.of({ load, save, delete: remove, list })
-  })
-
-/**
- * A store over a DynamoDB table (see `makeDynamoDB`); the client, when created here, is destroyed with the layer.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerDynamoDB = (options: DynamoDBOptions): Layer.Layer<MemoryStore> =>
-  Layer.scoped(MemoryStore, makeDynamoDB(options))
-
-/**
- * Options of `createTable`: the table and client as for `layerDynamoDB`; `enableTtl` also turns on DynamoDB's TTL on
- * the `ttlAttribute` (not supported by every local emulator).
- *
- * @since 0.1.0
- * @category models
- */
-export interface CreateTableOptions {
-  readonly tableName: string
-  readonly client?: DynamoDBClient | undefined
-  readonly clientConfig?: DynamoDBClientConfig | undefined
-  readonly enableTtl?: boolean | undefined
-  readonly ttlAttribute?: string | undefined
-}
-
-/**
- * Creates the table for `layerDynamoDB` (on-demand billing, partition key `pk`) if it does not exist and waits until
- * it is active (for tests and development; production tables belong in infrastructure as code).
- *
- * @since 0.1.0
- * @category constructors
- */
-export const createTable = (options: CreateTableOptions): Effect.Effect<void, MemoryStoreError> =>
-  Effect.scoped(Effect.gen(function*() {
-    const client = yield* acquireClient(options)
-    const TableName = options.tableName
-    const send = <A>(f: (signal: AbortSignal) => Promise<A>) =>
-      Effect.mapError(Effect.tryPromise({ try: f, catch: (error) => error }), fromSdk("createTable", undefined))
-    yield* send((abortSignal) =>
-      client.send(
-        new CreateTableCommand({
-          TableName,
-          AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-          KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-          BillingMode: "PAY_PER_REQUEST"
-        }),
-        { abortSignal }
-      )
-    ).pipe(Effect.catchIf((error) => error.reason === "ResourceInUseException", () => Effect.void))
-    yield* send((abortSignal) => client.send(new DescribeTableCommand({ TableName }), { abortSignal })).pipe(
-      Effect.repeat({
-        schedule: Schedule.spaced("500 millis"),
-        until: (output) => output.Table?.TableStatus === "ACTIVE",
-        times: 240
-      })
-    )
-    if (options.enableTtl === true) {
-      yield* send((abortSignal) =>
-        client.send(
-          new UpdateTimeToLiveCommand({
-            TableName,
-            TimeToLiveSpecification: { AttributeName: options.ttlAttribute ?? "expiresAt", Enabled: true }
-          }),
-          { abortSignal }
-        )
-      )
-    }
-  }))

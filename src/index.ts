@@ -145,7 +145,7 @@ export * as ConversationMemory from "./ConversationMemory.js"
 export * as Pruning from "./Pruning.js"
 
 /**
- * Versioned conversation stores: in memory, over a KeyValueStore (files), and DynamoDB.
+ * Versioned conversation stores: in memory and over a KeyValueStore (files); DynamoDB is `bedrock-llm/DynamoDBMemoryStore`.
  *
  * @since 0.1.0
  */

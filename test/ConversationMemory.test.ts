@@ -4,6 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Fiber, Layer, Option, Ref, Schema, TestClock } from "effect"
 import * as Conversation from "../src/Conversation.js"
 import * as ConversationMemory from "../src/ConversationMemory.js"
+import * as DynamoDBMemoryStore from "../src/DynamoDBMemoryStore.js"
 import * as FairLock from "../src/internal/fairLock.js"
 import * as MemoryStore from "../src/MemoryStore.js"
 import * as Message from "../src/Message.js"
@@ -47,7 +48,7 @@ const fileStore = (directory: string) =>
   )
 
 const dynamoStore = (endpoint: string) =>
-  MemoryStore.makeDynamoDB({ tableName: "conversations", clientConfig: clientConfig(endpoint), ttl: "7 days" })
+  DynamoDBMemoryStore.make({ tableName: "conversations", clientConfig: clientConfig(endpoint), ttl: "7 days" })
 
 describe("ConversationMemory", () => {
   it.effect("append, read, clear, snapshot and restore", () =>
@@ -273,7 +274,7 @@ describe("ConversationMemory persistence", () => {
   it.scoped("survives a restart over DynamoDB", () =>
     Effect.gen(function*() {
       const endpoint = yield* dynaliteServer
-      yield* MemoryStore.createTable({ tableName: "conversations", clientConfig: clientConfig(endpoint) })
+      yield* DynamoDBMemoryStore.createTable({ tableName: "conversations", clientConfig: clientConfig(endpoint) })
       yield* Effect.scoped(Effect.gen(function*() {
         const memory = yield* memoryOver(yield* dynamoStore(endpoint))
         yield* memory.append("chat", [Message.user("Remember 42."), Message.assistant([signed, "Noted."])])
@@ -390,7 +391,7 @@ describe("ConversationMemory: two concurrent writers lose nothing", () => {
   it.scopedLive("over DynamoDB", () =>
     Effect.gen(function*() {
       const endpoint = yield* dynaliteServer
-      yield* MemoryStore.createTable({ tableName: "conversations", clientConfig: clientConfig(endpoint) })
+      yield* DynamoDBMemoryStore.createTable({ tableName: "conversations", clientConfig: clientConfig(endpoint) })
       const conflicts = yield* Ref.make(0)
       const a = yield* memoryOver(counting(conflicts)(yield* dynamoStore(endpoint)), patient)
       const b = yield* memoryOver(counting(conflicts)(yield* dynamoStore(endpoint)), patient)

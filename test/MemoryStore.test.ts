@@ -3,6 +3,7 @@ import { FileSystem, KeyValueStore } from "@effect/platform"
 import { NodeFileSystem, NodeKeyValueStore } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option, Schema, TestClock } from "effect"
+import * as DynamoDBMemoryStore from "../src/DynamoDBMemoryStore.js"
 import * as MemoryStore from "../src/MemoryStore.js"
 import * as Message from "../src/Message.js"
 import { clientConfig, dynaliteServer, dynamoClient } from "./support/dynamo.js"
@@ -20,11 +21,11 @@ const conversation: ReadonlyArray<Message.Message> = [
 const tableName = "conversations"
 
 /** A store over a fresh dynalite server and table, all closed with the scope. */
-const dynamoLayer = (options: Partial<MemoryStore.DynamoDBOptions> = {}) =>
+const dynamoLayer = (options: Partial<DynamoDBMemoryStore.Options> = {}) =>
   Layer.unwrapScoped(Effect.gen(function*() {
     const endpoint = yield* dynaliteServer
-    yield* MemoryStore.createTable({ tableName, clientConfig: clientConfig(endpoint) })
-    return MemoryStore.layerDynamoDB({ tableName, clientConfig: clientConfig(endpoint), ...options })
+    yield* DynamoDBMemoryStore.createTable({ tableName, clientConfig: clientConfig(endpoint) })
+    return DynamoDBMemoryStore.layer({ tableName, clientConfig: clientConfig(endpoint), ...options })
   }))
 
 /** A KeyValueStore over files in a temporary directory removed with the scope. */
@@ -134,14 +135,14 @@ describe("MemoryStore.layerKeyValueStore", () => {
     }).pipe(Effect.provide(kvFiles)))
 })
 
-describe("MemoryStore.layerDynamoDB", () => {
+describe("DynamoDBMemoryStore", () => {
   it.scoped("writes the item shape, with a TTL attribute refreshed on every save", () =>
     Effect.gen(function*() {
       const endpoint = yield* dynaliteServer
       const client = yield* dynamoClient(endpoint)
-      yield* MemoryStore.createTable({ tableName, client })
-      yield* MemoryStore.createTable({ tableName, client })
-      const store = yield* MemoryStore.makeDynamoDB({ tableName, client, ttl: "1 hour" })
+      yield* DynamoDBMemoryStore.createTable({ tableName, client })
+      yield* DynamoDBMemoryStore.createTable({ tableName, client })
+      const store = yield* DynamoDBMemoryStore.make({ tableName, client, ttl: "1 hour" })
       yield* TestClock.adjust("10 seconds")
       yield* store.save("c1", conversation, 0)
       const get = Effect.promise(() =>
@@ -162,8 +163,8 @@ describe("MemoryStore.layerDynamoDB", () => {
     Effect.gen(function*() {
       const endpoint = yield* dynaliteServer
       const client = yield* dynamoClient(endpoint)
-      yield* MemoryStore.createTable({ tableName, client })
-      const store = yield* MemoryStore.makeDynamoDB({ tableName, client, ttl: "1 minute", ttlAttribute: "ttl" })
+      yield* DynamoDBMemoryStore.createTable({ tableName, client })
+      const store = yield* DynamoDBMemoryStore.make({ tableName, client, ttl: "1 minute", ttlAttribute: "ttl" })
       yield* store.save("c1", conversation, 0)
       yield* store.save("c2", conversation, 0)
       yield* TestClock.adjust("61 seconds")
@@ -179,7 +180,7 @@ describe("MemoryStore.layerDynamoDB", () => {
     Effect.gen(function*() {
       const endpoint = yield* dynaliteServer
       const secretAccessKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRET"
-      const store = yield* MemoryStore.makeDynamoDB({
+      const store = yield* DynamoDBMemoryStore.make({
         tableName: "missing",
         clientConfig: {
           ...clientConfig(endpoint),
@@ -200,7 +201,7 @@ describe("MemoryStore.layerDynamoDB", () => {
       assert.strictEqual(loadError.reason, "ResourceNotFoundException")
 
       const client = yield* dynamoClient(endpoint)
-      yield* MemoryStore.createTable({ tableName, client })
+      yield* DynamoDBMemoryStore.createTable({ tableName, client })
       yield* Effect.promise(() =>
         client.send(
           new PutItemCommand({
@@ -209,7 +210,7 @@ describe("MemoryStore.layerDynamoDB", () => {
           })
         )
       )
-      const good = yield* MemoryStore.makeDynamoDB({ tableName, client })
+      const good = yield* DynamoDBMemoryStore.make({ tableName, client })
       const corrupt = yield* Effect.flip(good.load("bad"))
       assert.strictEqual(corrupt.reason, "Corrupt")
       yield* Effect.promise(() =>

@@ -19,8 +19,9 @@ describe("README", () => {
     assert.deepStrictEqual(blocks, expected)
   })
 
-  it("gives exactly two set-up commands: the main job and the tests", () => {
+  it("gives an app's install command, then exactly two set-up commands: the main job and the tests", () => {
     const commands = [...read("README.md").matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]!.trim())
-    assert.deepStrictEqual(commands, ["npm ci && npm start", "npm ci && npm test"])
+    assert.deepStrictEqual(commands.slice(1), ["npm ci && npm start", "npm ci && npm test"])
+    assert.match(commands[0]!, /^npm i bedrock-llm /) // its versions are checked in Package.test.ts
   })
 })

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import * as Agent from "../src/Agent.js"
-import * as MemoryStore from "../src/MemoryStore.js"
+import * as DynamoDBMemoryStore from "../src/DynamoDBMemoryStore.js"
 import * as Tool from "../src/Tool.js"
 import * as Toolkit from "../src/Toolkit.js"
 import { dynamoStore, memoryOver, restartableDynalite, tableName, tempDirectory } from "./soak/memory.js"
@@ -25,7 +25,7 @@ describe("memory store failure mid-run", () => {
         const directory = yield* tempDirectory("bedrock-llm-dynalite-")
         const dynamo = yield* restartableDynalite(directory)
         const endpoint = yield* dynamo.start
-        yield* MemoryStore.createTable({ tableName, clientConfig: clientConfig(endpoint) })
+        yield* DynamoDBMemoryStore.createTable({ tableName, clientConfig: clientConfig(endpoint) })
         const memory = yield* memoryOver(yield* dynamoStore(endpoint))
         const chat = memory.conversation("chat-1")
         const toolkit = Toolkit.make(Weather)

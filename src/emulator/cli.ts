@@ -4,9 +4,11 @@
  *
  * @since 0.1.0
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import { parseArgs } from "node:util"
 import { Emulator, type FaultRates, type Options, type RequestLog } from "./Emulator.js"
 
@@ -113,17 +115,54 @@ const parse = (): Options | undefined => {
   }
 }
 
+/**
+ * Runs `program` until it ends or the process gets SIGINT or SIGTERM, which interrupt it (its finalizers close the
+ * server). Then the process ends as it should: killed by that signal (a shell reports 130 or 143), 1 after a failure
+ * (its cause printed), else 0. A second signal ends it at once.
+ */
+const runUntilSignal = (program: Effect.Effect<unknown, unknown>): void => {
+  const fiber = Effect.runFork(program)
+  const signals: ReadonlyArray<NodeJS.Signals> = ["SIGINT", "SIGTERM"]
+  let received: NodeJS.Signals | undefined
+  const dieBy = (signal: NodeJS.Signals) => {
+    for (const signal of signals) process.off(signal, onSignal)
+    process.kill(process.pid, signal)
+  }
+  // a second signal does not wait for the finalizers
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received !== undefined) return dieBy(signal)
+    received = signal
+    Effect.runFork(Fiber.interrupt(fiber))
+  }
+  for (const signal of signals) process.on(signal, onSignal)
+  fiber.addObserver((exit) => {
+    if (received !== undefined) {
+      dieBy(received)
+    } else if (Exit.isFailure(exit)) {
+      process.stderr.write(`${Cause.pretty(exit.cause)}\n`)
+      process.exitCode = 1
+    }
+  })
+}
+
 const options = parse()
 
 if (options !== undefined) {
-  const program = Effect.gen(function*() {
-    const emulator = yield* Emulator
-    yield* Console.log(`bedrock-llm emulator listening on ${emulator.url}`)
-    yield* Console.log(`  stats: ${emulator.url}/__emulator/stats   (Ctrl-C to stop)`)
-    return yield* Effect.never
-  }).pipe(
-    Effect.provide(Emulator.layer(options)),
-    Effect.tapErrorTag("EmulatorStartError", (error) => Console.error(error.message))
+  runUntilSignal(
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      yield* Console.log(`bedrock-llm emulator listening on ${emulator.url}`)
+      yield* Console.log(`  stats: ${emulator.url}/__emulator/stats   (Ctrl-C to stop)`)
+      return yield* Effect.never
+    }).pipe(
+      Effect.provide(Emulator.layer(options)),
+      Effect.catchTag("EmulatorStartError", (error) =>
+        Effect.zipRight(
+          Console.error(error.message),
+          Effect.sync(() => {
+            process.exitCode = 1
+          })
+        ))
+    )
   )
-  NodeRuntime.runMain(program, { disableErrorReporting: true })
 }

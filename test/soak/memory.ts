@@ -11,6 +11,7 @@ import { Context, Effect, Layer } from "effect"
 import type { AddressInfo } from "node:net"
 import * as Conversation from "../../src/Conversation.js"
 import * as ConversationMemory from "../../src/ConversationMemory.js"
+import * as DynamoDBMemoryStore from "../../src/DynamoDBMemoryStore.js"
 import * as MemoryStore from "../../src/MemoryStore.js"
 import * as Message from "../../src/Message.js"
 import { clientConfig } from "../support/dynamo.js"
@@ -50,7 +51,7 @@ export const tempDirectory = (prefix: string) =>
   )
 
 export const dynamoStore = (endpoint: string) =>
-  MemoryStore.makeDynamoDB({ tableName, clientConfig: clientConfig(endpoint) })
+  DynamoDBMemoryStore.make({ tableName, clientConfig: clientConfig(endpoint) })
 
 /**
  * Stores over one `KeyValueStore` of files in `directory`: version checks are atomic within one process and one

@@ -5,7 +5,7 @@
  *   node --expose-gc --import tsx test/soak/soak.ts
  */
 import { Effect } from "effect"
-import * as MemoryStore from "../../src/MemoryStore.js"
+import * as DynamoDBMemoryStore from "../../src/DynamoDBMemoryStore.js"
 import { clientConfig } from "../support/dynamo.js"
 import { runAgentSoak, runFaultSoak } from "./faultSoak.js"
 import { dynamoStore, restartableDynalite, sharedFileStores, tableName, tempDirectory, twoWriters } from "./memory.js"
@@ -61,7 +61,7 @@ const program = Effect.gen(function*() {
     const directory = yield* tempDirectory("bedrock-llm-soak-dynalite-")
     const dynamo = yield* restartableDynalite(directory)
     const endpoint = yield* dynamo.start
-    yield* MemoryStore.createTable({ tableName, clientConfig: clientConfig(endpoint) })
+    yield* DynamoDBMemoryStore.createTable({ tableName, clientConfig: clientConfig(endpoint) })
     const overDynamo = yield* twoWriters("DynamoDB (dynalite)", dynamoStore(endpoint), turns)
     const files = yield* tempDirectory("bedrock-llm-soak-files-")
     const overFiles = yield* twoWriters("files (one KeyValueStore)", yield* sharedFileStores(files), turns)
