@@ -35,6 +35,7 @@ import { BedrockRuntime } from "../BedrockRuntime.js"
 import * as Response from "../Response.js"
 import * as BedrockAiError from "./BedrockAiError.js"
 import type * as ProviderOptions from "./internal/options.js"
+import * as Override from "./internal/override.js"
 import * as Parts from "./internal/parts.js"
 import * as PromptConversion from "./internal/prompt.js"
 import * as ReasoningMemory from "./internal/reasoningMemory.js"
@@ -371,15 +372,7 @@ export const model = (
 export const withConfigOverride: {
   (overrides: Config.Service): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   <A, E, R>(self: Effect.Effect<A, E, R>, overrides: Config.Service): Effect.Effect<A, E, R>
-} = dual(
-  2,
-  <A, E, R>(self: Effect.Effect<A, E, R>, overrides: Config.Service): Effect.Effect<A, E, R> =>
-    Effect.flatMap(
-      Effect.serviceOption(Config),
-      (current) =>
-        Effect.provideService(self, Config, Option.isSome(current) ? { ...current.value, ...overrides } : overrides)
-    )
-)
+} = dual(2, Override.provideOverrides(Config))
 
 /**
  * `withConfigOverride` for a stream (`LanguageModel.streamText`, `Chat.streamText`).
@@ -390,11 +383,4 @@ export const withConfigOverride: {
 export const withConfigOverrideStream: {
   (overrides: Config.Service): <A, E, R>(self: Stream.Stream<A, E, R>) => Stream.Stream<A, E, R>
   <A, E, R>(self: Stream.Stream<A, E, R>, overrides: Config.Service): Stream.Stream<A, E, R>
-} = dual(
-  2,
-  <A, E, R>(self: Stream.Stream<A, E, R>, overrides: Config.Service): Stream.Stream<A, E, R> =>
-    Stream.unwrap(
-      Effect.map(Effect.serviceOption(Config), (current) =>
-        Stream.provideService(self, Config, Option.isSome(current) ? { ...current.value, ...overrides } : overrides))
-    )
-)
+} = dual(2, Override.provideOverridesStream(Config))

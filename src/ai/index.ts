@@ -17,3 +17,17 @@ export * as BedrockLanguageModel from "./BedrockLanguageModel.js"
  * @since 0.1.0
  */
 export * as BedrockAiError from "./BedrockAiError.js"
+
+/**
+ * `@effect/ai`'s `EmbeddingModel` over `EmbeddingsClient`: batching, deduplication, cache and dimensions included.
+ *
+ * @since 0.1.0
+ */
+export * as BedrockEmbeddingModel from "./BedrockEmbeddingModel.js"
+
+/**
+ * `@effect/ai`'s `Tokenizer` over Bedrock's CountTokens.
+ *
+ * @since 0.1.0
+ */
+export * as BedrockTokenizer from "./BedrockTokenizer.js"

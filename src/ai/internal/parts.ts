@@ -9,6 +9,7 @@ import * as Encoding from "effect/Encoding"
 import type * as Message from "../../Message.js"
 import type * as Response from "../../Response.js"
 import * as Options from "./options.js"
+import { isServerToolUse } from "./serverTools.js"
 
 /** `@effect/ai`'s finish reason for a Bedrock stop reason. */
 export const finishReason = (stopReason: Response.StopReason): AiResponse.FinishReason => {
@@ -95,8 +96,6 @@ export const finishPart = (ending: Ending): AiResponse.FinishPartEncoded => {
 
 const reasoningMetadata = (info: Options.ReasoningInfo) => metadata(info)
 
-const isServerTool = (block: { readonly type?: string | undefined }): boolean => block.type !== undefined
-
 const imagePart = (image: Message.Image): AiResponse.FilePartEncoded | undefined =>
   image.source._tag === "Bytes"
     ? { type: "file", mediaType: `image/${image.format}`, data: Encoding.encodeBase64(image.source.bytes) }
@@ -136,7 +135,7 @@ export const fromResponse = (response: Response.Response, origin: Origin): Array
         })
         break
       case "ToolUse":
-        if (!isServerTool(block)) {
+        if (!isServerToolUse(block)) {
           parts.push({ type: "tool-call", id: block.toolUseId, name: block.name, params: block.input })
         }
         break
@@ -237,7 +236,7 @@ export class StreamMapper {
         return undefined
       case "ContentBlockStart": {
         const start = event.start
-        if (start._tag === "ToolUseStart" && !isServerTool(start)) {
+        if (start._tag === "ToolUseStart" && !isServerToolUse(start)) {
           this.blocks.set(event.index, { kind: "tool", id: start.toolUseId, name: start.name, input: "" })
           out.push({ type: "tool-params-start", id: start.toolUseId, name: start.name })
         } else if (start._tag === "ImageStart") {

@@ -9,6 +9,7 @@
  */
 import type * as Prompt from "@effect/ai/Prompt"
 import type * as Message from "../../Message.js"
+import { isServerToolUse } from "./serverTools.js"
 
 /** The signed reasoning of one answer, in order. */
 export type Blocks = ReadonlyArray<Message.Reasoning | Message.RedactedReasoning>
@@ -42,7 +43,7 @@ export const make = (capacity: number): ReasoningMemory => {
       for (const block of content) {
         if (block._tag === "RedactedReasoning" || (block._tag === "Reasoning" && block.signature !== undefined)) {
           blocks.push(block)
-        } else if (block._tag === "ToolUse" && block.type === undefined) {
+        } else if (block._tag === "ToolUse" && !isServerToolUse(block)) {
           toolUseIds.push(block.toolUseId)
         }
       }

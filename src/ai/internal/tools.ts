@@ -8,6 +8,7 @@ import * as Tool from "@effect/ai/Tool"
 import * as Either from "effect/Either"
 import * as Conversation from "../../Conversation.js"
 import type * as Message from "../../Message.js"
+import { isServerToolUse } from "./serverTools.js"
 
 const toolSpec = (tool: Tool.Any): Conversation.ToolSpec =>
   Conversation.toolSpec({
@@ -30,7 +31,7 @@ const toolHistory = (messages: ReadonlyArray<Message.Message>) => {
   let any = false
   for (const message of messages) {
     for (const block of message.content) {
-      if (block._tag === "ToolUse" && block.type === undefined) names.add(block.name)
+      if (block._tag === "ToolUse" && !isServerToolUse(block)) names.add(block.name)
       if (block._tag === "ToolUse" || block._tag === "ToolResult") any = true
     }
   }
