@@ -102,7 +102,6 @@ export const make = async (endpoint: string): Promise<Adapter> => {
         const started = performance.now()
         let first = true
         return LanguageModel.streamText({ prompt }).pipe(
-          BedrockLanguageModel.withConfigOverrideStream({ maxTokens }),
           Stream.runForEach((part) =>
             Effect.sync(() => {
               events++
@@ -111,7 +110,8 @@ export const make = async (endpoint: string): Promise<Adapter> => {
                 firstEventMs.push(performance.now() - started)
               }
             })
-          )
+          ),
+          BedrockLanguageModel.withConfigOverride({ maxTokens })
         )
       })
       return runtime.runPromise(Effect.forEach(range(n), () => one, { concurrency, discard: true })).then(() => ({

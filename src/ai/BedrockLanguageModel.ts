@@ -22,6 +22,7 @@ import * as Telemetry from "@effect/ai/Telemetry"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { dual } from "effect/Function"
@@ -29,7 +30,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type { Span } from "effect/Tracer"
+import * as Tracer from "effect/Tracer"
 import * as BedrockClient from "../BedrockClient.js"
 import { BedrockRuntime } from "../BedrockRuntime.js"
 import * as Response from "../Response.js"
@@ -38,6 +39,7 @@ import type * as ProviderOptions from "./internal/options.js"
 import * as Override from "./internal/override.js"
 import * as Parts from "./internal/parts.js"
 import * as PromptConversion from "./internal/prompt.js"
+import * as PullStream from "./internal/pullStream.js"
 import * as ReasoningMemory from "./internal/reasoningMemory.js"
 import * as Tools from "./internal/tools.js"
 
@@ -158,7 +160,15 @@ const endpointOf = (runtime: Option.Option<BedrockRuntime.Service>): string =>
 const operationPath = (streaming: boolean, api: BedrockClient.BedrockClient.Api | undefined): string =>
   api === "invoke" ? (streaming ? "invoke-with-response-stream" : "invoke") : streaming ? "converse-stream" : "converse"
 
-const annotateRequest = (span: Span, modelId: string, request: BedrockClient.BedrockClient.Request) =>
+const builtInTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
+
+/**
+ * Whether spans are recorded: Effect's built-in tracer keeps them nowhere, and the GenAI attributes cost a visible
+ * share of a short call (as the library's own spans, see `internal/tracing.ts`).
+ */
+const isRecording = (tracer: Tracer.Tracer): boolean => tracer !== builtInTracer
+
+const annotateRequest = (span: Tracer.Span, modelId: string, request: BedrockClient.BedrockClient.Request) =>
   Telemetry.addGenAIAnnotations(span, {
     system: "aws.bedrock",
     operation: { name: "chat" },
@@ -172,7 +182,7 @@ const annotateRequest = (span: Span, modelId: string, request: BedrockClient.Bed
     }
   })
 
-const annotateFinish = (span: Span, part: AiResponse.FinishPartEncoded, requestId: string | undefined) =>
+const annotateFinish = (span: Tracer.Span, part: AiResponse.FinishPartEncoded, requestId: string | undefined) =>
   Telemetry.addGenAIAnnotations(span, {
     response: { id: requestId, finishReasons: [part.reason] },
     usage: { inputTokens: part.usage.inputTokens, outputTokens: part.usage.outputTokens }
@@ -266,37 +276,45 @@ export const make = (options?: Options): Effect.Effect<LanguageModel.Service, ne
     const generateText = (
       providerOptions: LanguageModel.ProviderOptions
     ): Effect.Effect<Array<AiResponse.PartEncoded>, AiError.AiError> =>
-      Effect.flatMap(Effect.serviceOption(Config), (override) => {
-        const method = providerOptions.responseFormat.type === "json" ? "generateObject" : "generateText"
-        const prepared = prepare(providerOptions, method, override)
-        if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-        const call = prepared.right
-        annotateRequest(providerOptions.span, call.modelId, call.request)
-        if (providerOptions.responseFormat.type === "json") return generateObject(call, providerOptions.responseFormat)
-        return Effect.matchEffect(client.generate(call.request), {
-          onFailure: (error) => Effect.fail(BedrockAiError.fromCause(error, call.origin(method, false))),
-          onSuccess: (response) =>
-            Effect.map(timestamp, (time) => {
-              memory.remember(response.message.content)
-              const parts = Parts.fromResponse(response, { modelId: call.modelId, timestamp: time })
-              annotateFinish(
-                providerOptions.span,
-                parts[parts.length - 1] as AiResponse.FinishPartEncoded,
-                response.requestId
-              )
-              return parts
-            })
+      Effect.tracerWith((tracer) => {
+        const traced = isRecording(tracer)
+        return Effect.flatMap(Effect.serviceOption(Config), (override) => {
+          const method = providerOptions.responseFormat.type === "json" ? "generateObject" : "generateText"
+          const prepared = prepare(providerOptions, method, override)
+          if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
+          const call = prepared.right
+          if (traced) annotateRequest(providerOptions.span, call.modelId, call.request)
+          if (providerOptions.responseFormat.type === "json") {
+            return generateObject(call, providerOptions.responseFormat)
+          }
+          return Effect.matchEffect(client.generate(call.request), {
+            onFailure: (error) => Effect.fail(BedrockAiError.fromCause(error, call.origin(method, false))),
+            onSuccess: (response) =>
+              Effect.map(timestamp, (time) => {
+                memory.remember(response.message.content)
+                const parts = Parts.fromResponse(response, { modelId: call.modelId, timestamp: time })
+                if (traced) {
+                  annotateFinish(
+                    providerOptions.span,
+                    parts[parts.length - 1] as AiResponse.FinishPartEncoded,
+                    response.requestId
+                  )
+                }
+                return parts
+              })
+          })
         })
       })
 
     const streamText = (
       providerOptions: LanguageModel.ProviderOptions
     ): Stream.Stream<AiResponse.StreamPartEncoded, AiError.AiError> =>
-      Stream.unwrapScoped(Effect.gen(function*() {
+      PullStream.fromScopedPull(Effect.gen(function*() {
         const prepared = prepare(providerOptions, "streamText", yield* Effect.serviceOption(Config))
-        if (Either.isLeft(prepared)) return Stream.fail(prepared.left)
+        if (Either.isLeft(prepared)) return Effect.fail(Option.some(prepared.left))
         const call = prepared.right
-        annotateRequest(providerOptions.span, call.modelId, call.request)
+        const traced = isRecording(yield* Effect.tracer)
+        if (traced) annotateRequest(providerOptions.span, call.modelId, call.request)
         const origin = call.origin("streamText", true)
         const mapper = new Parts.StreamMapper({ modelId: call.modelId, timestamp: yield* timestamp }, undefined)
         const pull = yield* client.streamPull(call.request)
@@ -308,7 +326,7 @@ export const make = (options?: Options): Effect.Effect<LanguageModel.Service, ne
           mapper.end(out)
           memory.remember(mapper.completed)
           const finish = out.find((part): part is AiResponse.FinishPartEncoded => part.type === "finish")
-          if (finish !== undefined) annotateFinish(providerOptions.span, finish, undefined)
+          if (traced && finish !== undefined) annotateFinish(providerOptions.span, finish, undefined)
           return out.length === 0 ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(out))
         }
         const next = Effect.matchEffect(pull, {
@@ -327,7 +345,7 @@ export const make = (options?: Options): Effect.Effect<LanguageModel.Service, ne
             onSome: (error) => Effect.fail(Option.some(BedrockAiError.fromCause(error, origin)))
           })
         })
-        return Stream.repeatEffectChunkOption(next)
+        return next
       }))
 
     return yield* LanguageModel.make({ generateText, streamText })

@@ -174,6 +174,30 @@ type OpenBlock =
   | { readonly kind: "image"; readonly format: Message.ImageFormat; source: Message.MediaSource | undefined }
   | { readonly kind: "skipped" }
 
+type DeltaPart =
+  | AiResponse.TextDeltaPartEncoded
+  | AiResponse.ReasoningDeltaPartEncoded
+  | AiResponse.ToolParamsDeltaPartEncoded
+
+/**
+ * Appends a delta, joined to the previous part when that is a delta of the same block (one network read often brings
+ * several events): the same text at the same moment in fewer parts, each of which `@effect/ai` decodes with its
+ * Schema (the largest share of a streamed event's cost under `@effect/ai`).
+ */
+const appendDelta = (
+  out: Array<AiResponse.StreamPartEncoded>,
+  type: DeltaPart["type"],
+  id: string,
+  text: string
+): void => {
+  const last = out[out.length - 1] as DeltaPart | undefined
+  if (last !== undefined && last.type === type && last.id === id && last.metadata === undefined) {
+    out[out.length - 1] = { type, id, delta: last.delta + text }
+  } else {
+    out.push({ type, id, delta: text })
+  }
+}
+
 /** What a stream's mapper could not turn into parts: a tool input that is not JSON. */
 export interface BadToolInput {
   readonly _tag: "BadToolInput"
@@ -290,15 +314,17 @@ export class StreamMapper {
         } else if (block.kind !== "text") {
           return
         }
+        if (delta._tag === "TextDelta") {
+          appendDelta(out, "text-delta", id, delta.text)
+          return
+        }
         out.push(
-          delta._tag === "TextDelta"
-            ? { type: "text-delta", id, delta: delta.text }
-            : {
-              type: "text-delta",
-              id,
-              delta: "",
-              metadata: metadata<Options.TextInfo>({ citations: [delta.citation] })
-            }
+          {
+            type: "text-delta",
+            id,
+            delta: "",
+            metadata: metadata<Options.TextInfo>({ citations: [delta.citation] })
+          }
         )
         return
       }
@@ -314,7 +340,7 @@ export class StreamMapper {
         if (reasoning.kind !== "reasoning") return
         if (delta._tag === "ReasoningTextDelta") {
           reasoning.text += delta.text
-          out.push({ type: "reasoning-delta", id: reasoning.id, delta: delta.text })
+          appendDelta(out, "reasoning-delta", reasoning.id, delta.text)
         } else if (delta._tag === "ReasoningSignatureDelta") {
           reasoning.signature += delta.signature
           out.push({
@@ -337,7 +363,7 @@ export class StreamMapper {
       case "ToolUseInputDelta":
         if (block?.kind === "tool") {
           block.input += delta.input
-          out.push({ type: "tool-params-delta", id: block.id, delta: delta.input })
+          appendDelta(out, "tool-params-delta", block.id, delta.input)
         }
         return
       case "ImageDelta":
