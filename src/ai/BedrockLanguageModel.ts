@@ -19,6 +19,7 @@ import * as LanguageModel from "@effect/ai/LanguageModel"
 import * as AiModel from "@effect/ai/Model"
 import type * as AiResponse from "@effect/ai/Response"
 import * as Telemetry from "@effect/ai/Telemetry"
+import * as Tool from "@effect/ai/Tool"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -255,7 +256,7 @@ export const make = (options?: Options): Effect.Effect<LanguageModel.Service, ne
       const { toolConfig: _ignored, ...request } = call.request
       return client.generateObject(format.schema as Schema.Schema<unknown, unknown>, request, {
         name: format.objectName,
-        description: undefined
+        description: Tool.getDescriptionFromSchemaAst(format.schema.ast)
       }).pipe(
         Effect.mapError((error) => BedrockAiError.fromCause(error, origin)),
         Effect.flatMap((value) =>
