@@ -38,7 +38,7 @@ const only = valueOf("only")
 const write = !flag("no-write")
 const profileDir = valueOf("profile")
 
-const allClients = ["raw", "ours", "promise", "effectAi", "vercel", "langchain"] as const
+const allClients = ["raw", "ours", "promise", "effectAi", "effectAiOurs", "vercel", "langchain"] as const
 const hasPromiseFacade = existsSync(join(repo, "src", "Promise.ts"))
 const mainClients = valueOf("clients")?.split(",") ?? allClients.filter((c) => c !== "promise" || hasPromiseFacade)
 /** Transport variants, measured where they matter (concurrent Converse and streams). */
@@ -471,6 +471,7 @@ const machine = () => {
     ` @effect/ai-amazon-bedrock ${versionOf(here, "@effect/ai-amazon-bedrock")} (@effect/ai ${
       versionOf(here, "@effect/ai")
     }, @effect/platform ${versionOf(here, "@effect/platform")}, effect ${versionOf(here, "effect")});` +
+    ` @effect/ai over bedrock-llm: @effect/ai ${versionOf(repo, "@effect/ai")} with bedrock-llm/ai;` +
     ` ai ${versionOf(here, "ai")} + @ai-sdk/amazon-bedrock ${versionOf(here, "@ai-sdk/amazon-bedrock")};` +
     ` @langchain/aws ${versionOf(here, "@langchain/aws")} + @langchain/core ${versionOf(here, "@langchain/core")}`
   ].join("\n")
@@ -493,8 +494,8 @@ const cheaperPeers = (results: ReadonlyArray<ScenarioResult>): Array<string> => 
     const ours = result.rows.find((row) => row.spec === "ours")
     if (ours === undefined || ours.cpu.length === 0) continue
     for (const row of result.rows) {
-      const ownOrBaseline = row.spec === "ours" || row.spec === "promise" || row.spec.startsWith("raw") ||
-        row.spec.startsWith("ours:")
+      const ownOrBaseline = row.spec === "ours" || row.spec === "promise" || row.spec === "effectAiOurs" ||
+        row.spec.startsWith("raw") || row.spec.startsWith("ours:")
       if (ownOrBaseline || row.cpu.length === 0) continue
       if (median(row.cpu) < median(ours.cpu)) {
         const unary = result.rows.find((r) => r.spec === "ours:unary-steps" && r.cpu.length > 0)

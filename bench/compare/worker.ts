@@ -50,6 +50,7 @@ const loaders: Record<string, (endpoint: string, variant: string | undefined) =>
   ours: async (endpoint, variant) => (await import("../support/bedrockLlmAdapter.js")).make(endpoint, variant as never),
   promise: async (endpoint) => (await import("../support/bedrockLlmPromiseAdapter.js")).make(endpoint),
   effectAi: async (endpoint) => (await import("./clients/effectAi.js")).make(endpoint),
+  effectAiOurs: async (endpoint) => (await import("../support/effectAiOverBedrockLlmAdapter.js")).make(endpoint),
   vercel: async (endpoint) => (await import("./clients/vercel.js")).make(endpoint),
   langchain: async (endpoint) => (await import("./clients/langchain.js")).make(endpoint)
 }

@@ -88,8 +88,12 @@ export const packageOf = (module: string): string | undefined => {
   return scope!.startsWith("@") ? `${scope}/${name}` : scope
 }
 
-/** Packages that the root import must never load: the DynamoDB client, the emulator's SigV4 hashing, platform-node. */
+/**
+ * Packages that the root import must never load: the DynamoDB client, the emulator's SigV4 hashing, platform-node,
+ * `@effect/ai` (only `bedrock-llm/ai` needs it).
+ */
 const forbiddenPackages = [
+  /^@effect\/ai$/,
   /^@aws-sdk\/client-dynamodb$/,
   /^@aws-sdk\/dynamodb-codec$/,
   /^@aws-crypto\//,
