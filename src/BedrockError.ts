@@ -419,8 +419,10 @@ export { InvalidConversation } from "./Conversation.js"
 
 /**
  * A stream failed after it had produced events. `cause` is the (typed) failure; `eventsReceived` counts the events
- * delivered before it and `unitsReceived` the caller's measure of them (e.g. characters of text). Not retryable as is:
- * retrying would replay events already delivered; the caller may replay the step.
+ * delivered before it and `unitsReceived` the caller's measure of them (e.g. characters of text). Retryable when its
+ * cause is: a new call may well succeed. The stream itself is never resumed, and a retry of the whole call delivers
+ * again the events already received, so retry what consumes the stream (a `collect`, an agent step), not the stream
+ * in place.
  *
  * @since 0.1.0
  * @category errors
@@ -438,7 +440,7 @@ export class StreamInterruptedError
 {
   /** @since 0.1.0 */
   get retryable(): boolean {
-    return false
+    return isRetryable(this.cause)
   }
 }
 

@@ -246,6 +246,13 @@ describe("BedrockError.fromSdkError", () => {
     assert.isFalse(
       new BedrockError.StreamInterruptedError({ message: "i", cause: undefined, eventsReceived: 3 }).retryable
     )
+    // An interrupted stream is retryable as its cause is: a cut connection is, a model error is not.
+    const cut = new BedrockError.TransportError({ message: "cut", code: "INCOMPLETE_EVENT_STREAM" })
+    assert.isTrue(new BedrockError.StreamInterruptedError({ message: "i", cause: cut, eventsReceived: 3 }).retryable)
+    const refused = new BedrockError.ValidationError({ message: "no" })
+    assert.isFalse(
+      new BedrockError.StreamInterruptedError({ message: "i", cause: refused, eventsReceived: 3 }).retryable
+    )
     assert.isFalse(BedrockError.isRetryable(new Error("plain")))
     assert.isFalse(BedrockError.isBedrockError({ _tag: "ThrottlingError" }))
   })

@@ -223,7 +223,11 @@ const soakPass = (options: SoakOptions, record: {
       return {
         retries: usage.retries,
         attemptsHistogram,
-        retryableFailuresBeforeBudget: failedCalls.filter((f) => f.retryable && f.attempt < maxAttempts).length,
+        // A stream interrupted after its first event is never retried in place (its events were delivered), so it
+        // surfaces at once even when its cause is retryable.
+        retryableFailuresBeforeBudget: failedCalls.filter((f) =>
+          f.retryable && f.tag !== "StreamInterruptedError" && f.attempt < maxAttempts
+        ).length,
         maxAttemptsSeen: Math.max(0, ...attemptsByCall.values()),
         emulator: emulator.stats(),
         idleAfterSoak,
