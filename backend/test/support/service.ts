@@ -11,13 +11,13 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import { Dynamo } from "../../src/Dynamo.js"
 import { Gateway } from "../../src/Gateway.js"
 import * as ApiKey from "../../src/keys/ApiKey.js"
 import { type KeyRecord, type KeySettings, KeyStore } from "../../src/keys/KeyStore.js"
 import type { Fields } from "../../src/RequestLog.js"
 import { layer as serviceLayer, Running } from "../../src/Server.js"
 import * as ServiceConfig from "../../src/ServiceConfig.js"
+import { dynamoOn, tables } from "./dynalite.js"
 import { probeApi } from "./probe.js"
 
 /** Settings of a key made by `createKey`: every API and model unless overridden. */
@@ -97,9 +97,7 @@ export const startService = (options: TestOptions = {}): Effect.Effect<TestServi
       ...(options.dynamoEndpoint === undefined ? {} : {
         store: {
           _tag: "dynamodb",
-          keysTable: "keys",
-          limitsTable: "limits",
-          usageTable: "usage",
+          ...tables,
           endpoint: options.dynamoEndpoint
         }
       }),
@@ -110,11 +108,7 @@ export const startService = (options: TestOptions = {}): Effect.Effect<TestServi
       api: probeApi,
       bedrock: runtimeOn(emulator),
       ...(options.dynamoEndpoint === undefined ? {} : {
-        dynamo: Dynamo.layer({
-          endpoint: options.dynamoEndpoint,
-          region: "us-east-1",
-          credentials: { accessKeyId: "local", secretAccessKey: "local-secret" }
-        })
+        dynamo: dynamoOn(options.dynamoEndpoint)
       }),
       onLog: (fields) => Effect.sync(() => void logs.push(fields))
     }))
