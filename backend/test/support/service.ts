@@ -62,13 +62,12 @@ export interface TestOptions {
 /** A clock whose time stands still at `at` (epoch ms) while its sleeps are real: windows and months stay put. */
 export const frozenClock = (at: number): Clock.Clock => {
   const live = Clock.make()
-  return {
-    ...live,
+  return Object.assign(Object.create(live) as Clock.Clock, {
     unsafeCurrentTimeMillis: () => at,
     unsafeCurrentTimeNanos: () => BigInt(at) * 1_000_000n,
     currentTimeMillis: Effect.succeed(at),
     currentTimeNanos: Effect.succeed(BigInt(at) * 1_000_000n)
-  }
+  })
 }
 
 export const localCredentials = { accessKeyId: "AKIDLOCALTEST", secretAccessKey: "local-test-secret" }
