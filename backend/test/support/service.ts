@@ -59,6 +59,19 @@ export interface TestOptions {
   readonly clock?: Clock.Clock | undefined
 }
 
+/** A clock that runs at the live pace from `at` (epoch ms): several instances share one origin, TTLs still pass. */
+export const shiftedClock = (at: number): Clock.Clock => {
+  const live = Clock.make()
+  const origin = Date.now()
+  const now = () => at + (Date.now() - origin)
+  return Object.assign(Object.create(live) as Clock.Clock, {
+    unsafeCurrentTimeMillis: now,
+    unsafeCurrentTimeNanos: () => BigInt(now()) * 1_000_000n,
+    currentTimeMillis: Effect.sync(now),
+    currentTimeNanos: Effect.sync(() => BigInt(now()) * 1_000_000n)
+  })
+}
+
 /** A clock whose time stands still at `at` (epoch ms) while its sleeps are real: windows and months stay put. */
 export const frozenClock = (at: number): Clock.Clock => {
   const live = Clock.make()
