@@ -83,3 +83,36 @@ describe("the gateway's other calls", () => {
       ])
     }))
 })
+
+describe("Gateway.admit, for callers that speak Bedrock's own shapes", () => {
+  it.scopedLive("admits, hands over the target's runtime, and settles what the caller reports", () =>
+    Effect.gen(function*() {
+      const service = yield* startService()
+      const gateway = Context.get(service.context, Gateway)
+      const key = yield* service.createKey({ monthlyBudgetMicroUsd: 1_000_000 })
+      const reported = yield* Effect.scoped(Effect.gen(function*() {
+        const admitted = yield* gateway.admit({ api: "bedrock", model, inputTokens: 20, maxTokens: 50 })
+        const target = admitted.targets[0]!
+        const output = yield* target.runtime.converse({
+          modelId: target.modelId,
+          messages: [{ role: "user", content: [{ text: "Hello!" }] }],
+          inferenceConfig: { maxTokens: admitted.maxTokens }
+        })
+        const usage = { inputTokens: output.usage!.inputTokens!, outputTokens: output.usage!.outputTokens! }
+        yield* admitted.settle({ target, usage })
+        return usage
+      })).pipe(Effect.provideService(CurrentKey, key.record))
+      const unsettled = yield* Effect.scoped(gateway.admit({ api: "bedrock", model, inputTokens: 20 })).pipe(
+        Effect.provideService(CurrentKey, key.record)
+      )
+      assert.strictEqual(unsettled.maxTokens, 4096)
+      const usage = yield* call(`${service.url}/admin/usage?keyId=${key.record.id}`, { token: service.adminKey })
+      assert.deepStrictEqual(
+        [usage.body.totals.requests, usage.body.totals.inputTokens, usage.body.totals.outputTokens],
+        [1, reported.inputTokens, reported.outputTokens]
+      )
+      const month = yield* call(`${service.url}/admin/keys/${key.record.id}`, { token: service.adminKey })
+      assert.strictEqual(month.body.month.committedUsd, month.body.month.spentUsd)
+      assert.isAbove(month.body.month.spentUsd, 0)
+    }))
+})
