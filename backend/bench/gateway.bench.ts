@@ -102,7 +102,7 @@ const program = Effect.gen(function*() {
     process.stdout.write(`${rows.at(-1)}\n`)
   }
 
-  // Streams: a paced emulator (20 tokens/s, 40 words per answer), `streams` SSE streams at once on one instance.
+  // Streams: a paced emulator (20 tokens/s, 100 words per answer), `streams` SSE streams at once on one instance.
   const paced = yield* Emulator.make({ tokensPerSecond: 20 })
   const sse = yield* startService({ sharedEmulator: paced })
   const sseKey = yield* sse.createKey()
@@ -111,29 +111,40 @@ const program = Effect.gen(function*() {
   const firstTokens: Array<number> = []
   const baseRss = process.memoryUsage().rss
   const started = performance.now()
+  let peakInFlight = 0
+  const inFlightSampler = setInterval(() => (peakInFlight = Math.max(peakInFlight, sse.running.inFlight())), 20)
+  const failures: Array<string> = []
   const completed = yield* Effect.promise(() =>
-    Promise.all(Array.from({ length: streams }, async () => {
+    Promise.all(Array.from({ length: streams }, async (_, i) => {
+      // Opened 100 at a time, 20 ms apart: all are open together (each answer streams for about 5 s).
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(i / 100) * 20))
       const start = performance.now()
-      const response = await fetch(`${sse.url}/probe/stream`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${sseKey.secret}`, "content-type": "application/json" },
-        body: JSON.stringify({ model, prompt: "Write 40 words about the sea.", maxTokens: 200 })
-      })
-      const reader = response.body!.getReader()
-      let first = true
-      let text = ""
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        text += new TextDecoder().decode(value)
-        if (first && text.includes("ContentBlockDelta")) {
-          firstTokens.push(performance.now() - start)
-          first = false
+      try {
+        const response = await fetch(`${sse.url}/probe/stream`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${sseKey.secret}`, "content-type": "application/json" },
+          body: JSON.stringify({ model, prompt: "Write 100 words about the sea.", maxTokens: 400 })
+        })
+        const reader = response.body!.getReader()
+        let first = true
+        let text = ""
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (done) break
+          text += new TextDecoder().decode(value)
+          if (first && text.includes("ContentBlockDelta")) {
+            firstTokens.push(performance.now() - start)
+            first = false
+          }
         }
+        return text.includes("event: Metadata")
+      } catch (error) {
+        failures.push(String((error as { cause?: unknown }).cause ?? error))
+        return false
       }
-      return text.includes("event: Metadata")
     }))
   )
+  clearInterval(inFlightSampler)
   clearInterval(sampler)
   const streamRows = [
     "",
@@ -141,7 +152,11 @@ const program = Effect.gen(function*() {
       fmt((performance.now() - started) / 1000)
     } s; time to first token p50 ${fmt(median(firstTokens))} ms, p99 ${fmt(percentile(firstTokens, 99))} ms; peak RSS ${
       fmt(peakRss / 2 ** 20)
-    } MiB (${fmt((peakRss - baseRss) / 2 ** 20)} MiB above the start of the phase).`
+    } MiB (${
+      fmt((peakRss - baseRss) / 2 ** 20)
+    } MiB above the start of the phase); at most ${peakInFlight} in flight at once${
+      failures.length === 0 ? "" : `; ${failures.length} failed (${[...new Set(failures)].join(", ")})`
+    }.`
   ]
   process.stdout.write(`${streamRows.join("\n")}\n`)
 })
