@@ -1,0 +1,23 @@
+/**
+ * The service's `HttpApi`: one group per API. An API adds its group here (`.add(...)`) and its handlers' layer to
+ * `Server.ts`'s `handlers`.
+ *
+ * @since 0.1.0
+ */
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as OpenApi from "@effect/platform/OpenApi"
+import { AdminGroup } from "./apis/admin/AdminApi.js"
+import { HealthGroup } from "./apis/health/HealthApi.js"
+
+/**
+ * The API.
+ *
+ * @since 0.1.0
+ * @category api
+ */
+export class Api extends HttpApi.make("bedrock-llm-backend")
+  .add(HealthGroup)
+  .add(AdminGroup)
+  .annotate(OpenApi.Title, "bedrock-llm gateway")
+  .annotate(OpenApi.Description, "An Amazon Bedrock gateway with keys, budgets, rate limits and usage.")
+{}

@@ -1,0 +1,255 @@
+/**
+ * The service's configuration, read from the environment through effect `Config` and validated at start-up: a
+ * variable that is set but invalid fails with a `ConfigError` naming it (and never echoing a secret).
+ *
+ * | variable | default | meaning |
+ * | --- | --- | --- |
+ * | `BACKEND_HOST` | `127.0.0.1` | interface to listen on |
+ * | `BACKEND_PORT` | `8080` | TCP port (`0`: an ephemeral port) |
+ * | `BACKEND_ADMIN_KEY_SHA256` | none | hex SHA-256 of the admin key (`/admin/*`); without it the admin API refuses every call |
+ * | `BACKEND_ADMIN_KEY` | none | the admin key itself (hashed at start-up), instead of `BACKEND_ADMIN_KEY_SHA256` |
+ * | `BACKEND_STORE` | `memory` | `memory` (one instance) or `dynamodb` (shared by every instance) |
+ * | `BACKEND_DYNAMODB_KEYS_TABLE` | `bedrock-llm-keys` | keys table (partition key `pk`, string) |
+ * | `BACKEND_DYNAMODB_LIMITS_TABLE` | `bedrock-llm-limits` | budgets and rate-limit windows (`pk`, TTL attribute `expiresAt`) |
+ * | `BACKEND_DYNAMODB_USAGE_TABLE` | `bedrock-llm-usage` | usage counters (`pk` and sort key `sk`, strings) |
+ * | `BACKEND_DYNAMODB_ENDPOINT` | the SDK's | a DynamoDB endpoint (DynamoDB Local, dynalite) |
+ * | `BACKEND_KEY_CACHE_TTL_MS` | `10000` | how long an instance trusts a looked-up key: the bound on revocation delay |
+ * | `BACKEND_MAX_BODY_BYTES` | `20971520` | largest request body (20 MiB); larger is refused before it is read whole |
+ * | `BACKEND_REQUEST_TIMEOUT_MS` | `600000` | per-request deadline, streams included |
+ * | `BACKEND_DRAIN_TIMEOUT_MS` | `30000` | on SIGTERM, how long in-flight requests and streams may finish |
+ * | `BACKEND_SSE_KEEPALIVE_MS` | `15000` | an SSE comment after this long without an event |
+ * | `BACKEND_CORS_ORIGINS` | none (CORS off) | comma-separated allowed origins (`*` for any) |
+ * | `BACKEND_DEFAULT_MAX_TOKENS` | `4096` | `maxTokens` of a call that names none (capped at the model's limit) |
+ * | `BACKEND_MODEL_ALIASES` | none | JSON: alias -> ordered targets, each a model id or `{ "modelId", "region" }` |
+ * | `BACKEND_LOG_LEVEL` | `Info` | `Debug`, `Info`, `Warning`, `Error`, `None` |
+ * | `OTEL_EXPORTER_OTLP_ENDPOINT` | none | OTLP/HTTP endpoint: traces and metrics exported when set |
+ * | `OTEL_SERVICE_NAME` | `bedrock-llm-backend` | service name of exported telemetry |
+ *
+ * Bedrock itself is configured with the library's variables (`AWS_REGION`, `BEDROCK_ENDPOINT`, `BEDROCK_RETRY_*`,
+ * `BEDROCK_EMULATOR`, ...; see the library's `Config` module).
+ *
+ * @since 0.1.0
+ */
+import { Config as LibraryConfig } from "bedrock-llm"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as ApiKey from "./keys/ApiKey.js"
+
+/**
+ * One target of a model alias: a model id or inference profile, optionally in another region.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Target = Schema.Struct({
+  modelId: Schema.NonEmptyTrimmedString,
+  region: Schema.optional(Schema.NonEmptyTrimmedString)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Target = typeof Target.Type
+
+const TargetInput = Schema.Union(
+  Schema.NonEmptyTrimmedString.pipe(Schema.transform(Target, {
+    strict: true,
+    decode: (modelId) => ({ modelId }),
+    encode: (target) => target.modelId
+  })),
+  Target
+)
+
+/**
+ * Model aliases: a name clients use and the targets tried in order (the next on throttling or unavailability before
+ * the first byte).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ModelAliases = Schema.Record({
+  key: Schema.NonEmptyTrimmedString,
+  value: Schema.NonEmptyArray(TargetInput)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ModelAliases = typeof ModelAliases.Type
+
+/**
+ * Where the shared state lives.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StoreSettings =
+  | { readonly _tag: "memory" }
+  | {
+    readonly _tag: "dynamodb"
+    readonly keysTable: string
+    readonly limitsTable: string
+    readonly usageTable: string
+    readonly endpoint?: string | undefined
+  }
+
+/**
+ * The whole configuration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Settings {
+  readonly host: string
+  readonly port: number
+  /** Hex SHA-256 of the admin key; `None` disables the admin API. */
+  readonly adminKeyHash: Option.Option<Redacted.Redacted<string>>
+  readonly store: StoreSettings
+  readonly keyCacheTtl: Duration.Duration
+  readonly maxBodyBytes: number
+  readonly requestTimeout: Duration.Duration
+  readonly drainTimeout: Duration.Duration
+  readonly sseKeepAlive: Duration.Duration
+  readonly corsOrigins: ReadonlyArray<string>
+  readonly defaultMaxTokens: number
+  readonly modelAliases: ModelAliases
+  readonly retry: LibraryConfig.RetryConfig
+  readonly logLevel: LogLevel.LogLevel
+  readonly otlpEndpoint: Option.Option<string>
+  readonly serviceName: string
+}
+
+const PositiveInt = Schema.Int.pipe(Schema.positive())
+const Port = Schema.Int.pipe(Schema.between(0, 65535))
+const Millis = Schema.NumberFromString.pipe(Schema.compose(PositiveInt))
+const HexSha256 = Schema.String.pipe(
+  Schema.pattern(/^[0-9a-f]{64}$/),
+  Schema.annotations({
+    description: "a lowercase hex SHA-256 digest (64 characters)"
+  })
+)
+const Origins = Schema.String.pipe(Schema.transform(Schema.Array(Schema.String), {
+  strict: true,
+  decode: (s) => s.split(",").map((origin) => origin.trim()).filter((origin) => origin.length > 0),
+  encode: (origins) => origins.join(",")
+}))
+
+const withDefault = <A>(config: Config.Config<A>, value: A) => Config.withDefault(config, value)
+const millis = (name: string, fallback: number) =>
+  Config.map(withDefault(Schema.Config(name, Millis), fallback), Duration.millis)
+
+const storeConfig: Config.Config<StoreSettings> = Config.all({
+  kind: withDefault(Config.literal("memory", "dynamodb")("BACKEND_STORE"), "memory" as const),
+  keysTable: withDefault(Config.nonEmptyString("BACKEND_DYNAMODB_KEYS_TABLE"), "bedrock-llm-keys"),
+  limitsTable: withDefault(Config.nonEmptyString("BACKEND_DYNAMODB_LIMITS_TABLE"), "bedrock-llm-limits"),
+  usageTable: withDefault(Config.nonEmptyString("BACKEND_DYNAMODB_USAGE_TABLE"), "bedrock-llm-usage"),
+  endpoint: Config.option(Config.url("BACKEND_DYNAMODB_ENDPOINT"))
+}).pipe(Config.map(({ endpoint, kind, ...tables }): StoreSettings =>
+  kind === "memory" ? { _tag: "memory" } : {
+    _tag: "dynamodb",
+    ...tables,
+    ...(Option.isSome(endpoint) ? { endpoint: endpoint.value.toString().replace(/\/$/, "") } : {})
+  }
+))
+
+const adminKeyHashConfig: Config.Config<Option.Option<Redacted.Redacted<string>>> = Config.all({
+  hash: Config.option(Schema.Config("BACKEND_ADMIN_KEY_SHA256", HexSha256)),
+  key: Config.option(Config.redacted("BACKEND_ADMIN_KEY"))
+}).pipe(Config.map(({ hash, key }) =>
+  Option.isSome(hash)
+    ? Option.some(Redacted.make(hash.value))
+    : Option.map(key, (secret) => Redacted.make(ApiKey.hash(secret)))
+))
+
+/**
+ * The configuration from the environment (see the table above).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromEnv: Config.Config<Settings> = Config.all({
+  host: withDefault(Config.nonEmptyString("BACKEND_HOST"), "127.0.0.1"),
+  port: withDefault(Schema.Config("BACKEND_PORT", Schema.NumberFromString.pipe(Schema.compose(Port))), 8080),
+  adminKeyHash: adminKeyHashConfig,
+  store: storeConfig,
+  keyCacheTtl: millis("BACKEND_KEY_CACHE_TTL_MS", 10_000),
+  maxBodyBytes: withDefault(
+    Schema.Config("BACKEND_MAX_BODY_BYTES", Schema.NumberFromString.pipe(Schema.compose(PositiveInt))),
+    20 * 1024 * 1024
+  ),
+  requestTimeout: millis("BACKEND_REQUEST_TIMEOUT_MS", 600_000),
+  drainTimeout: millis("BACKEND_DRAIN_TIMEOUT_MS", 30_000),
+  sseKeepAlive: millis("BACKEND_SSE_KEEPALIVE_MS", 15_000),
+  corsOrigins: withDefault(Schema.Config("BACKEND_CORS_ORIGINS", Origins), []),
+  defaultMaxTokens: withDefault(
+    Schema.Config("BACKEND_DEFAULT_MAX_TOKENS", Schema.NumberFromString.pipe(Schema.compose(PositiveInt))),
+    4096
+  ),
+  modelAliases: withDefault(Schema.Config("BACKEND_MODEL_ALIASES", Schema.parseJson(ModelAliases)), {}),
+  retry: LibraryConfig.RetryConfig.fromEnv,
+  logLevel: withDefault(Config.logLevel("BACKEND_LOG_LEVEL"), LogLevel.Info),
+  otlpEndpoint: Config.option(Config.nonEmptyString("OTEL_EXPORTER_OTLP_ENDPOINT")),
+  serviceName: withDefault(Config.nonEmptyString("OTEL_SERVICE_NAME"), "bedrock-llm-backend")
+})
+
+/**
+ * Settings for tests and embedding: every field at its default, overridden by `overrides`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (overrides: Partial<Settings> = {}): Settings => ({
+  host: "127.0.0.1",
+  port: 0,
+  adminKeyHash: Option.none(),
+  store: { _tag: "memory" },
+  keyCacheTtl: Duration.seconds(10),
+  maxBodyBytes: 20 * 1024 * 1024,
+  requestTimeout: Duration.minutes(10),
+  drainTimeout: Duration.seconds(30),
+  sseKeepAlive: Duration.seconds(15),
+  corsOrigins: [],
+  defaultMaxTokens: 4096,
+  modelAliases: {},
+  retry: new LibraryConfig.RetryConfig({}),
+  logLevel: LogLevel.Info,
+  otlpEndpoint: Option.none(),
+  serviceName: "bedrock-llm-backend",
+  ...overrides
+})
+
+/**
+ * The configuration as a service.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class ServiceConfig extends Context.Tag("bedrock-llm-backend/ServiceConfig")<ServiceConfig, Settings>() {
+  /**
+   * The configuration read from the environment.
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  static readonly layerConfig: Layer.Layer<ServiceConfig, ConfigError.ConfigError> = Layer.effect(
+    ServiceConfig,
+    fromEnv
+  )
+
+  /**
+   * Given settings (tests, embedding).
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  static readonly layer = (settings: Settings): Layer.Layer<ServiceConfig> => Layer.succeed(ServiceConfig, settings)
+}
