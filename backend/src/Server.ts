@@ -19,6 +19,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { createServer } from "node:http"
 import { Api } from "./Api.js"
+import * as AnthropicHandlers from "./apis/anthropic/AnthropicHandlers.js"
 import * as HealthHandlers from "./apis/health/HealthHandlers.js"
 import type { Dynamo } from "./Dynamo.js"
 import * as Gateway from "./Gateway.js"
@@ -34,7 +35,7 @@ import * as Stores from "./Stores.js"
  * @since 0.1.0
  * @category layers
  */
-export const handlers = Layer.mergeAll(HealthHandlers.layer)
+export const handlers = Layer.mergeAll(HealthHandlers.layer, AnthropicHandlers.layer)
 
 /**
  * The running service: where it listens, and its drain.
