@@ -6,6 +6,7 @@
  */
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as OpenApi from "@effect/platform/OpenApi"
+import { AdminGroup } from "./apis/admin/AdminApi.js"
 import { AnthropicGroup } from "./apis/anthropic/AnthropicApi.js"
 import { HealthGroup } from "./apis/health/HealthApi.js"
 
@@ -17,6 +18,7 @@ import { HealthGroup } from "./apis/health/HealthApi.js"
  */
 export class Api extends HttpApi.make("bedrock-llm-backend")
   .add(HealthGroup)
+  .add(AdminGroup)
   .add(AnthropicGroup)
   .annotate(OpenApi.Title, "bedrock-llm gateway")
   .annotate(OpenApi.Description, "An Amazon Bedrock gateway with keys, budgets, rate limits and usage.")
