@@ -325,7 +325,7 @@ describe("Anthropic errors through @anthropic-ai/sdk's typed classes", () => {
       assert.instanceOf(throttled, RateLimitError)
       const internal = yield* failure(() => client.messages.create(params))
       assert.instanceOf(internal, InternalServerError)
-      assert.strictEqual((internal as InternalServerError).status, 500)
+      assert.strictEqual((internal as InternalServerError).status, 502)
       const unavailable = yield* failure(() => client.messages.create(params))
       assert.instanceOf(unavailable, OverloadedError)
       assert.strictEqual((unavailable as APIError).status, 529)

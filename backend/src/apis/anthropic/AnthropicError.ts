@@ -9,7 +9,7 @@
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Schema from "effect/Schema"
-import type { GatewayError } from "../../GatewayError.js"
+import { type GatewayError, retryAfterOf, statusOf } from "../../GatewayError.js"
 import type { AuthenticationError } from "../../keys/Authentication.js"
 import type { BodyError } from "../../RequestBody.js"
 import type { StoreError } from "../../StoreError.js"
@@ -76,11 +76,12 @@ const make = (status: number, message: string, headers?: Record<string, string>)
   ...(headers === undefined ? {} : { headers })
 })
 
-const retryAfter = (seconds: number) => ({ "retry-after": String(Math.max(1, Math.ceil(seconds))) })
-
 /**
- * The client's view of a failure. Bedrock's own messages are passed on (clients such as Claude Code recognise some of
- * them); the library has already scrubbed them of credentials.
+ * The client's view of a failure: the statuses of `GatewayError.statusOf` with Anthropic's 529 `overloaded_error` for
+ * unavailability (a store, Bedrock) and field names in Anthropic's terms. Bedrock's own messages are passed on
+ * (clients such as Claude Code recognise some of them); the library has already scrubbed them of credentials. An
+ * exhausted budget is a 429 with `x-should-retry: false` (the SDKs honour it: retrying cannot help before the budget
+ * renews).
  *
  * @since 0.1.0
  * @category utils
@@ -95,54 +96,27 @@ export const toFailure = (error: AnthropicFailure): Failure => {
         : make(400, error.path === "" ? error.message : `${error.path}: ${error.message}`)
     case "AuthenticationError":
       return make(401, `invalid x-api-key: ${error.message}`)
-    case "StoreError":
-      return make(529, "The gateway's stores are not answering; retry shortly.", retryAfter(1))
-    case "Forbidden":
-      return make(403, error.message)
     case "ModelNotFound":
       return make(404, `model: ${error.message}`)
     case "InvalidRequest":
       return make(
         400,
-        error.parameter === "maxTokens" ? `max_tokens: ${error.message}` : error.parameter === undefined
+        error.parameter === "maxTokens"
+          ? `max_tokens: ${error.message}`
+          : error.parameter === undefined
           ? error.message
           : `${error.parameter}: ${error.message}`
       )
-    case "RateLimited":
-      return make(429, error.message, retryAfter(error.retryAfterSeconds))
-    case "BudgetExhausted":
-      // Retrying cannot help before the budget renews: the SDK honours `x-should-retry: false`.
-      return make(429, error.message, { ...retryAfter(error.retryAfterSeconds), "x-should-retry": "false" })
-    case "ValidationError":
-    case "InvalidConversation":
-    case "UnsupportedFeature":
-    case "EmbeddingInputError":
-    case "UnsupportedModelError":
-      return make(400, error.message)
-    case "AccessDeniedError":
-      return make(403, error.message)
-    case "ResourceNotFoundError":
-      return make(404, error.message)
-    case "ThrottlingError":
-    case "ServiceQuotaExceededError":
-      return make(429, error.message, retryAfter((error.retryAfterMs ?? 1_000) / 1_000))
-    case "ServiceUnavailableError":
-    case "ModelNotReadyError":
-    case "CircuitOpenError":
-      return make(529, error.message)
-    case "RequestTimeoutError":
-    case "ModelTimeoutError":
-      return make(504, error.message)
-    case "ModelError":
-    case "ModelStreamError":
-    case "InternalServerError":
-    case "TransportError":
-    case "MalformedResponseError":
-    case "MalformedResponse":
-    case "StreamInterruptedError":
-    case "ConflictError":
-    case "UnknownServiceError":
-      return make("status" in error && error.status !== undefined && error.status >= 500 ? 500 : 502, error.message)
+    default: {
+      const status = statusOf(error)
+      const retryAfter = retryAfterOf(error)
+      const headers: Record<string, string> = retryAfter === undefined ? {} : { "retry-after": String(retryAfter) }
+      if (error._tag === "BudgetExhausted") headers["x-should-retry"] = "false"
+      const message = error._tag === "StoreError"
+        ? "The gateway's stores are not answering; retry shortly."
+        : error.message
+      return make(status === 503 ? 529 : status, message, headers)
+    }
   }
 }
 
