@@ -173,9 +173,12 @@ export declare namespace Gateway {
       request: BedrockClient.BedrockClient.Request,
       options: CallOptions
     ) => Effect.Effect<TokenCount, GatewayError, CurrentKey>
-    /** Admission for a call made by the caller itself in Bedrock's shapes; `inputTokens` is then required. */
+    /**
+     * Admission for a call made by the caller itself in Bedrock's shapes; `inputTokens` is then required, and
+     * `embeddings: true` admits a call of an embeddings model (no output tokens) instead of a text model.
+     */
     readonly admit: (
-      options: CallOptions & { readonly inputTokens: number }
+      options: CallOptions & { readonly inputTokens: number; readonly embeddings?: boolean | undefined }
     ) => Effect.Effect<Admitted, GatewayError, CurrentKey | Scope.Scope>
     /** The aliases and catalog models the current key may use. */
     readonly models: Effect.Effect<ReadonlyArray<ModelEntry>, never, CurrentKey>
@@ -653,9 +656,10 @@ export const make: Effect.Effect<
       return { inputTokens: counted.inputTokens ?? 0, exact: true, modelId: target.modelId }
     })
 
-  const admit = (options: CallOptions & { readonly inputTokens: number }) =>
+  const admit = (options: CallOptions & { readonly inputTokens: number; readonly embeddings?: boolean | undefined }) =>
     Effect.gen(function*() {
-      const call = yield* plan(options, { bytes: 0, estimate: options.inputTokens, images: 0, unbounded: false }, false)
+      const size = { bytes: 0, estimate: options.inputTokens, images: 0, unbounded: false }
+      const call = yield* plan(options, size, options.embeddings ?? false)
       const targets = yield* Effect.forEach(
         call.targets,
         (target) => Effect.map(runtimeFor(target.region ?? ""), (runtime) => ({ ...target, runtime }))
