@@ -8,6 +8,7 @@ import * as HttpApi from "@effect/platform/HttpApi"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { AdminGroup } from "./apis/admin/AdminApi.js"
 import { AnthropicGroup } from "./apis/anthropic/AnthropicApi.js"
+import { BedrockGroup } from "./apis/bedrock/BedrockApi.js"
 import { HealthGroup } from "./apis/health/HealthApi.js"
 
 /**
@@ -20,6 +21,7 @@ export class Api extends HttpApi.make("bedrock-llm-backend")
   .add(HealthGroup)
   .add(AdminGroup)
   .add(AnthropicGroup)
+  .add(BedrockGroup)
   .annotate(OpenApi.Title, "bedrock-llm gateway")
   .annotate(OpenApi.Description, "An Amazon Bedrock gateway with keys, budgets, rate limits and usage.")
 {}

@@ -22,6 +22,7 @@ import { createServer } from "node:http"
 import { Api } from "./Api.js"
 import * as AdminHandlers from "./apis/admin/AdminHandlers.js"
 import * as AnthropicHandlers from "./apis/anthropic/AnthropicHandlers.js"
+import * as BedrockHandlers from "./apis/bedrock/BedrockHandlers.js"
 import * as HealthHandlers from "./apis/health/HealthHandlers.js"
 import type { Dynamo } from "./Dynamo.js"
 import * as Gateway from "./Gateway.js"
@@ -40,7 +41,12 @@ import * as Stores from "./Stores.js"
  * @since 0.1.0
  * @category layers
  */
-export const handlers = Layer.mergeAll(HealthHandlers.layer, AdminHandlers.layer, AnthropicHandlers.layer)
+export const handlers = Layer.mergeAll(
+  HealthHandlers.layer,
+  AdminHandlers.layer,
+  AnthropicHandlers.layer,
+  BedrockHandlers.layer
+)
 
 /**
  * The running service: where it listens, and its drain.
