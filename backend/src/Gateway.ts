@@ -173,12 +173,9 @@ export declare namespace Gateway {
       request: BedrockClient.BedrockClient.Request,
       options: CallOptions
     ) => Effect.Effect<TokenCount, GatewayError, CurrentKey>
-    /**
-     * Admission for a call made by the caller itself in Bedrock's shapes; `inputTokens` is then required, and
-     * `embeddings: true` admits a call of an embeddings model (no output tokens) instead of a text model.
-     */
+    /** Admission for a call made by the caller itself in Bedrock's shapes; `inputTokens` is then required. */
     readonly admit: (
-      options: CallOptions & { readonly inputTokens: number; readonly embeddings?: boolean | undefined }
+      options: CallOptions & { readonly inputTokens: number }
     ) => Effect.Effect<Admitted, GatewayError, CurrentKey | Scope.Scope>
     /** The aliases and catalog models the current key may use. */
     readonly models: Effect.Effect<ReadonlyArray<ModelEntry>, never, CurrentKey>
@@ -362,7 +359,7 @@ export const make: Effect.Effect<
   }
 
   /** Authorize, resolve, bound and admit a call; the ticket is settled by `finish`. */
-  const plan = (options: CallOptions, size: InputSize, embeddings: boolean) =>
+  const plan = (options: CallOptions, size: InputSize, kind: "text" | "embeddings" | "any") =>
     Effect.gen(function*() {
       const key = yield* CurrentKey
       const startedAt = yield* Clock.currentTimeMillis
@@ -370,10 +367,10 @@ export const make: Effect.Effect<
       yield* authorize(key, options.api, options.model)
       const targets = yield* resolve(options.model)
       const first = targets[0]!
-      const isEmbeddings = first.info.capabilities.embeddings !== undefined
-      if (isEmbeddings !== embeddings) {
+      const embeddings = first.info.capabilities.embeddings !== undefined
+      if (kind !== "any" && embeddings !== (kind === "embeddings")) {
         return yield* new InvalidRequest({
-          message: embeddings
+          message: kind === "embeddings"
             ? `The model ${options.model} is not an embeddings model.`
             : `The model ${options.model} is an embeddings model; it cannot generate text.`,
           parameter: "model"
@@ -489,7 +486,7 @@ export const make: Effect.Effect<
     )
 
   const generate = (request: BedrockClient.BedrockClient.Request, options: CallOptions) =>
-    Effect.flatMap(plan(options, sizeOfRequest(request), false), (call) => {
+    Effect.flatMap(plan(options, sizeOfRequest(request), "text"), (call) => {
       let fallbacks = 0
       const attempt = (
         index: number
@@ -521,7 +518,7 @@ export const make: Effect.Effect<
 
   const stream = (request: BedrockClient.BedrockClient.Request, options: CallOptions) =>
     Effect.gen(function*() {
-      const call = yield* plan(options, sizeOfRequest(request), false)
+      const call = yield* plan(options, sizeOfRequest(request), "text")
       const requestScope = yield* Effect.scope
       let usage: Response.Usage | undefined
       let outputChars = ""
@@ -617,7 +614,7 @@ export const make: Effect.Effect<
         }),
         { bytes: 0, estimate: 0, images: 0, unbounded: false }
       )
-      const call = yield* plan(options, size, true)
+      const call = yield* plan(options, size, "embeddings")
       const target = call.targets[0]!
       const { api: _api, model: _model, ...embedOptions } = options
       const { settled, value } = yield* metered(
@@ -656,10 +653,9 @@ export const make: Effect.Effect<
       return { inputTokens: counted.inputTokens ?? 0, exact: true, modelId: target.modelId }
     })
 
-  const admit = (options: CallOptions & { readonly inputTokens: number; readonly embeddings?: boolean | undefined }) =>
+  const admit = (options: CallOptions & { readonly inputTokens: number }) =>
     Effect.gen(function*() {
-      const size = { bytes: 0, estimate: options.inputTokens, images: 0, unbounded: false }
-      const call = yield* plan(options, size, options.embeddings ?? false)
+      const call = yield* plan(options, { bytes: 0, estimate: options.inputTokens, images: 0, unbounded: false }, "any")
       const targets = yield* Effect.forEach(
         call.targets,
         (target) => Effect.map(runtimeFor(target.region ?? ""), (runtime) => ({ ...target, runtime }))

@@ -8,6 +8,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { LocalBedrock } from "bedrock-llm"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -92,9 +93,10 @@ export const program = (options: { readonly api?: ServerOptions["api"] } = {}) =
       bedrock,
       api: options.api
     })
-    const announce = Layer.effectDiscard(Effect.gen(function*() {
-      const running = yield* Running
-      const keys = yield* KeyStore
+    return yield* Effect.scoped(Effect.gen(function*() {
+      const context = yield* Layer.build(service.pipe(Layer.provide(Telemetry.layer(settings))))
+      const running = Context.get(context, Running)
+      const keys = Context.get(context, KeyStore)
       const userKey = local
         ? Redacted.value(
           (yield* keys.create({
@@ -108,11 +110,9 @@ export const program = (options: { readonly api?: ServerOptions["api"] } = {}) =
         yield* Effect.logWarning("no BACKEND_ADMIN_KEY_SHA256 or BACKEND_ADMIN_KEY: the admin API refuses every call")
       }
       yield* Effect.sync(() => console.log(banner({ url: running.url, backend, adminKey, userKey })))
-    }))
-    return yield* Layer.launch(announce.pipe(Layer.provide(service), Layer.provide(Telemetry.layer(settings)))).pipe(
-      Effect.provide(Logger.json),
-      Effect.provide(Logger.minimumLogLevel(settings.logLevel))
-    )
+      // Drain on interruption (SIGTERM, SIGINT) before any layer is released.
+      return yield* Effect.onInterrupt(Effect.never, () => running.drain)
+    })).pipe(Effect.provide(Logger.minimumLogLevel(settings.logLevel)))
   })
 
 /**
@@ -122,6 +122,6 @@ export const program = (options: { readonly api?: ServerOptions["api"] } = {}) =
  * @category constructors
  */
 export const runMain = <E>(main: Effect.Effect<never, E>): void =>
-  NodeRuntime.runMain(main.pipe(Effect.provide(Logger.json)))
+  NodeRuntime.runMain(main.pipe(Effect.provide(Logger.json)), { disablePrettyLogger: true })
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) runMain(program())

@@ -55,8 +55,23 @@ export interface TestOptions {
   readonly sharedEmulator?: Emulator.RunningEmulator | undefined
   /** DynamoDB stores on this endpoint (tables made with `createTables`). */
   readonly dynamoEndpoint?: string | undefined
+  /** A layer the service is built with (telemetry, a logger). */
+  readonly provide?: Layer.Layer<never> | undefined
   /** The clock of every request (default the live one); see `frozenClock`. */
   readonly clock?: Clock.Clock | undefined
+}
+
+/** A clock that runs at the live pace from `at` (epoch ms): several instances share one origin, TTLs still pass. */
+export const shiftedClock = (at: number): Clock.Clock => {
+  const live = Clock.make()
+  const origin = Date.now()
+  const now = () => at + (Date.now() - origin)
+  return Object.assign(Object.create(live) as Clock.Clock, {
+    unsafeCurrentTimeMillis: now,
+    unsafeCurrentTimeNanos: () => BigInt(now()) * 1_000_000n,
+    currentTimeMillis: Effect.sync(now),
+    currentTimeNanos: Effect.sync(() => BigInt(now()) * 1_000_000n)
+  })
 }
 
 /** A clock whose time stands still at `at` (epoch ms) while its sleeps are real: windows and months stay put. */
@@ -102,15 +117,18 @@ export const startService = (options: TestOptions = {}): Effect.Effect<TestServi
       }),
       ...options.settings
     })
-    const built = Layer.build(serviceLayer({
-      settings,
-      api: probeApi,
-      bedrock: runtimeOn(emulator),
-      ...(options.dynamoEndpoint === undefined ? {} : {
-        dynamo: dynamoOn(options.dynamoEndpoint)
+    const built = Layer.build(Layer.provide(
+      serviceLayer({
+        settings,
+        api: probeApi,
+        bedrock: runtimeOn(emulator),
+        ...(options.dynamoEndpoint === undefined ? {} : {
+          dynamo: dynamoOn(options.dynamoEndpoint)
+        }),
+        onLog: (fields) => Effect.sync(() => void logs.push(fields))
       }),
-      onLog: (fields) => Effect.sync(() => void logs.push(fields))
-    }))
+      options.provide ?? Layer.empty
+    ))
     const context = yield* (options.clock === undefined ? built : Effect.withClock(built, options.clock))
     const running = Context.get(context, Running)
     const keys = Context.get(context, KeyStore)

@@ -151,8 +151,7 @@ const prepare = (operation: BedrockForward.Operation, modelId: string) =>
       api: "bedrock",
       model: modelId,
       inputTokens: size.bound,
-      maxTokens: requested,
-      embeddings
+      maxTokens: requested
     })
     let sent = path === undefined || embeddings ? body : PassthroughBody.withMaxTokens(body, path, admitted.maxTokens)
     if (converse) sent = PassthroughBody.withGuardrail(sent, key, operation === "converse-stream")
