@@ -7,6 +7,7 @@
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { AdminGroup } from "./apis/admin/AdminApi.js"
+import { AgentsGroup } from "./apis/agents/AgentsApi.js"
 import { AnthropicGroup } from "./apis/anthropic/AnthropicApi.js"
 import { BedrockGroup } from "./apis/bedrock/BedrockApi.js"
 import { HealthGroup } from "./apis/health/HealthApi.js"
@@ -22,6 +23,7 @@ export class Api extends HttpApi.make("bedrock-llm-backend")
   .add(AdminGroup)
   .add(AnthropicGroup)
   .add(BedrockGroup)
+  .add(AgentsGroup)
   .annotate(OpenApi.Title, "bedrock-llm gateway")
   .annotate(OpenApi.Description, "An Amazon Bedrock gateway with keys, budgets, rate limits and usage.")
 {}

@@ -21,6 +21,7 @@ import * as Layer from "effect/Layer"
 import { createServer } from "node:http"
 import { Api } from "./Api.js"
 import * as AdminHandlers from "./apis/admin/AdminHandlers.js"
+import * as AgentsHandlers from "./apis/agents/AgentsHandlers.js"
 import * as AnthropicHandlers from "./apis/anthropic/AnthropicHandlers.js"
 import * as BedrockHandlers from "./apis/bedrock/BedrockHandlers.js"
 import * as HealthHandlers from "./apis/health/HealthHandlers.js"
@@ -45,7 +46,8 @@ export const handlers = Layer.mergeAll(
   HealthHandlers.layer,
   AdminHandlers.layer,
   AnthropicHandlers.layer,
-  BedrockHandlers.layer
+  BedrockHandlers.layer,
+  AgentsHandlers.layer
 )
 
 /**
