@@ -7,7 +7,7 @@
  *
  * ```ts
  * import { Agent, Tool, Toolkit } from "bedrock-llm"
- * import { defineAgent, defineAgents } from "bedrock-llm-backend/agents/AgentModule"
+ * import { defineAgent, defineAgents } from "../backend/src/agents/AgentModule.js" // this module, by its path
  *
  * const Lookup = Tool.make("lookup_order", { parameters: { id: Schema.String }, success: Order })
  * const toolkit = Toolkit.make(Lookup)
