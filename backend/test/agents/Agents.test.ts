@@ -3,7 +3,7 @@ import * as Emulator from "bedrock-llm/emulator"
 import * as Effect from "effect/Effect"
 import { startRecorder } from "../support/recorder.js"
 import { startService, type TestService } from "../support/service.js"
-import { readSse, readSseUntil } from "../support/sse.js"
+import { afterAbort, readSse, readSseUntil } from "../support/sse.js"
 
 interface Answer {
   readonly status: number
@@ -217,10 +217,7 @@ describe("agents and conversations over HTTP", () => {
         readSseUntil(response, abort, (events) => events.some((event) => event.event === "text.delta"))
       )
       const usage = yield* Effect.promise(async () => {
-        for (let attempt = 0; attempt < 200; attempt++) {
-          if (service.emulator.stats().streamsAbortedByClient > 0 && service.logs.length > 0) break
-          await new Promise((resolve) => setTimeout(resolve, 25))
-        }
+        await afterAbort(service, (path) => path === "/v1/agents/calculator/runs")
         const response = await fetch(`${service.url}/admin/usage?keyId=${key.record.id}`, {
           headers: { authorization: `Bearer ${service.adminKey}` }
         })

@@ -12,7 +12,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Config as LibraryConfig } from "bedrock-llm"
 import * as Effect from "effect/Effect"
 import { startService, type TestService } from "../support/service.js"
-import { readSseUntil } from "../support/sse.js"
+import { afterAbort, readSseUntil } from "../support/sse.js"
 
 const sonnet = "anthropic.claude-sonnet-4-20250514-v1:0"
 const hello = [{ role: "user" as const, content: "Hello" }]
@@ -360,14 +360,7 @@ describe("Anthropic errors through @anthropic-ai/sdk's typed classes", () => {
         readSseUntil(response, abort, (events) => events.some((event) => event.event === "content_block_delta"))
       )
       assert.isTrue(events.some((event) => event.event === "content_block_delta"))
-      const line = yield* Effect.promise(async () => {
-        for (let attempt = 0; attempt < 200; attempt++) {
-          const found = service.logs.find((log) => log.path === "/v1/messages")
-          if (found !== undefined && service.emulator.stats().streamsAbortedByClient > 0) return found
-          await new Promise((resolve) => setTimeout(resolve, 25))
-        }
-        return undefined
-      })
+      const line = yield* Effect.promise(() => afterAbort(service, (path) => path === "/v1/messages"))
       assert.strictEqual(service.emulator.stats().streamsAbortedByClient, 1)
       assert.isDefined(line)
       assert.strictEqual(line!.outcome, "cut-off")

@@ -17,6 +17,7 @@ import * as Emulator from "bedrock-llm/emulator"
 import * as Effect from "effect/Effect"
 import { startRecorder } from "../support/recorder.js"
 import { startService, type TestService } from "../support/service.js"
+import { afterAbort } from "../support/sse.js"
 
 const haiku = "anthropic.claude-3-haiku-20240307-v1:0"
 const sonnet = "anthropic.claude-sonnet-4-20250514-v1:0"
@@ -285,14 +286,7 @@ describe("Bedrock passthrough through @aws-sdk/client-bedrock-runtime", () => {
           // the abort ends the iteration
         }
       })
-      const line = yield* Effect.promise(async () => {
-        for (let attempt = 0; attempt < 200; attempt++) {
-          const found = service.logs.find((log) => log.path?.endsWith("/converse-stream"))
-          if (found !== undefined && service.emulator.stats().streamsAbortedByClient > 0) return found
-          await new Promise((resolve) => setTimeout(resolve, 25))
-        }
-        return undefined
-      })
+      const line = yield* Effect.promise(() => afterAbort(service, (path) => path.endsWith("/converse-stream")))
       assert.strictEqual(service.emulator.stats().streamsAbortedByClient, 1)
       assert.isDefined(line)
       assert.isAbove(line!.inputTokens ?? 0, 0)

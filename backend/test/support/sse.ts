@@ -53,3 +53,22 @@ export const readSseUntil = async (
   }
   return parseSse(text).events
 }
+
+/**
+ * After a client went away mid-stream: waits (real time, bounded to 5 s) until the emulator counted the abort and the
+ * request's log line is written, and gives that line.
+ */
+export const afterAbort = async <L extends { readonly path?: string | undefined }>(
+  service: {
+    readonly logs: ReadonlyArray<L>
+    readonly emulator: { readonly stats: () => { streamsAbortedByClient: number } }
+  },
+  path: (path: string) => boolean
+): Promise<L | undefined> => {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const found = service.logs.find((log) => log.path !== undefined && path(log.path))
+    if (found !== undefined && service.emulator.stats().streamsAbortedByClient > 0) return found
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  return undefined
+}

@@ -9,7 +9,7 @@
  */
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Agent } from "bedrock-llm"
+import type { Agent } from "bedrock-llm"
 import * as Schema from "effect/Schema"
 import { type GatewayError, retryAfterOf, statusOf } from "../../GatewayError.js"
 import type { AuthenticationError } from "../../keys/Authentication.js"
@@ -58,22 +58,16 @@ export interface Failure {
   readonly retryAfterSeconds?: number | undefined
 }
 
+const typeByStatus: Readonly<Record<number, string>> = {
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  422: "agent_limit_error",
+  429: "rate_limit_error"
+}
+
 const typeOf = (status: number): string =>
-  status === 400
-    ? "invalid_request_error"
-    : status === 401
-    ? "authentication_error"
-    : status === 403
-    ? "permission_error"
-    : status === 404
-    ? "not_found_error"
-    : status === 413
-    ? "invalid_request_error"
-    : status === 422
-    ? "agent_limit_error"
-    : status === 429
-    ? "rate_limit_error"
-    : "server_error"
+  typeByStatus[status] ?? (status < 500 ? "invalid_request_error" : "server_error")
 
 const withStatus = (status: number, message: string, extra: Partial<Failure> = {}): Failure => ({
   status,
@@ -195,9 +189,3 @@ export const fromAuthentication = (error: AuthenticationError | StoreError): Una
     ? new Unauthorized({ error: { type: "authentication_error", message: failure.message, param: null, code: null } })
     : new Unavailable({ error: { type: "server_error", message: failure.message, param: null, code: null } })
 }
-
-/** @internal */
-export const isAgentError = (error: unknown): error is Agent.AgentError =>
-  Agent.isAgentLimitError(error) ||
-  (typeof error === "object" && error !== null && "_tag" in error &&
-    (error._tag === "AgentModelError" || error._tag === "AgentMemoryError"))

@@ -48,26 +48,21 @@ export interface Failure {
  */
 export type AnthropicFailure = GatewayError | InvalidParameter | BodyError | AuthenticationError | StoreError
 
+const typeByStatus: Readonly<Record<number, ErrorType>> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  408: "timeout_error",
+  504: "timeout_error",
+  503: "overloaded_error",
+  529: "overloaded_error"
+}
+
 const typeOfStatus = (status: number): ErrorType =>
-  status === 400
-    ? "invalid_request_error"
-    : status === 401
-    ? "authentication_error"
-    : status === 403
-    ? "permission_error"
-    : status === 404
-    ? "not_found_error"
-    : status === 413
-    ? "request_too_large"
-    : status === 429
-    ? "rate_limit_error"
-    : status === 504 || status === 408
-    ? "timeout_error"
-    : status === 529 || status === 503
-    ? "overloaded_error"
-    : status < 500
-    ? "invalid_request_error"
-    : "api_error"
+  typeByStatus[status] ?? (status < 500 ? "invalid_request_error" : "api_error")
 
 const make = (status: number, message: string, headers?: Record<string, string>): Failure => ({
   status,

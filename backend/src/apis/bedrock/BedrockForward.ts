@@ -88,19 +88,17 @@ const placeholder = (operation: Operation, modelId: string, headers: Readonly<Re
     case "count-tokens":
       return new CountTokensCommand({ modelId, input: { converse: { messages: [] } } }) as unknown as CommandLike
     case "invoke":
-      return new InvokeModelCommand({
+    case "invoke-with-response-stream": {
+      const input = {
         modelId,
         body: new Uint8Array(0),
         contentType: headers["content-type"] ?? "application/json",
         accept: headers["accept"] ?? "application/json"
-      }) as unknown as CommandLike
-    case "invoke-with-response-stream":
-      return new InvokeModelWithResponseStreamCommand({
-        modelId,
-        body: new Uint8Array(0),
-        contentType: headers["content-type"] ?? "application/json",
-        accept: headers["accept"] ?? "application/json"
-      }) as unknown as CommandLike
+      }
+      return (operation === "invoke"
+        ? new InvokeModelCommand(input)
+        : new InvokeModelWithResponseStreamCommand(input)) as unknown as CommandLike
+    }
   }
 }
 
