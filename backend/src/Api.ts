@@ -7,6 +7,9 @@
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { AdminGroup } from "./apis/admin/AdminApi.js"
+import { AgentsGroup } from "./apis/agents/AgentsApi.js"
+import { AnthropicGroup } from "./apis/anthropic/AnthropicApi.js"
+import { BedrockGroup } from "./apis/bedrock/BedrockApi.js"
 import { HealthGroup } from "./apis/health/HealthApi.js"
 
 /**
@@ -18,6 +21,9 @@ import { HealthGroup } from "./apis/health/HealthApi.js"
 export class Api extends HttpApi.make("bedrock-llm-backend")
   .add(HealthGroup)
   .add(AdminGroup)
+  .add(AnthropicGroup)
+  .add(BedrockGroup)
+  .add(AgentsGroup)
   .annotate(OpenApi.Title, "bedrock-llm gateway")
   .annotate(OpenApi.Description, "An Amazon Bedrock gateway with keys, budgets, rate limits and usage.")
 {}

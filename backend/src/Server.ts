@@ -21,6 +21,9 @@ import * as Layer from "effect/Layer"
 import { createServer } from "node:http"
 import { Api } from "./Api.js"
 import * as AdminHandlers from "./apis/admin/AdminHandlers.js"
+import * as AgentsHandlers from "./apis/agents/AgentsHandlers.js"
+import * as AnthropicHandlers from "./apis/anthropic/AnthropicHandlers.js"
+import * as BedrockHandlers from "./apis/bedrock/BedrockHandlers.js"
 import * as HealthHandlers from "./apis/health/HealthHandlers.js"
 import type { Dynamo } from "./Dynamo.js"
 import * as Gateway from "./Gateway.js"
@@ -39,7 +42,13 @@ import * as Stores from "./Stores.js"
  * @since 0.1.0
  * @category layers
  */
-export const handlers = Layer.mergeAll(HealthHandlers.layer, AdminHandlers.layer)
+export const handlers = Layer.mergeAll(
+  HealthHandlers.layer,
+  AdminHandlers.layer,
+  AnthropicHandlers.layer,
+  BedrockHandlers.layer,
+  AgentsHandlers.layer
+)
 
 /**
  * The running service: where it listens, and its drain.

@@ -21,6 +21,8 @@
  * | `BACKEND_CORS_ORIGINS` | none (CORS off) | comma-separated allowed origins (`*` for any) |
  * | `BACKEND_DEFAULT_MAX_TOKENS` | `4096` | `maxTokens` of a call that names none (capped at the model's limit) |
  * | `BACKEND_MODEL_ALIASES` | none | JSON: alias -> ordered targets, each a model id or `{ "modelId", "region" }` |
+ * | `BACKEND_AGENTS_MODULE` | the example agents | path of the deployer's agents module (see `agents/AgentModule.ts`) |
+ * | `BACKEND_DYNAMODB_CONVERSATIONS_TABLE` | `bedrock-llm-conversations` | agent conversations (the library's `MemoryStore` table: `pk`, string) |
  * | `BACKEND_LOG_LEVEL` | `Info` | `Debug`, `Info`, `Warning`, `Error`, `None` |
  * | `OTEL_EXPORTER_OTLP_ENDPOINT` | none | OTLP/HTTP endpoint: traces and metrics exported when set |
  * | `OTEL_SERVICE_NAME` | `bedrock-llm-backend` | service name of exported telemetry |
@@ -122,6 +124,10 @@ export interface Settings {
   readonly corsOrigins: ReadonlyArray<string>
   readonly defaultMaxTokens: number
   readonly modelAliases: ModelAliases
+  /** Path of the agents module; `None`: the example agents. */
+  readonly agentsModule: Option.Option<string>
+  /** DynamoDB table of agent conversations (with DynamoDB stores). */
+  readonly conversationsTable: string
   readonly retry: LibraryConfig.RetryConfig
   readonly logLevel: LogLevel.LogLevel
   readonly otlpEndpoint: Option.Option<string>
@@ -195,6 +201,11 @@ export const fromEnv: Config.Config<Settings> = Config.all({
     4096
   ),
   modelAliases: withDefault(Schema.Config("BACKEND_MODEL_ALIASES", Schema.parseJson(ModelAliases)), {}),
+  agentsModule: Config.option(Config.nonEmptyString("BACKEND_AGENTS_MODULE")),
+  conversationsTable: withDefault(
+    Config.nonEmptyString("BACKEND_DYNAMODB_CONVERSATIONS_TABLE"),
+    "bedrock-llm-conversations"
+  ),
   retry: LibraryConfig.RetryConfig.fromEnv,
   logLevel: withDefault(Config.logLevel("BACKEND_LOG_LEVEL"), LogLevel.Info),
   otlpEndpoint: Config.option(Config.nonEmptyString("OTEL_EXPORTER_OTLP_ENDPOINT")),
@@ -220,6 +231,8 @@ export const make = (overrides: Partial<Settings> = {}): Settings => ({
   corsOrigins: [],
   defaultMaxTokens: 4096,
   modelAliases: {},
+  agentsModule: Option.none(),
+  conversationsTable: "bedrock-llm-conversations",
   retry: new LibraryConfig.RetryConfig({}),
   logLevel: LogLevel.Info,
   otlpEndpoint: Option.none(),
