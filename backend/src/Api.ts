@@ -6,6 +6,7 @@
  */
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as OpenApi from "@effect/platform/OpenApi"
+import { AdminGroup } from "./apis/admin/AdminApi.js"
 import { HealthGroup } from "./apis/health/HealthApi.js"
 
 /**
@@ -16,6 +17,7 @@ import { HealthGroup } from "./apis/health/HealthApi.js"
  */
 export class Api extends HttpApi.make("bedrock-llm-backend")
   .add(HealthGroup)
+  .add(AdminGroup)
   .annotate(OpenApi.Title, "bedrock-llm gateway")
   .annotate(OpenApi.Description, "An Amazon Bedrock gateway with keys, budgets, rate limits and usage.")
 {}

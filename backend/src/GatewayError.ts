@@ -95,3 +95,68 @@ export type GatewayError =
   | BedrockClient.ClientError
   | EmbeddingsClient.EmbeddingsError
   | EmbeddingsClient.UnsupportedModelError
+
+const libraryStatus: Record<string, number> = {
+  ValidationError: 400,
+  InvalidConversation: 400,
+  UnsupportedFeature: 400,
+  EmbeddingInputError: 400,
+  UnsupportedModelError: 400,
+  StructuredOutputError: 422,
+  AccessDeniedError: 502,
+  ResourceNotFoundError: 404,
+  ThrottlingError: 429,
+  ServiceQuotaExceededError: 429,
+  ModelNotReadyError: 503,
+  ServiceUnavailableError: 503,
+  CircuitOpenError: 503,
+  RequestTimeoutError: 504,
+  ModelTimeoutError: 504,
+  InternalServerError: 502,
+  ModelError: 502,
+  ModelStreamError: 502,
+  MalformedResponse: 502,
+  MalformedResponseError: 502,
+  StreamInterruptedError: 502,
+  TransportError: 502,
+  UnknownServiceError: 502,
+  ConflictError: 409
+}
+
+const gatewayStatus: Record<string, number> = {
+  Forbidden: 403,
+  RateLimited: 429,
+  BudgetExhausted: 429,
+  InvalidRequest: 400,
+  ModelNotFound: 404,
+  StoreError: 503,
+  AuthenticationError: 401
+}
+
+/**
+ * The HTTP status of a gateway failure, as the table in backend/README.md gives it (an API may choose otherwise and
+ * documents it). `AccessDenied` from Bedrock is the gateway's own credentials failing: 502, never the client's 403.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const statusOf = (error: { readonly _tag: string }): number =>
+  gatewayStatus[error._tag] ?? libraryStatus[error._tag] ?? 502
+
+/**
+ * The `Retry-After` seconds of a failure, when it has one: the gateway's rate and budget refusals, and Bedrock's
+ * throttling after retries (its `retryAfterMs`, else 1 s).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const retryAfterOf = (error: { readonly _tag: string }): number | undefined => {
+  if (error._tag === "RateLimited" || error._tag === "BudgetExhausted") {
+    return (error as RateLimited | BudgetExhausted).retryAfterSeconds
+  }
+  if (error._tag === "ThrottlingError" || error._tag === "ServiceQuotaExceededError") {
+    const ms = (error as { readonly retryAfterMs?: number | undefined }).retryAfterMs
+    return ms === undefined ? 1 : Math.max(1, Math.ceil(ms / 1000))
+  }
+  return undefined
+}

@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import type * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiScalar from "@effect/platform/HttpApiScalar"
 import * as HttpServer from "@effect/platform/HttpServer"
@@ -19,11 +20,15 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { createServer } from "node:http"
 import { Api } from "./Api.js"
+import * as AdminHandlers from "./apis/admin/AdminHandlers.js"
 import * as HealthHandlers from "./apis/health/HealthHandlers.js"
 import type { Dynamo } from "./Dynamo.js"
 import * as Gateway from "./Gateway.js"
 import * as Http from "./Http.js"
 import * as Authentication from "./keys/Authentication.js"
+import type * as Admission from "./limits/Admission.js"
+import type * as Budget from "./limits/Budget.js"
+import type * as RateLimiter from "./limits/RateLimiter.js"
 import type { Fields } from "./RequestLog.js"
 import { ServiceConfig, type Settings } from "./ServiceConfig.js"
 import * as Stores from "./Stores.js"
@@ -34,7 +39,7 @@ import * as Stores from "./Stores.js"
  * @since 0.1.0
  * @category layers
  */
-export const handlers = Layer.mergeAll(HealthHandlers.layer)
+export const handlers = Layer.mergeAll(HealthHandlers.layer, AdminHandlers.layer)
 
 /**
  * The running service: where it listens, and its drain.
@@ -67,7 +72,26 @@ export interface Options {
   readonly dynamo?: Layer.Layer<Dynamo> | undefined
   /** Receives every request's log line instead of the logger (tests). */
   readonly onLog?: ((fields: Fields) => Effect.Effect<void>) | undefined
+  /** The API with its handlers; default `Api` with `handlers` (tests extend it with groups of their own). */
+  readonly api?: Layer.Layer<HttpApi.Api, never, Core> | undefined
 }
+
+/**
+ * What the handlers of every group may use.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Core =
+  | Gateway.Gateway
+  | Authentication.Authenticator
+  | Stores.Stores
+  | Admission.Admission
+  | RateLimiter.RateLimiter
+  | Budget.Budget
+  | ModelCatalog.ModelCatalog
+  | BedrockRuntime.BedrockRuntime
+  | ServiceConfig
 
 const waitUntil = (done: () => boolean, deadline: number) =>
   Effect.gen(function*() {
@@ -106,7 +130,7 @@ export const layer = (
     Layer.provideMerge(ServiceConfig.layer(settings))
   )
 
-  const api = HttpApiBuilder.api(Api).pipe(Layer.provide(handlers))
+  const api = options.api ?? HttpApiBuilder.api(Api).pipe(Layer.provide(handlers))
   const served = HttpApiBuilder.serve(Http.middleware(settings, control)).pipe(
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),

@@ -10,7 +10,7 @@ import { startService } from "./support/service.js"
 const model = "anthropic.claude-3-haiku-20240307-v1:0"
 
 describe("the service on loopback with the emulator behind it", () => {
-  it.scoped("answers liveness, readiness and the OpenAPI document over HTTP", () =>
+  it.scopedLive("answers liveness, readiness and the OpenAPI document over HTTP", () =>
     Effect.gen(function*() {
       const service = yield* startService()
       const live = yield* Effect.promise(() => fetch(`${service.url}/health/live`))
@@ -28,7 +28,7 @@ describe("the service on loopback with the emulator behind it", () => {
       assert.strictEqual(service.bedrockRequests(), 0)
     }))
 
-  it.scoped("the gateway calls the emulator on behalf of a key and meters the call", () =>
+  it.scopedLive("the gateway calls the emulator on behalf of a key and meters the call", () =>
     Effect.gen(function*() {
       const service = yield* startService()
       const key = yield* service.createKey({ monthlyBudgetMicroUsd: 1_000_000 })

@@ -104,7 +104,7 @@ export interface KeyRecord extends Schema.Schema.Type<typeof KeyRecord> {}
  * @category models
  */
 export type KeyPatch = {
-  readonly [K in keyof KeySettings]?: KeySettings[K] | (undefined extends KeySettings[K] ? null : never)
+  readonly [K in keyof KeySettings]?: KeySettings[K] | undefined | (undefined extends KeySettings[K] ? null : never)
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { BedrockRuntime, Config as LibraryConfig } from "bedrock-llm"
 import * as Emulator from "bedrock-llm/emulator"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -17,6 +18,7 @@ import { type KeyRecord, type KeySettings, KeyStore } from "../../src/keys/KeySt
 import type { Fields } from "../../src/RequestLog.js"
 import { layer as serviceLayer, Running } from "../../src/Server.js"
 import * as ServiceConfig from "../../src/ServiceConfig.js"
+import { probeApi } from "./probe.js"
 
 /** Settings of a key made by `createKey`: every API and model unless overridden. */
 export const openKey: KeySettings = {
@@ -38,6 +40,8 @@ export interface TestService {
   readonly createKey: (
     settings?: Partial<KeySettings>
   ) => Effect.Effect<{ readonly secret: string; readonly record: KeyRecord }>
+  /** The service's key store. */
+  readonly keys: Context.Tag.Service<KeyStore>
   /** Every request's finished log line, in order. */
   readonly logs: ReadonlyArray<Fields>
   readonly running: Context.Tag.Service<Running>
@@ -51,6 +55,20 @@ export interface TestOptions {
   readonly sharedEmulator?: Emulator.RunningEmulator | undefined
   /** DynamoDB stores on this endpoint (tables made with `createTables`). */
   readonly dynamoEndpoint?: string | undefined
+  /** The clock of every request (default the live one); see `frozenClock`. */
+  readonly clock?: Clock.Clock | undefined
+}
+
+/** A clock whose time stands still at `at` (epoch ms) while its sleeps are real: windows and months stay put. */
+export const frozenClock = (at: number): Clock.Clock => {
+  const live = Clock.make()
+  return {
+    ...live,
+    unsafeCurrentTimeMillis: () => at,
+    unsafeCurrentTimeNanos: () => BigInt(at) * 1_000_000n,
+    currentTimeMillis: Effect.succeed(at),
+    currentTimeNanos: Effect.succeed(BigInt(at) * 1_000_000n)
+  }
 }
 
 export const localCredentials = { accessKeyId: "AKIDLOCALTEST", secretAccessKey: "local-test-secret" }
@@ -87,8 +105,9 @@ export const startService = (options: TestOptions = {}): Effect.Effect<TestServi
       }),
       ...options.settings
     })
-    const context = yield* Layer.build(serviceLayer({
+    const built = Layer.build(serviceLayer({
       settings,
+      api: probeApi,
       bedrock: runtimeOn(emulator),
       ...(options.dynamoEndpoint === undefined ? {} : {
         dynamo: Dynamo.layer({
@@ -99,6 +118,7 @@ export const startService = (options: TestOptions = {}): Effect.Effect<TestServi
       }),
       onLog: (fields) => Effect.sync(() => void logs.push(fields))
     }))
+    const context = yield* (options.clock === undefined ? built : Effect.withClock(built, options.clock))
     const running = Context.get(context, Running)
     const keys = Context.get(context, KeyStore)
     return {
@@ -113,8 +133,39 @@ export const startService = (options: TestOptions = {}): Effect.Effect<TestServi
             secret: Redacted.value(secret)
           }))
         ),
+      keys,
       logs,
       running,
       context: context as Context.Context<Running | KeyStore | Gateway>
     }
+  })
+
+/** JSON over HTTP with a bearer token: status, headers and parsed body. */
+export const call = (
+  url: string,
+  options: {
+    readonly method?: string
+    readonly token?: string
+    readonly body?: unknown
+    readonly headers?: Record<string, string>
+  } = {}
+) =>
+  Effect.promise(async () => {
+    const response = await fetch(url, {
+      method: options.method ?? (options.body === undefined ? "GET" : "POST"),
+      headers: {
+        ...(options.body === undefined ? {} : { "content-type": "application/json" }),
+        ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+        ...options.headers
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) })
+    })
+    const text = await response.text()
+    let body: any = text
+    try {
+      body = JSON.parse(text)
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body }
   })
