@@ -8,6 +8,7 @@ import * as HttpApi from "@effect/platform/HttpApi"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { AdminGroup } from "./apis/admin/AdminApi.js"
 import { HealthGroup } from "./apis/health/HealthApi.js"
+import { OpenAiGroup } from "./apis/openai/OpenAiApi.js"
 
 /**
  * The API.
@@ -18,6 +19,7 @@ import { HealthGroup } from "./apis/health/HealthApi.js"
 export class Api extends HttpApi.make("bedrock-llm-backend")
   .add(HealthGroup)
   .add(AdminGroup)
+  .add(OpenAiGroup)
   .annotate(OpenApi.Title, "bedrock-llm gateway")
   .annotate(OpenApi.Description, "An Amazon Bedrock gateway with keys, budgets, rate limits and usage.")
 {}

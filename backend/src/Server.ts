@@ -22,6 +22,7 @@ import { createServer } from "node:http"
 import { Api } from "./Api.js"
 import * as AdminHandlers from "./apis/admin/AdminHandlers.js"
 import * as HealthHandlers from "./apis/health/HealthHandlers.js"
+import * as OpenAiHandlers from "./apis/openai/OpenAiHandlers.js"
 import type { Dynamo } from "./Dynamo.js"
 import * as Gateway from "./Gateway.js"
 import * as Http from "./Http.js"
@@ -39,7 +40,7 @@ import * as Stores from "./Stores.js"
  * @since 0.1.0
  * @category layers
  */
-export const handlers = Layer.mergeAll(HealthHandlers.layer, AdminHandlers.layer)
+export const handlers = Layer.mergeAll(HealthHandlers.layer, AdminHandlers.layer, OpenAiHandlers.layer)
 
 /**
  * The running service: where it listens, and its drain.

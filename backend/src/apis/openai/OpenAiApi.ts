@@ -1,0 +1,88 @@
+/**
+ * The OpenAI-compatible group: `POST /v1/chat/completions`, `POST /v1/embeddings`, `GET /v1/models` and
+ * `GET /v1/models/{id}`, authenticated by a gateway key as a bearer token (`Authorization: Bearer sk-bllm-...`), with
+ * OpenAI's error shape for every refusal, authentication included.
+ *
+ * @since 0.1.0
+ */
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import * as OpenApi from "@effect/platform/OpenApi"
+import * as Schema from "effect/Schema"
+import { CurrentKey } from "../../keys/Authentication.js"
+import { OpenAiUnauthorized, OpenAiUnavailable } from "./OpenAiError.js"
+import {
+  ChatCompletion,
+  ChatCompletionRequest,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  ErrorBody,
+  Model,
+  ModelList
+} from "./OpenAiSchemas.js"
+
+/**
+ * The OpenAI API's key check: a gateway key as a bearer token; a refusal is OpenAI's 401 (`invalid_api_key`).
+ *
+ * @since 0.1.0
+ * @category middleware
+ */
+export class OpenAiAuth extends HttpApiMiddleware.Tag<OpenAiAuth>()("OpenAiAuth", {
+  failure: Schema.Union(OpenAiUnauthorized, OpenAiUnavailable),
+  provides: CurrentKey,
+  security: { bearer: HttpApiSecurity.bearer }
+}) {}
+
+/**
+ * The OpenAI-compatible group.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class OpenAiGroup extends HttpApiGroup.make("openai")
+  .add(
+    HttpApiEndpoint.post("createChatCompletion", "/v1/chat/completions")
+      .setPayload(ChatCompletionRequest)
+      .addSuccess(ChatCompletion)
+      .addError(ErrorBody, { status: 400 })
+      .addError(ErrorBody, { status: 403 })
+      .addError(ErrorBody, { status: 404 })
+      .addError(ErrorBody, { status: 413 })
+      .addError(ErrorBody, { status: 429 })
+      .addError(ErrorBody, { status: 502 })
+      .addError(ErrorBody, { status: 503 })
+      .addError(ErrorBody, { status: 504 })
+      .annotate(
+        OpenApi.Description,
+        "A chat completion; with `stream: true` a `text/event-stream` of `chat.completion.chunk`s ending with `data: [DONE]`."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("createEmbedding", "/v1/embeddings")
+      .setPayload(EmbeddingRequest)
+      .addSuccess(EmbeddingResponse)
+      .addError(ErrorBody, { status: 400 })
+      .addError(ErrorBody, { status: 403 })
+      .addError(ErrorBody, { status: 404 })
+      .addError(ErrorBody, { status: 413 })
+      .addError(ErrorBody, { status: 429 })
+      .addError(ErrorBody, { status: 502 })
+      .addError(ErrorBody, { status: 503 })
+  )
+  .add(HttpApiEndpoint.get("listModels", "/v1/models").addSuccess(ModelList).addError(ErrorBody, { status: 403 }))
+  .add(
+    HttpApiEndpoint.get("retrieveModel", "/v1/models/:id")
+      .setPath(Schema.Struct({ id: Schema.String }))
+      .addSuccess(Model)
+      .addError(ErrorBody, { status: 403 })
+      .addError(ErrorBody, { status: 404 })
+  )
+  .middleware(OpenAiAuth)
+  .annotate(OpenApi.Title, "OpenAI-compatible API")
+  .annotate(
+    OpenApi.Description,
+    "Chat completions, embeddings and models in OpenAI's wire format, served by Amazon Bedrock through the gateway."
+  )
+{}
