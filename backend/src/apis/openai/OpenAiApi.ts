@@ -12,13 +12,22 @@ import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as OpenApi from "@effect/platform/OpenApi"
 import * as Schema from "effect/Schema"
 import { CurrentKey } from "../../keys/Authentication.js"
-import { OpenAiUnauthorized, OpenAiUnavailable } from "./OpenAiError.js"
+import {
+  OpenAiBadRequest,
+  OpenAiForbidden,
+  OpenAiNotFound,
+  OpenAiRateLimited,
+  OpenAiTimeout,
+  OpenAiTooLarge,
+  OpenAiUnauthorized,
+  OpenAiUnavailable,
+  OpenAiUpstream
+} from "./OpenAiError.js"
 import {
   ChatCompletion,
   ChatCompletionRequest,
   EmbeddingRequest,
   EmbeddingResponse,
-  ErrorBody,
   Model,
   ModelList
 } from "./OpenAiSchemas.js"
@@ -46,14 +55,14 @@ export class OpenAiGroup extends HttpApiGroup.make("openai")
     HttpApiEndpoint.post("createChatCompletion", "/v1/chat/completions")
       .setPayload(ChatCompletionRequest)
       .addSuccess(ChatCompletion)
-      .addError(ErrorBody, { status: 400 })
-      .addError(ErrorBody, { status: 403 })
-      .addError(ErrorBody, { status: 404 })
-      .addError(ErrorBody, { status: 413 })
-      .addError(ErrorBody, { status: 429 })
-      .addError(ErrorBody, { status: 502 })
-      .addError(ErrorBody, { status: 503 })
-      .addError(ErrorBody, { status: 504 })
+      .addError(OpenAiBadRequest)
+      .addError(OpenAiForbidden)
+      .addError(OpenAiNotFound)
+      .addError(OpenAiTooLarge)
+      .addError(OpenAiRateLimited)
+      .addError(OpenAiUpstream)
+      .addError(OpenAiUnavailable)
+      .addError(OpenAiTimeout)
       .annotate(
         OpenApi.Description,
         "A chat completion; with `stream: true` a `text/event-stream` of `chat.completion.chunk`s ending with `data: [DONE]`."
@@ -63,21 +72,21 @@ export class OpenAiGroup extends HttpApiGroup.make("openai")
     HttpApiEndpoint.post("createEmbedding", "/v1/embeddings")
       .setPayload(EmbeddingRequest)
       .addSuccess(EmbeddingResponse)
-      .addError(ErrorBody, { status: 400 })
-      .addError(ErrorBody, { status: 403 })
-      .addError(ErrorBody, { status: 404 })
-      .addError(ErrorBody, { status: 413 })
-      .addError(ErrorBody, { status: 429 })
-      .addError(ErrorBody, { status: 502 })
-      .addError(ErrorBody, { status: 503 })
+      .addError(OpenAiBadRequest)
+      .addError(OpenAiForbidden)
+      .addError(OpenAiNotFound)
+      .addError(OpenAiTooLarge)
+      .addError(OpenAiRateLimited)
+      .addError(OpenAiUpstream)
+      .addError(OpenAiUnavailable)
   )
-  .add(HttpApiEndpoint.get("listModels", "/v1/models").addSuccess(ModelList).addError(ErrorBody, { status: 403 }))
+  .add(HttpApiEndpoint.get("listModels", "/v1/models").addSuccess(ModelList).addError(OpenAiForbidden))
   .add(
     HttpApiEndpoint.get("retrieveModel", "/v1/models/:id")
       .setPath(Schema.Struct({ id: Schema.String }))
       .addSuccess(Model)
-      .addError(ErrorBody, { status: 403 })
-      .addError(ErrorBody, { status: 404 })
+      .addError(OpenAiForbidden)
+      .addError(OpenAiNotFound)
   )
   .middleware(OpenAiAuth)
   .annotate(OpenApi.Title, "OpenAI-compatible API")

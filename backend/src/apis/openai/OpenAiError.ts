@@ -12,7 +12,7 @@ import * as Schema from "effect/Schema"
 import { type GatewayError, retryAfterOf, statusOf } from "../../GatewayError.js"
 import type { AuthenticationError } from "../../keys/Authentication.js"
 import type { StoreError } from "../../StoreError.js"
-import type { ErrorBody } from "./OpenAiSchemas.js"
+import { ErrorBody } from "./OpenAiSchemas.js"
 
 /**
  * A failure as OpenAI reports it, with its status and (for 429s) the seconds to wait.
@@ -211,40 +211,132 @@ export const fromError = (
 }
 
 /**
- * The 401 of the OpenAI API's security middleware, in OpenAI's error shape.
+ * A failure raised as an error value (by the key middleware), carrying OpenAI's error body.
  *
  * @since 0.1.0
  * @category errors
  */
-export class OpenAiUnauthorized extends Schema.Class<OpenAiUnauthorized>("OpenAiUnauthorized")(
-  {
-    error: Schema.Struct({
-      message: Schema.String,
-      type: Schema.String,
-      param: Schema.Null,
-      code: Schema.String
-    })
-  },
-  HttpApiSchema.annotations({
-    status: 401,
-    description: "The API key is missing, malformed, unknown, revoked or expired."
-  })
-) {}
+export class OpenAiHttpError {
+  constructor(readonly error: ErrorBody["error"]) {}
+}
 
 /**
- * The 503 of the OpenAI API's security middleware when the key store does not answer.
+ * The schema of the errors of one status: OpenAI's error body on the wire, an instance of that status's own class in
+ * the program. Matched by `instanceof`, so that the API's error encoding (one union of every group's errors, tried
+ * in order) answers exactly this status: a struct or a `Schema.Class` would also take any other value of the shape.
+ */
+const statusError = (identifier: string, status: number, description: string) => {
+  const StatusError = class extends OpenAiHttpError {}
+  Object.defineProperty(StatusError, "name", { value: identifier })
+  const schema = Schema.transform(
+    ErrorBody,
+    Schema.declare((u: unknown): u is OpenAiHttpError => u instanceof StatusError, { identifier }),
+    {
+      strict: true,
+      decode: (body) => new StatusError(body.error),
+      encode: (instance) => ({ error: instance.error })
+    }
+  ).annotations(HttpApiSchema.annotations({ status, description }))
+  return Object.assign(schema, {
+    make: (failure: OpenAiFailure): OpenAiHttpError => new StatusError(body(failure).error)
+  })
+}
+
+/**
+ * 400: a parameter that is invalid, unknown, or that Bedrock cannot honour.
  *
  * @since 0.1.0
  * @category errors
  */
-export class OpenAiUnavailable extends Schema.Class<OpenAiUnavailable>("OpenAiUnavailable")({
-  error: Schema.Struct({
-    message: Schema.String,
-    type: Schema.String,
-    param: Schema.Null,
-    code: Schema.String
-  })
-}, HttpApiSchema.annotations({ status: 503, description: "The key store did not answer." })) {}
+export const OpenAiBadRequest = statusError(
+  "OpenAiBadRequest",
+  400,
+  "A parameter is invalid, unknown, or cannot be honoured on Bedrock; `param` names it."
+)
+
+/**
+ * 401: the API key is missing, malformed, unknown, revoked or expired.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const OpenAiUnauthorized = statusError(
+  "OpenAiUnauthorized",
+  401,
+  "The API key is missing, malformed, unknown, revoked or expired (code invalid_api_key)."
+)
+
+/**
+ * 403: the key may not use this model or this API.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const OpenAiForbidden = statusError(
+  "OpenAiForbidden",
+  403,
+  "The key may not use this model (model_not_allowed) or this API (api_not_allowed)."
+)
+
+/**
+ * 404: no alias or catalog model of that name.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const OpenAiNotFound = statusError("OpenAiNotFound", 404, "No model of that name (model_not_found).")
+
+/**
+ * 413: the body is larger than the gateway accepts.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const OpenAiTooLarge = statusError("OpenAiTooLarge", 413, "The request body is too large (request_too_large).")
+
+/**
+ * 429: a rate limit of the key or of Bedrock (with `Retry-After`), or the key's budget (insufficient_quota).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const OpenAiRateLimited = statusError(
+  "OpenAiRateLimited",
+  429,
+  "The key's requests or tokens per minute (rate_limit_exceeded), Bedrock's throttling, or the key's monthly budget (insufficient_quota); Retry-After says when to retry."
+)
+
+/**
+ * 502: Bedrock failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const OpenAiUpstream = statusError("OpenAiUpstream", 502, "Bedrock failed (upstream_error).")
+
+/**
+ * 503: a store or Bedrock is unavailable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const OpenAiUnavailable = statusError(
+  "OpenAiUnavailable",
+  503,
+  "A store of the gateway or Bedrock is unavailable (service_unavailable)."
+)
+
+/**
+ * 504: the request's deadline or Bedrock's model timeout passed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const OpenAiTimeout = statusError(
+  "OpenAiTimeout",
+  504,
+  "The request did not finish within its deadline (timeout)."
+)
 
 /**
  * The middleware's failure of a refused key or a silent key store.
@@ -252,10 +344,5 @@ export class OpenAiUnavailable extends Schema.Class<OpenAiUnavailable>("OpenAiUn
  * @since 0.1.0
  * @category constructors
  */
-export const authenticationFailure = (
-  error: AuthenticationError | StoreError
-): OpenAiUnauthorized | OpenAiUnavailable => {
-  const failure = fromError(error)
-  const fields = { error: { message: failure.message, type: failure.type, param: null, code: failure.code ?? "" } }
-  return error._tag === "AuthenticationError" ? new OpenAiUnauthorized(fields) : new OpenAiUnavailable(fields)
-}
+export const authenticationFailure = (error: AuthenticationError | StoreError): OpenAiHttpError =>
+  (error._tag === "AuthenticationError" ? OpenAiUnauthorized : OpenAiUnavailable).make(fromError(error))
