@@ -40,13 +40,18 @@ const unparsable = invalid(
 )
 
 /**
- * The failure of the first problem of a decoding.
+ * The failure of a decoding, named by its most specific problem (of a union, such as a string or an array of
+ * parts, the member that got furthest: `messages[0].content[1].image_url.url`, not `messages[0].content`).
  *
  * @since 0.1.0
  * @category utils
  */
 export const failureOf = (error: ParseResult.ParseError): OpenAiFailure => {
-  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const issue = issues.reduce<(typeof issues)[number] | undefined>(
+    (deepest, next) => deepest === undefined || next.path.length > deepest.path.length ? next : deepest,
+    undefined
+  )
   if (issue === undefined) return invalid(null, error.message)
   const param = parameterOf(issue.path)
   switch (issue._tag) {
