@@ -19,8 +19,6 @@ import {
   type QueryCommandInput,
   ScanCommand,
   type ScanCommandInput,
-  TransactWriteItemsCommand,
-  type TransactWriteItemsCommandInput,
   UpdateItemCommand,
   type UpdateItemCommandInput
 } from "@aws-sdk/client-dynamodb"
@@ -140,13 +138,6 @@ export const updateItem = (store: string, operation: string, input: UpdateItemCo
  */
 export const deleteItem = (store: string, operation: string, input: DeleteItemCommandInput) =>
   run(store, operation, (client, abortSignal) => client.send(new DeleteItemCommand(input), { abortSignal }))
-
-/**
- * @since 0.1.0
- * @category utils
- */
-export const transactWrite = (store: string, operation: string, input: TransactWriteItemsCommandInput) =>
-  run(store, operation, (client, abortSignal) => client.send(new TransactWriteItemsCommand(input), { abortSignal }))
 
 /**
  * @since 0.1.0

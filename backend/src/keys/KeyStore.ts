@@ -221,8 +221,8 @@ const decodeRecord = Schema.decodeUnknownEither(Schema.parseJson(KeyRecord))
 
 /**
  * A store in a DynamoDB table with a string partition key `pk`. Each key is two items: `hash#<sha256>` holding the
- * record (the lookup of every request: one `GetItem`), and `id#<id>` pointing at the hash (administration). Creation
- * writes both in one transaction, conditioned on neither existing.
+ * record (the lookup of every request: one `GetItem`), and `id#<id>` pointing at the hash (administration). Each
+ * write is conditioned (creation on the items not existing, changes on the version read).
  *
  * @since 0.1.0
  * @category constructors
@@ -281,26 +281,28 @@ export const makeDynamo = (table: string): Effect.Effect<KeyStore.Service, never
         }
         return yield* new StoreError({ store, operation, message: "the key kept changing concurrently; try again" })
       }).pipe(Effect.provide(context))
+    // Two conditional puts (the record, then the id's pointer) rather than a transaction, so that DynamoDB Local
+    // and dynalite serve it too; a failed second put removes the first.
     const create = (settings: KeySettings) =>
       Effect.flatMap(newKey(settings), ({ hash, record, secret }) =>
-        Dynamo.transactWrite(store, "create", {
-          TransactItems: [
-            {
-              Put: {
-                TableName: table,
-                Item: recordItem(hash, record, 1),
-                ConditionExpression: "attribute_not_exists(pk)"
-              }
-            },
-            {
-              Put: {
-                TableName: table,
-                Item: { pk: { S: `id#${record.id}` }, hash: { S: hash } },
-                ConditionExpression: "attribute_not_exists(pk)"
-              }
-            }
-          ]
-        }).pipe(Effect.as({ record, secret })))
+        Dynamo.putItem(store, "create", {
+          TableName: table,
+          Item: recordItem(hash, record, 1),
+          ConditionExpression: "attribute_not_exists(pk)"
+        }).pipe(
+          Effect.zipRight(
+            Dynamo.putItem(store, "create", {
+              TableName: table,
+              Item: { pk: { S: `id#${record.id}` }, hash: { S: hash } },
+              ConditionExpression: "attribute_not_exists(pk)"
+            }).pipe(Effect.tapError(() =>
+              Effect.ignore(
+                Dynamo.deleteItem(store, "create", { TableName: table, Key: { pk: { S: `hash#${hash}` } } })
+              )
+            ))
+          ),
+          Effect.as({ record, secret })
+        ))
     const list = Effect.gen(function*() {
       const records: Array<KeyRecord> = []
       let start: Record<string, AttributeValue> | undefined

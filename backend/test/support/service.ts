@@ -11,13 +11,13 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import { Dynamo } from "../../src/Dynamo.js"
 import { Gateway } from "../../src/Gateway.js"
 import * as ApiKey from "../../src/keys/ApiKey.js"
 import { type KeyRecord, type KeySettings, KeyStore } from "../../src/keys/KeyStore.js"
 import type { Fields } from "../../src/RequestLog.js"
 import { layer as serviceLayer, Running } from "../../src/Server.js"
 import * as ServiceConfig from "../../src/ServiceConfig.js"
+import { dynamoOn, tables } from "./dynalite.js"
 import { probeApi } from "./probe.js"
 
 /** Settings of a key made by `createKey`: every API and model unless overridden. */
@@ -59,16 +59,28 @@ export interface TestOptions {
   readonly clock?: Clock.Clock | undefined
 }
 
+/** A clock that runs at the live pace from `at` (epoch ms): several instances share one origin, TTLs still pass. */
+export const shiftedClock = (at: number): Clock.Clock => {
+  const live = Clock.make()
+  const origin = Date.now()
+  const now = () => at + (Date.now() - origin)
+  return Object.assign(Object.create(live) as Clock.Clock, {
+    unsafeCurrentTimeMillis: now,
+    unsafeCurrentTimeNanos: () => BigInt(now()) * 1_000_000n,
+    currentTimeMillis: Effect.sync(now),
+    currentTimeNanos: Effect.sync(() => BigInt(now()) * 1_000_000n)
+  })
+}
+
 /** A clock whose time stands still at `at` (epoch ms) while its sleeps are real: windows and months stay put. */
 export const frozenClock = (at: number): Clock.Clock => {
   const live = Clock.make()
-  return {
-    ...live,
+  return Object.assign(Object.create(live) as Clock.Clock, {
     unsafeCurrentTimeMillis: () => at,
     unsafeCurrentTimeNanos: () => BigInt(at) * 1_000_000n,
     currentTimeMillis: Effect.succeed(at),
     currentTimeNanos: Effect.succeed(BigInt(at) * 1_000_000n)
-  }
+  })
 }
 
 export const localCredentials = { accessKeyId: "AKIDLOCALTEST", secretAccessKey: "local-test-secret" }
@@ -97,9 +109,7 @@ export const startService = (options: TestOptions = {}): Effect.Effect<TestServi
       ...(options.dynamoEndpoint === undefined ? {} : {
         store: {
           _tag: "dynamodb",
-          keysTable: "keys",
-          limitsTable: "limits",
-          usageTable: "usage",
+          ...tables,
           endpoint: options.dynamoEndpoint
         }
       }),
@@ -110,11 +120,7 @@ export const startService = (options: TestOptions = {}): Effect.Effect<TestServi
       api: probeApi,
       bedrock: runtimeOn(emulator),
       ...(options.dynamoEndpoint === undefined ? {} : {
-        dynamo: Dynamo.layer({
-          endpoint: options.dynamoEndpoint,
-          region: "us-east-1",
-          credentials: { accessKeyId: "local", secretAccessKey: "local-secret" }
-        })
+        dynamo: dynamoOn(options.dynamoEndpoint)
       }),
       onLog: (fields) => Effect.sync(() => void logs.push(fields))
     }))

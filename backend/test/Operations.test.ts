@@ -1,0 +1,104 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import { call, startService } from "./support/service.js"
+
+const model = "anthropic.claude-3-haiku-20240307-v1:0"
+
+describe("operations", () => {
+  it.scopedLive("a body over the limit is 413 in the shape of the path's API, before it is read or reaches Bedrock", () =>
+    Effect.gen(function*() {
+      const service = yield* startService({ settings: { maxBodyBytes: 1_000 } })
+      const key = yield* service.createKey()
+      const big = { model, prompt: "x".repeat(2_000) }
+      const openai = yield* call(`${service.url}/v1/chat/completions`, { token: key.secret, body: big })
+      assert.strictEqual(openai.status, 413)
+      assert.strictEqual(openai.body.error.code, "request_too_large")
+      const anthropic = yield* call(`${service.url}/v1/messages`, { token: key.secret, body: big })
+      assert.deepStrictEqual([anthropic.status, anthropic.body.type, anthropic.body.error.type], [
+        413,
+        "error",
+        "request_too_large"
+      ])
+      const bedrock = yield* call(`${service.url}/bedrock/model/${model}/converse`, { token: key.secret, body: big })
+      assert.deepStrictEqual([bedrock.status, bedrock.headers.get("x-amzn-errortype")], [413, "ValidationException"])
+      assert.isString(bedrock.body.message)
+      const probe = yield* call(`${service.url}/probe/generate`, { token: key.secret, body: big })
+      assert.strictEqual(probe.status, 413)
+      const small = yield* call(`${service.url}/probe/generate`, { token: key.secret, body: { model, prompt: "Hi" } })
+      assert.strictEqual(small.status, 200)
+      assert.strictEqual(service.bedrockRequests(), 1)
+    }))
+
+  it.scopedLive("CORS is off unless origins are configured; then only those origins get the headers", () =>
+    Effect.gen(function*() {
+      const closed = yield* startService()
+      const preflight = (url: string, origin: string) =>
+        Effect.promise(() =>
+          fetch(`${url}/probe/generate`, {
+            method: "OPTIONS",
+            headers: { origin, "access-control-request-method": "POST" }
+          })
+        )
+      const off = yield* call(`${closed.url}/health/live`, { headers: { origin: "https://app.example" } })
+      assert.isNull(off.headers.get("access-control-allow-origin"))
+      assert.isNull((yield* preflight(closed.url, "https://app.example")).headers.get("access-control-allow-origin"))
+
+      const open = yield* startService({ settings: { corsOrigins: ["https://app.example"] } })
+      const allowed = yield* preflight(open.url, "https://app.example")
+      assert.strictEqual(allowed.status, 204)
+      assert.strictEqual(allowed.headers.get("access-control-allow-origin"), "https://app.example")
+      // A single allowed origin is always named, so a browser on any other origin refuses the answer.
+      const other = yield* call(`${open.url}/health/live`, { headers: { origin: "https://evil.example" } })
+      assert.notStrictEqual(other.headers.get("access-control-allow-origin"), "https://evil.example")
+      const same = yield* call(`${open.url}/health/live`, { headers: { origin: "https://app.example" } })
+      assert.strictEqual(same.headers.get("access-control-allow-origin"), "https://app.example")
+      assert.include(same.headers.get("access-control-expose-headers") ?? "", "x-request-id")
+    }))
+
+  it.scopedLive("one structured log line per request with its fields; no secret in any log line the process writes", () =>
+    Effect.gen(function*() {
+      const written: Array<string> = []
+      const capture = Logger.replace(
+        Logger.defaultLogger,
+        Logger.map(Logger.jsonLogger, (line) => void written.push(line))
+      )
+      const service = yield* startService().pipe(Effect.provide(capture))
+      const key = yield* service.createKey({ rpm: 1 })
+      const url = `${service.url}/probe/generate`
+      const ok = yield* call(url, {
+        token: key.secret,
+        body: { model, prompt: "Hi", maxTokens: 20 },
+        headers: { "x-request-id": "trace-1" }
+      })
+      assert.strictEqual(ok.headers.get("x-request-id"), "trace-1")
+      yield* call(url, { token: key.secret, body: { model, prompt: "Hi", maxTokens: 20 } })
+      yield* call(url, { token: `${key.secret.slice(0, -1)}A`, body: { model, prompt: "Hi" } })
+      yield* call(url, { token: service.adminKey, body: { model, prompt: "Hi" } })
+      yield* call(`${service.url}/admin/keys`, { token: service.adminKey })
+      yield* call(`${service.url}/admin/keys`, { token: key.secret })
+      const line = service.logs.find((entry) => entry.requestId === "trace-1")!
+      assert.strictEqual(line.keyId, key.record.id)
+      assert.strictEqual(line.api, "openai")
+      assert.strictEqual(line.model, model)
+      assert.strictEqual(line.modelId, model)
+      assert.strictEqual(line.status, 200)
+      assert.isAbove(line.inputTokens!, 0)
+      assert.isAbove(line.outputTokens!, 0)
+      assert.isAbove(line.costMicroUsd!, 0)
+      assert.isNumber(line.latencyMs)
+      assert.deepStrictEqual(service.logs.map((entry) => entry.status), [200, 429, 401, 401, 200, 401])
+      const everything = [...service.logs.map((entry) => JSON.stringify(entry)), ...written].join("\n")
+      for (const secret of [key.secret, service.adminKey, key.secret.slice(8)]) assert.notInclude(everything, secret)
+    }))
+
+  it.scopedLive("readiness is 503 naming the stores that do not answer", () =>
+    Effect.gen(function*() {
+      const service = yield* startService({ dynamoEndpoint: "http://127.0.0.1:9" })
+      const ready = yield* call(`${service.url}/health/ready`)
+      assert.strictEqual(ready.status, 503)
+      assert.deepStrictEqual(ready.body.failing, ["keys", "limits", "usage"])
+      const live = yield* call(`${service.url}/health/live`)
+      assert.strictEqual(live.status, 200)
+    }))
+})
