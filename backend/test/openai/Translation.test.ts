@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ModelCatalog, type Response } from "bedrock-llm"
+import { BedrockError, ModelCatalog, type Response } from "bedrock-llm"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ChatRequest from "../../src/apis/openai/ChatRequest.js"
@@ -7,7 +7,7 @@ import * as ChatResponse from "../../src/apis/openai/ChatResponse.js"
 import * as ChatStream from "../../src/apis/openai/ChatStream.js"
 import * as DataUrl from "../../src/apis/openai/DataUrl.js"
 import * as Embeddings from "../../src/apis/openai/Embeddings.js"
-import type { OpenAiFailure } from "../../src/apis/openai/OpenAiError.js"
+import { fromError, type OpenAiFailure } from "../../src/apis/openai/OpenAiError.js"
 import { ChatCompletionRequest } from "../../src/apis/openai/OpenAiSchemas.js"
 import * as RequestBody from "../../src/apis/openai/RequestBody.js"
 import { chatModel, novaModel, pngDataUrl, reasoningModel } from "./support.js"
@@ -363,6 +363,22 @@ describe("ChatStream", () => {
     assert.strictEqual(completion.choices[0]!.finish_reason, "tool_calls")
     assert.strictEqual(ChatResponse.finishReasonOf("max_tokens", false), "length")
     assert.strictEqual(ChatResponse.finishReasonOf("guardrail_intervened", false), "content_filter")
+  })
+})
+
+describe("OpenAiError.fromError", () => {
+  it("keeps the gateway's own credentials and network out of what the caller reads", () => {
+    const denied = fromError(
+      new BedrockError.AccessDeniedError({
+        message: "User: arn:aws:iam::123456789012:role/gateway is not authorized to perform: bedrock:InvokeModel"
+      })
+    )
+    assert.deepInclude(denied, { status: 502, type: "server_error", code: "upstream_error" })
+    assert.notInclude(denied.message, "arn:aws")
+    const network = fromError(new BedrockError.TransportError({ message: "connect ECONNREFUSED 10.0.3.7:443" }))
+    assert.notInclude(network.message, "10.0.3.7")
+    const timeout = fromError(new BedrockError.ModelTimeoutError({ message: "Model has timed out" }))
+    assert.deepInclude(timeout, { status: 504, code: "timeout", message: "Model has timed out" })
   })
 })
 

@@ -17,10 +17,18 @@
  */
 import { type BedrockClient, Conversation, Message, type ModelCatalog } from "bedrock-llm"
 import * as Either from "effect/Either"
+import * as Encoding from "effect/Encoding"
 import * as Option from "effect/Option"
 import * as DataUrl from "./DataUrl.js"
 import { invalid, type OpenAiFailure, type ParameterNames, unsupported, unsupportedValue } from "./OpenAiError.js"
-import type { ChatCompletionRequest, ChatMessage, ResponseFormat, UserPart } from "./OpenAiSchemas.js"
+import type {
+  ChatCompletionRequest,
+  ChatMessage,
+  FilePart,
+  ResponseFormat,
+  TextPart,
+  UserPart
+} from "./OpenAiSchemas.js"
 
 /**
  * What the translation needs from the service's configuration.
@@ -257,11 +265,7 @@ const imageOf = (url: string, param: string, capabilities: Capabilities, model: 
 }
 
 const documentOf = (
-  file: {
-    readonly file_data?: string | undefined
-    readonly file_id?: string | undefined
-    readonly filename?: string | undefined
-  },
+  file: FilePart["file"],
   param: string,
   index: number,
   capabilities: Capabilities,
@@ -304,11 +308,7 @@ const documentOf = (
 }
 
 const textPartsOf = (
-  content:
-    | string
-    | ReadonlyArray<
-      { readonly text: string; readonly cache_control?: { readonly ttl?: Message.CacheTtl | undefined } | undefined }
-    >,
+  content: string | ReadonlyArray<TextPart>,
   param: string,
   cachePoints: Array<string>
 ): Array<Message.Text | Message.CachePoint> => {
@@ -433,12 +433,12 @@ const translateMessages = (
                 ...(block.signature === undefined ? {} : { signature: block.signature })
               })
             } else {
-              const data = DataUrl.parse(`data:application/octet-stream;base64,${block.data}`)
+              const data = Encoding.decodeBase64(block.data)
               if (Either.isLeft(data)) {
                 refuse(
                   invalid(`${at}.thinking_blocks[${j}].data`, "Invalid redacted thinking: the data is not base64.")
                 )
-              } else blocks.push({ _tag: "RedactedReasoning", data: data.right.bytes })
+              } else blocks.push({ _tag: "RedactedReasoning", data: data.right })
             }
           })
         } else if (isSet(message.reasoning_content) && message.reasoning_content !== "") {
@@ -660,7 +660,6 @@ const translateTools = (
       )
     }
   }
-  const toolSpecs = specs.filter((tool): tool is Conversation.ToolSpec => tool._tag === "ToolSpec")
   if (choice === "none") {
     if (answer !== undefined) {
       return {
@@ -679,18 +678,17 @@ const translateTools = (
     }
     return { config: undefined, answerTool: undefined, forced: false }
   }
-  if (choice === "required" || (typeof choice === "object" && choice.type === "function")) {
+  const named = typeof choice === "object" && choice.type === "function" ? choice.function.name : undefined
+  if (choice === "required" || named !== undefined) {
     if (names.size === 0) refuse(invalid("tool_choice", "Invalid 'tool_choice': only allowed when 'tools' are given."))
-    if (typeof choice === "object" && choice.type === "function" && !names.has(choice.function.name)) {
-      refuse(invalid("tool_choice.function.name", `Invalid 'tool_choice': no tool is named ${choice.function.name}.`))
+    if (named !== undefined && !names.has(named)) {
+      refuse(invalid("tool_choice.function.name", `Invalid 'tool_choice': no tool is named ${named}.`))
     }
     // The client insists on its own tools: the structured answer is for the turn after them.
     return {
       config: Conversation.toolConfig(
         specs,
-        choice === "required" ? Conversation.toolChoiceAny : Conversation.toolChoiceTool(
-          (choice as { readonly function: { readonly name: string } }).function.name
-        )
+        named === undefined ? Conversation.toolChoiceAny : Conversation.toolChoiceTool(named)
       ),
       answerTool: undefined,
       forced: true
@@ -700,7 +698,7 @@ const translateTools = (
     return {
       config: Conversation.toolConfig(
         [...specs, answer],
-        toolSpecs.length === 0 ? Conversation.toolChoiceTool(answer.name) : Conversation.toolChoiceAny
+        names.size === 0 ? Conversation.toolChoiceTool(answer.name) : Conversation.toolChoiceAny
       ),
       answerTool: answer.name,
       forced: true

@@ -205,6 +205,15 @@ export const fromError = (
     case "ServiceUnavailableError":
     case "CircuitOpenError":
       return serverError(status, error.message, "service_unavailable")
+    case "AccessDeniedError":
+    case "TransportError":
+    case "UnknownServiceError":
+      // About the gateway's own credentials, network or environment: not the caller's to read.
+      return serverError(
+        status,
+        `The gateway could not reach Bedrock (${error._tag}); the operator has the details.`,
+        "upstream_error"
+      )
     default:
       return serverError(status, error.message, status === 409 ? "conflict" : "upstream_error")
   }

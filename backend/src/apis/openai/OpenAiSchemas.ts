@@ -35,6 +35,12 @@ export const TextPart = Schema.Struct({
 })
 
 /**
+ * @since 0.1.0
+ * @category models
+ */
+export type TextPart = typeof TextPart.Type
+
+/**
  * An image part: a `data:` URL (a remote URL is refused: the gateway never fetches).
  *
  * @since 0.1.0
@@ -76,6 +82,12 @@ export const FilePart = Schema.Struct({
   }),
   cache_control: Schema.optional(CacheControl)
 })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type FilePart = typeof FilePart.Type
 
 /**
  * A refusal part of an assistant message.
