@@ -1,8 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type OpenAI from "openai"
-import { startService } from "../support/service.js"
-import { chatModel, clientOf, pngDataUrl, reasoningModel } from "./support.js"
+import { chatModel, pngDataUrl, reasoningModel, withClient } from "./support.js"
 
 type Chunk = OpenAI.Chat.Completions.ChatCompletionChunk
 
@@ -59,9 +58,7 @@ const toolCallsOf = (chunks: ReadonlyArray<Chunk>) => {
 describe("POST /v1/chat/completions through the openai client", () => {
   it.scoped("answers a conversation of system, developer and user messages, with usage and a log line", () =>
     Effect.gen(function*() {
-      const service = yield* startService()
-      const key = yield* service.createKey()
-      const client = clientOf(service, key.secret)
+      const { client, key, service } = yield* withClient()
       const completion = yield* Effect.promise(() =>
         client.chat.completions.create({
           model: chatModel,
@@ -97,9 +94,7 @@ describe("POST /v1/chat/completions through the openai client", () => {
 
   it.scoped("streams OpenAI's chunks: role first, content deltas, finish_reason, the usage chunk, [DONE]", () =>
     Effect.gen(function*() {
-      const service = yield* startService()
-      const { secret } = yield* service.createKey()
-      const client = clientOf(service, secret)
+      const { client, key, service } = yield* withClient()
       const request = {
         model: chatModel,
         messages: [{ role: "user" as const, content: "Write 30 words about rivers." }],
@@ -131,7 +126,7 @@ describe("POST /v1/chat/completions through the openai client", () => {
       const raw = yield* Effect.promise(() =>
         fetch(`${service.url}/v1/chat/completions`, {
           method: "POST",
-          headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+          headers: { authorization: `Bearer ${key.secret}`, "content-type": "application/json" },
           body: JSON.stringify({ ...request, stream: true })
         })
       )
@@ -143,9 +138,7 @@ describe("POST /v1/chat/completions through the openai client", () => {
 
   it.scoped("a full tool round trip: the tool call, the tool's result, the answer", () =>
     Effect.gen(function*() {
-      const service = yield* startService()
-      const { secret } = yield* service.createKey()
-      const client = clientOf(service, secret)
+      const { client, service } = yield* withClient()
       const messages: Array<OpenAI.Chat.Completions.ChatCompletionMessageParam> = [
         { role: "user", content: "What is the weather in Paris, France?" }
       ]
@@ -173,9 +166,7 @@ describe("POST /v1/chat/completions through the openai client", () => {
 
   it.scoped("parallel tool calls, answered and streamed as indexed tool_call deltas", () =>
     Effect.gen(function*() {
-      const service = yield* startService()
-      const { secret } = yield* service.createKey()
-      const client = clientOf(service, secret)
+      const { client } = yield* withClient()
       const request = {
         model: chatModel,
         messages: [{ role: "user" as const, content: "What are the weather and the time in Lyon, France?" }],
@@ -228,9 +219,7 @@ describe("POST /v1/chat/completions through the openai client", () => {
 
   it.scoped("response_format json_schema answers JSON of the schema, whole and streamed", () =>
     Effect.gen(function*() {
-      const service = yield* startService()
-      const { secret } = yield* service.createKey()
-      const client = clientOf(service, secret)
+      const { client } = yield* withClient()
       const request = {
         model: chatModel,
         messages: [{ role: "user" as const, content: "The city is Paris and its population is 2100000." }],
@@ -276,9 +265,7 @@ describe("POST /v1/chat/completions through the openai client", () => {
 
   it.scoped("images as data URLs reach the model", () =>
     Effect.gen(function*() {
-      const service = yield* startService()
-      const { secret } = yield* service.createKey()
-      const client = clientOf(service, secret)
+      const { client } = yield* withClient()
       const text = yield* Effect.promise(() =>
         client.chat.completions.create({
           model: chatModel,
@@ -302,9 +289,7 @@ describe("POST /v1/chat/completions through the openai client", () => {
 
   it.scoped("reasoning_effort: Claude's reasoning as reasoning_content and signed thinking_blocks, kept across a tool round trip", () =>
     Effect.gen(function*() {
-      const service = yield* startService()
-      const { secret } = yield* service.createKey()
-      const client = clientOf(service, secret)
+      const { client } = yield* withClient()
       const messages: Array<OpenAI.Chat.Completions.ChatCompletionMessageParam> = [
         { role: "user", content: "What is the weather in Oslo, Norway?" }
       ]
@@ -364,9 +349,7 @@ describe("POST /v1/chat/completions through the openai client", () => {
 
   it.scoped("cache_control on a content part makes a cache point: the second call reads it (cached_tokens)", () =>
     Effect.gen(function*() {
-      const service = yield* startService()
-      const { secret } = yield* service.createKey()
-      const client = clientOf(service, secret)
+      const { client } = yield* withClient()
       const text = `You answer questions about the ${crypto.randomUUID()} manual. ${"It is long. ".repeat(200)}`
       // cache_control is an extension of the OpenAI format, so the client's types do not know it.
       const system = {
@@ -392,9 +375,7 @@ describe("POST /v1/chat/completions through the openai client", () => {
 
   it.scoped("stop sequences and max_tokens end the answer with stop and length", () =>
     Effect.gen(function*() {
-      const service = yield* startService()
-      const { secret } = yield* service.createKey()
-      const client = clientOf(service, secret)
+      const { client } = yield* withClient()
       const stopped = yield* Effect.promise(() =>
         client.chat.completions.create({
           model: chatModel,

@@ -239,28 +239,20 @@ describe("generated bodies for every OpenAI endpoint", () => {
       const { secret } = yield* service.createKey()
       const statuses = new Map<number, number>()
       const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1)
-      yield* Effect.promise(() =>
-        fc.assert(
-          fc.asyncProperty(chatBody, async (body) => {
-            const raw = JSON.stringify(body)
-            const outcome = await send(service, secret, "/v1/chat/completions", raw)
-            count(outcome.status)
-            holds(outcome, raw)
-          }),
-          { numRuns: 200, seed: 16 }
+      const bodies = (arbitrary: fc.Arbitrary<unknown>, path: string, numRuns: number) =>
+        Effect.promise(() =>
+          fc.assert(
+            fc.asyncProperty(arbitrary, async (body) => {
+              const raw = JSON.stringify(body)
+              const outcome = await send(service, secret, path, raw)
+              count(outcome.status)
+              holds(outcome, raw)
+            }),
+            { numRuns, seed: 16 }
+          )
         )
-      )
-      yield* Effect.promise(() =>
-        fc.assert(
-          fc.asyncProperty(embeddingBody, async (body) => {
-            const raw = JSON.stringify(body)
-            const outcome = await send(service, secret, "/v1/embeddings", raw)
-            count(outcome.status)
-            holds(outcome, raw)
-          }),
-          { numRuns: 100, seed: 16 }
-        )
-      )
+      yield* bodies(chatBody, "/v1/chat/completions", 200)
+      yield* bodies(embeddingBody, "/v1/embeddings", 100)
       yield* Effect.promise(() =>
         fc.assert(
           fc.asyncProperty(

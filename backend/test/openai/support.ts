@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import OpenAI from "openai"
-import type { TestService } from "../support/service.js"
+import { startService, type TestOptions, type TestService } from "../support/service.js"
 
 /** A chat model with tools (streamed too), vision, documents, prompt caching and reasoning. */
 export const chatModel = "anthropic.claude-sonnet-4-20250514-v1:0"
@@ -35,3 +35,11 @@ export const rejection = <A>(promise: () => Promise<A>): Effect.Effect<unknown> 
       (error: unknown) => error
     )
   )
+
+/** A service on loopback with the emulator behind it, a key that may use everything, and the client with that key. */
+export const withClient = (options?: TestOptions) =>
+  Effect.gen(function*() {
+    const service = yield* startService(options)
+    const key = yield* service.createKey()
+    return { service, key, client: clientOf(service, key.secret) }
+  })

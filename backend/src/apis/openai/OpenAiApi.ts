@@ -9,6 +9,7 @@ import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import type * as HttpMethod from "@effect/platform/HttpMethod"
 import * as OpenApi from "@effect/platform/OpenApi"
 import * as Schema from "effect/Schema"
 import { CurrentKey } from "../../keys/Authentication.js"
@@ -44,6 +45,29 @@ export class OpenAiAuth extends HttpApiMiddleware.Tag<OpenAiAuth>()("OpenAiAuth"
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
 
+/** The errors of an endpoint that calls Bedrock, for the OpenAPI document (handlers answer them as responses). */
+const withCallErrors = <
+  Name extends string,
+  Method extends HttpMethod.HttpMethod,
+  Path,
+  UrlParams,
+  Payload,
+  Headers,
+  Success,
+  Error,
+  R,
+  RE
+>(endpoint: HttpApiEndpoint.HttpApiEndpoint<Name, Method, Path, UrlParams, Payload, Headers, Success, Error, R, RE>) =>
+  endpoint
+    .addError(OpenAiBadRequest)
+    .addError(OpenAiForbidden)
+    .addError(OpenAiNotFound)
+    .addError(OpenAiTooLarge)
+    .addError(OpenAiRateLimited)
+    .addError(OpenAiUpstream)
+    .addError(OpenAiUnavailable)
+    .addError(OpenAiTimeout)
+
 /**
  * The OpenAI-compatible group.
  *
@@ -55,14 +79,7 @@ export class OpenAiGroup extends HttpApiGroup.make("openai")
     HttpApiEndpoint.post("createChatCompletion", "/v1/chat/completions")
       .setPayload(ChatCompletionRequest)
       .addSuccess(ChatCompletion)
-      .addError(OpenAiBadRequest)
-      .addError(OpenAiForbidden)
-      .addError(OpenAiNotFound)
-      .addError(OpenAiTooLarge)
-      .addError(OpenAiRateLimited)
-      .addError(OpenAiUpstream)
-      .addError(OpenAiUnavailable)
-      .addError(OpenAiTimeout)
+      .pipe(withCallErrors)
       .annotate(
         OpenApi.Description,
         "A chat completion; with `stream: true` a `text/event-stream` of `chat.completion.chunk`s ending with `data: [DONE]`."
@@ -72,13 +89,7 @@ export class OpenAiGroup extends HttpApiGroup.make("openai")
     HttpApiEndpoint.post("createEmbedding", "/v1/embeddings")
       .setPayload(EmbeddingRequest)
       .addSuccess(EmbeddingResponse)
-      .addError(OpenAiBadRequest)
-      .addError(OpenAiForbidden)
-      .addError(OpenAiNotFound)
-      .addError(OpenAiTooLarge)
-      .addError(OpenAiRateLimited)
-      .addError(OpenAiUpstream)
-      .addError(OpenAiUnavailable)
+      .pipe(withCallErrors)
   )
   .add(HttpApiEndpoint.get("listModels", "/v1/models").addSuccess(ModelList).addError(OpenAiForbidden))
   .add(

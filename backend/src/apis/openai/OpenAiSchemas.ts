@@ -412,6 +412,9 @@ export const FinishReason = Schema.Literal("stop", "length", "tool_calls", "cont
  */
 export type FinishReason = typeof FinishReason.Type
 
+/** What every answer and chunk of one request shares. */
+const completionIdentity = { id: Schema.String, created: Schema.Int, model: Schema.String }
+
 /**
  * The answer of a chat completion.
  *
@@ -419,10 +422,8 @@ export type FinishReason = typeof FinishReason.Type
  * @category models
  */
 export const ChatCompletion = Schema.Struct({
-  id: Schema.String,
+  ...completionIdentity,
   object: Schema.Literal("chat.completion"),
-  created: Schema.Int,
-  model: Schema.String,
   choices: Schema.Array(Schema.Struct({
     index: Schema.Int,
     message: Schema.Struct({
@@ -495,10 +496,8 @@ export type ChunkDelta = typeof ChunkDelta.Type
  * @category models
  */
 export const ChatCompletionChunk = Schema.Struct({
-  id: Schema.String,
+  ...completionIdentity,
   object: Schema.Literal("chat.completion.chunk"),
-  created: Schema.Int,
-  model: Schema.String,
   choices: Schema.Array(Schema.Struct({
     index: Schema.Int,
     delta: ChunkDelta,
