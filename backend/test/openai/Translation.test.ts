@@ -82,6 +82,33 @@ describe("ChatRequest.translate", () => {
     assert.deepStrictEqual(plan.request.toolConfig?.toolChoice, { _tag: "Auto" })
   })
 
+  it("sends signed reasoning back to the model, and unsigned reasoning not", () => {
+    const plan = planOf({
+      messages: [
+        { role: "user", content: "a" },
+        {
+          role: "assistant",
+          content: "b",
+          reasoning_content: "unsigned",
+          thinking_blocks: [
+            { type: "thinking", thinking: "signed", signature: "c2ln" },
+            { type: "thinking", thinking: "no signature" },
+            { type: "redacted_thinking", data: "AQID" }
+          ]
+        },
+        { role: "user", content: "c" },
+        { role: "assistant", content: "d", reasoning_content: "unsigned only" },
+        { role: "user", content: "e" }
+      ]
+    })
+    assert.deepStrictEqual(plan.request.messages[1]!.content, [
+      { _tag: "Reasoning", text: "signed", signature: "c2ln" },
+      { _tag: "RedactedReasoning", data: new Uint8Array([1, 2, 3]) },
+      { _tag: "Text", text: "b" }
+    ])
+    assert.deepStrictEqual(plan.request.messages[3]!.content, [{ _tag: "Text", text: "d" }])
+  })
+
   it("refuses, on Nova, a tool result and text in one turn, naming the message", () => {
     const body = {
       messages: [

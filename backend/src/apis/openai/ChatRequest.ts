@@ -228,8 +228,6 @@ interface Messages {
   readonly turns: Array<Turn>
   /** Where each cache point was asked for (for refusals). */
   readonly cachePoints: Array<string>
-  readonly firstImage: string | undefined
-  readonly firstDocument: string | undefined
   readonly hasToolBlocks: boolean
 }
 
@@ -346,8 +344,6 @@ const translateMessages = (
   const system: Array<Message.SystemContentBlock> = []
   const turns: Array<Turn> = []
   const cachePoints: Array<string> = []
-  let firstImage: string | undefined
-  let firstDocument: string | undefined
   let documents = 0
   let hasToolBlocks = false
   const append = (role: Message.Role, blocks: ReadonlyArray<Message.ContentBlock>, origin: number) => {
@@ -398,11 +394,9 @@ const translateMessages = (
                 )
               }
               blocks.push(imageOf(part.image_url.url, `${param}.image_url.url`, capabilities, model))
-              firstImage ??= param
               break
             case "file":
               blocks.push(documentOf(part.file, `${param}.file`, documents++, capabilities, model))
-              firstDocument ??= param
               break
             case "input_audio":
               refuse(unsupported(`${param}`, "Unsupported content part: audio input is not available on Bedrock."))
@@ -423,27 +417,22 @@ const translateMessages = (
             unsupported(`${at}.function_call`, "Unsupported parameter: 'function_call' (deprecated): use tool_calls.")
           )
         }
+        // Signed reasoning goes back to the model (Claude needs it to continue after a tool call). Unsigned reasoning
+        // (`reasoning_content`, or a block without its signature) does not: Bedrock refuses it for Claude, and
+        // models read no reasoning of earlier turns but the signed one.
         const blocks: Array<Message.ContentBlock> = []
-        if (isSet(message.thinking_blocks) && message.thinking_blocks.length > 0) {
-          message.thinking_blocks.forEach((block, j) => {
-            if (block.type === "thinking") {
-              blocks.push({
-                _tag: "Reasoning",
-                text: block.thinking,
-                ...(block.signature === undefined ? {} : { signature: block.signature })
-              })
-            } else {
-              const data = Encoding.decodeBase64(block.data)
-              if (Either.isLeft(data)) {
-                refuse(
-                  invalid(`${at}.thinking_blocks[${j}].data`, "Invalid redacted thinking: the data is not base64.")
-                )
-              } else blocks.push({ _tag: "RedactedReasoning", data: data.right })
+        ;(message.thinking_blocks ?? []).forEach((block, j) => {
+          if (block.type === "thinking") {
+            if (block.signature !== undefined) {
+              blocks.push({ _tag: "Reasoning", text: block.thinking, signature: block.signature })
             }
-          })
-        } else if (isSet(message.reasoning_content) && message.reasoning_content !== "") {
-          blocks.push({ _tag: "Reasoning", text: message.reasoning_content })
-        }
+            return
+          }
+          const data = Encoding.decodeBase64(block.data)
+          if (Either.isLeft(data)) {
+            refuse(invalid(`${at}.thinking_blocks[${j}].data`, "Invalid redacted thinking: the data is not base64."))
+          } else blocks.push({ _tag: "RedactedReasoning", data: data.right })
+        })
         const texts: Array<Message.ContentBlock> = []
         if (typeof message.content === "string") texts.push(Message.text(message.content))
         else if (isSet(message.content)) {
@@ -484,7 +473,7 @@ const translateMessages = (
         return refuse(unsupported(`${at}.role`, "Unsupported role: 'function' (deprecated): use tool messages."))
     }
   })
-  return { system, turns, cachePoints, firstImage, firstDocument, hasToolBlocks }
+  return { system, turns, cachePoints, hasToolBlocks }
 }
 
 /** Bedrock's rules for tool results in a turn: first in the turn, and (except Claude) alone in it. */
