@@ -11,6 +11,7 @@ import { AgentsGroup } from "./apis/agents/AgentsApi.js"
 import { AnthropicGroup } from "./apis/anthropic/AnthropicApi.js"
 import { BedrockGroup } from "./apis/bedrock/BedrockApi.js"
 import { HealthGroup } from "./apis/health/HealthApi.js"
+import { OpenAiGroup } from "./apis/openai/OpenAiApi.js"
 
 /**
  * The API.
@@ -21,6 +22,7 @@ import { HealthGroup } from "./apis/health/HealthApi.js"
 export class Api extends HttpApi.make("bedrock-llm-backend")
   .add(HealthGroup)
   .add(AdminGroup)
+  .add(OpenAiGroup)
   .add(AnthropicGroup)
   .add(BedrockGroup)
   .add(AgentsGroup)

@@ -25,6 +25,7 @@ import * as AgentsHandlers from "./apis/agents/AgentsHandlers.js"
 import * as AnthropicHandlers from "./apis/anthropic/AnthropicHandlers.js"
 import * as BedrockHandlers from "./apis/bedrock/BedrockHandlers.js"
 import * as HealthHandlers from "./apis/health/HealthHandlers.js"
+import * as OpenAiHandlers from "./apis/openai/OpenAiHandlers.js"
 import type { Dynamo } from "./Dynamo.js"
 import * as Gateway from "./Gateway.js"
 import * as Http from "./Http.js"
@@ -45,6 +46,7 @@ import * as Stores from "./Stores.js"
 export const handlers = Layer.mergeAll(
   HealthHandlers.layer,
   AdminHandlers.layer,
+  OpenAiHandlers.layer,
   AnthropicHandlers.layer,
   BedrockHandlers.layer,
   AgentsHandlers.layer

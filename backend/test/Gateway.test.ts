@@ -1,11 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Config as LibraryConfig } from "bedrock-llm"
 import * as Effect from "effect/Effect"
-import { call, frozenClock, startService } from "./support/service.js"
+import { call, frozenClock, middleOfAMinute, startService } from "./support/service.js"
 
 const model = "anthropic.claude-3-haiku-20240307-v1:0"
 const noRetry = new LibraryConfig.RetryConfig({ maxAttempts: 1 })
-const middleOfAMinute = Date.UTC(2026, 11, 4, 10, 30, 20)
 
 const generate = (url: string, token: string, body: Record<string, unknown>) =>
   call(`${url}/probe/generate`, { token, body: { model, prompt: "Hello! What is the capital of France?", ...body } })

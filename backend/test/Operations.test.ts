@@ -64,7 +64,7 @@ describe("operations", () => {
         Logger.map(Logger.jsonLogger, (line) => void written.push(line))
       )
       const service = yield* startService().pipe(Effect.provide(capture))
-      const key = yield* service.createKey({ rpm: 1 })
+      const key = yield* service.createKey({ allowedModels: [model] })
       const url = `${service.url}/probe/generate`
       const ok = yield* call(url, {
         token: key.secret,
@@ -72,7 +72,7 @@ describe("operations", () => {
         headers: { "x-request-id": "trace-1" }
       })
       assert.strictEqual(ok.headers.get("x-request-id"), "trace-1")
-      yield* call(url, { token: key.secret, body: { model, prompt: "Hi", maxTokens: 20 } })
+      yield* call(url, { token: key.secret, body: { model: "amazon.nova-micro-v1:0", prompt: "Hi", maxTokens: 20 } })
       yield* call(url, { token: `${key.secret.slice(0, -1)}A`, body: { model, prompt: "Hi" } })
       yield* call(url, { token: service.adminKey, body: { model, prompt: "Hi" } })
       yield* call(`${service.url}/admin/keys`, { token: service.adminKey })
@@ -87,7 +87,7 @@ describe("operations", () => {
       assert.isAbove(line.outputTokens!, 0)
       assert.isAbove(line.costMicroUsd!, 0)
       assert.isNumber(line.latencyMs)
-      assert.deepStrictEqual(service.logs.map((entry) => entry.status), [200, 429, 401, 401, 200, 401])
+      assert.deepStrictEqual(service.logs.map((entry) => entry.status), [200, 403, 401, 401, 200, 401])
       const everything = [...service.logs.map((entry) => JSON.stringify(entry)), ...written].join("\n")
       for (const secret of [key.secret, service.adminKey, key.secret.slice(8)]) assert.notInclude(everything, secret)
     }))

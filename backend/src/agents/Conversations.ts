@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { type Agent, ConversationMemory, MemoryStore, type Message } from "bedrock-llm"
+import * as DynamoDBMemoryStore from "bedrock-llm/DynamoDBMemoryStore"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -120,7 +121,7 @@ export const make: Effect.Effect<
 export const layer = (settings: Settings): Layer.Layer<Conversations> => {
   const store = settings.store._tag === "memory"
     ? MemoryStore.layerMemory
-    : MemoryStore.layerDynamoDB({
+    : DynamoDBMemoryStore.layer({
       tableName: settings.conversationsTable,
       ...(settings.store.endpoint === undefined ? {} : { clientConfig: { endpoint: settings.store.endpoint } })
     })

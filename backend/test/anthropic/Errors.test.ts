@@ -11,7 +11,7 @@ import Anthropic, {
 import { assert, describe, it } from "@effect/vitest"
 import { Config as LibraryConfig } from "bedrock-llm"
 import * as Effect from "effect/Effect"
-import { startService, type TestService } from "../support/service.js"
+import { frozenClock, middleOfAMinute, startService, type TestService } from "../support/service.js"
 import { afterAbort, readSseUntil } from "../support/sse.js"
 
 const sonnet = "anthropic.claude-sonnet-4-20250514-v1:0"
@@ -288,7 +288,7 @@ describe("Anthropic errors through @anthropic-ai/sdk's typed classes", () => {
 
   it.scoped("limits: RPM is a RateLimitError with retry-after; an exhausted budget says not to retry", () =>
     Effect.gen(function*() {
-      const service = yield* startService()
+      const service = yield* startService({ clock: frozenClock(middleOfAMinute) })
       const limited = yield* service.createKey({ rpm: 1 })
       const client = new Anthropic({ baseURL: service.url, apiKey: limited.secret, maxRetries: 0 })
       const params = { model: sonnet, max_tokens: 50, messages: hello }

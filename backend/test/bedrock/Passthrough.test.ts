@@ -16,7 +16,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler"
 import * as Emulator from "bedrock-llm/emulator"
 import * as Effect from "effect/Effect"
 import { startRecorder } from "../support/recorder.js"
-import { startService, type TestService } from "../support/service.js"
+import { frozenClock, middleOfAMinute, startService, type TestService } from "../support/service.js"
 import { afterAbort } from "../support/sse.js"
 
 const haiku = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -38,7 +38,8 @@ const clientOf = (service: TestService, token: string) =>
 const setup = Effect.gen(function*() {
   const emulator = yield* Emulator.make()
   const recorder = yield* startRecorder(emulator)
-  const service = yield* startService({ sharedEmulator: recorder.emulator })
+  // The calendar minute is pinned so that a key's RPM window holds for the whole test.
+  const service = yield* startService({ sharedEmulator: recorder.emulator, clock: frozenClock(middleOfAMinute) })
   const key = yield* service.createKey()
   const client = clientOf(service, key.secret)
   yield* Effect.addFinalizer(() => Effect.sync(() => client.destroy()))

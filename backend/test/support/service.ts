@@ -77,6 +77,9 @@ export const shiftedClock = (at: number): Clock.Clock => {
 }
 
 /** A clock whose time stands still at `at` (epoch ms) while its sleeps are real: windows and months stay put. */
+/** 10:30:20 UTC on a December day: a time 40 s before its rate-limit window ends, for a `frozenClock`. */
+export const middleOfAMinute = Date.UTC(2026, 11, 4, 10, 30, 20)
+
 export const frozenClock = (at: number): Clock.Clock => {
   const live = Clock.make()
   return Object.assign(Object.create(live) as Clock.Clock, {
