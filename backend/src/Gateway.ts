@@ -359,7 +359,7 @@ export const make: Effect.Effect<
   }
 
   /** Authorize, resolve, bound and admit a call; the ticket is settled by `finish`. */
-  const plan = (options: CallOptions, size: InputSize, embeddings: boolean) =>
+  const plan = (options: CallOptions, size: InputSize, kind: "text" | "embeddings" | "any") =>
     Effect.gen(function*() {
       const key = yield* CurrentKey
       const startedAt = yield* Clock.currentTimeMillis
@@ -367,10 +367,10 @@ export const make: Effect.Effect<
       yield* authorize(key, options.api, options.model)
       const targets = yield* resolve(options.model)
       const first = targets[0]!
-      const isEmbeddings = first.info.capabilities.embeddings !== undefined
-      if (isEmbeddings !== embeddings) {
+      const embeddings = first.info.capabilities.embeddings !== undefined
+      if (kind !== "any" && embeddings !== (kind === "embeddings")) {
         return yield* new InvalidRequest({
-          message: embeddings
+          message: kind === "embeddings"
             ? `The model ${options.model} is not an embeddings model.`
             : `The model ${options.model} is an embeddings model; it cannot generate text.`,
           parameter: "model"
@@ -486,7 +486,7 @@ export const make: Effect.Effect<
     )
 
   const generate = (request: BedrockClient.BedrockClient.Request, options: CallOptions) =>
-    Effect.flatMap(plan(options, sizeOfRequest(request), false), (call) => {
+    Effect.flatMap(plan(options, sizeOfRequest(request), "text"), (call) => {
       let fallbacks = 0
       const attempt = (
         index: number
@@ -518,7 +518,7 @@ export const make: Effect.Effect<
 
   const stream = (request: BedrockClient.BedrockClient.Request, options: CallOptions) =>
     Effect.gen(function*() {
-      const call = yield* plan(options, sizeOfRequest(request), false)
+      const call = yield* plan(options, sizeOfRequest(request), "text")
       const requestScope = yield* Effect.scope
       let usage: Response.Usage | undefined
       let outputChars = ""
@@ -614,7 +614,7 @@ export const make: Effect.Effect<
         }),
         { bytes: 0, estimate: 0, images: 0, unbounded: false }
       )
-      const call = yield* plan(options, size, true)
+      const call = yield* plan(options, size, "embeddings")
       const target = call.targets[0]!
       const { api: _api, model: _model, ...embedOptions } = options
       const { settled, value } = yield* metered(
@@ -655,7 +655,7 @@ export const make: Effect.Effect<
 
   const admit = (options: CallOptions & { readonly inputTokens: number }) =>
     Effect.gen(function*() {
-      const call = yield* plan(options, { bytes: 0, estimate: options.inputTokens, images: 0, unbounded: false }, false)
+      const call = yield* plan(options, { bytes: 0, estimate: options.inputTokens, images: 0, unbounded: false }, "any")
       const targets = yield* Effect.forEach(
         call.targets,
         (target) => Effect.map(runtimeFor(target.region ?? ""), (runtime) => ({ ...target, runtime }))

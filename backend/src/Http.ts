@@ -10,6 +10,7 @@
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as IncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
@@ -180,13 +181,11 @@ export const middleware = (settings: Settings, control: Control) => {
         Effect.provideService(Deadline, { at: startedAt + Duration.toMillis(settings.requestTimeout) }),
         IncomingMessage.withMaxBodySize(Option.some(settings.maxBodyBytes)),
         Effect.onExit((exit) =>
-          finished(
-            Exit.isSuccess(exit)
-              ? exit.value.status
-              : Cause.isInterruptedOnly(exit.cause)
-              ? 499
-              : 500
-          )
+          Exit.isSuccess(exit)
+            ? finished(exit.value.status)
+            : Cause.isInterruptedOnly(exit.cause)
+            ? finished(499)
+            : Effect.flatMap(HttpServerError.causeResponse(exit.cause), ([response]) => finished(response.status))
         )
       )
     })

@@ -182,7 +182,9 @@ export const layer = (
 
   return running.pipe(
     Layer.provide(served(options, control)),
-    Layer.provideMerge(NodeHttpServer.layer(() => nodeServer, { host: settings.host, port: settings.port })),
+    Layer.provideMerge(
+      NodeHttpServer.layer(() => nodeServer, { host: settings.host, port: settings.port, backlog: 4096 })
+    ),
     Layer.provideMerge(coreLayer(options))
   )
 }

@@ -94,7 +94,7 @@ export const program = (options: { readonly api?: ServerOptions["api"] } = {}) =
       api: options.api
     })
     return yield* Effect.scoped(Effect.gen(function*() {
-      const context = yield* Layer.build(Layer.merge(service, Telemetry.layer(settings)))
+      const context = yield* Layer.build(service.pipe(Layer.provide(Telemetry.layer(settings))))
       const running = Context.get(context, Running)
       const keys = Context.get(context, KeyStore)
       const userKey = local

@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { Gateway } from "../src/Gateway.js"
 import { CurrentKey } from "../src/keys/Authentication.js"
-import { startService } from "./support/service.js"
+import { call, startService } from "./support/service.js"
 
 const model = "anthropic.claude-3-haiku-20240307-v1:0"
 
@@ -46,5 +46,73 @@ describe("the service on loopback with the emulator behind it", () => {
       ).pipe(Effect.provideService(CurrentKey, key.record))
       assert.isTrue([...events].some((event) => event._tag === "Metadata"))
       assert.strictEqual(service.bedrockRequests(), 2)
+    }))
+})
+
+describe("the gateway's other calls", () => {
+  it.scopedLive("embeds texts and counts tokens on behalf of a key; both are authorized like every call", () =>
+    Effect.gen(function*() {
+      const service = yield* startService()
+      const gateway = Context.get(service.context, Gateway)
+      const key = yield* service.createKey({ allowedModels: ["amazon.titan-embed-*", "anthropic.*"] })
+      const embedded = yield* gateway.embed(["one text", "another text"], {
+        api: "openai",
+        model: "amazon.titan-embed-text-v2:0",
+        dimensions: 256
+      }).pipe(Effect.provideService(CurrentKey, key.record))
+      assert.strictEqual(embedded.vectors.length, 2)
+      assert.strictEqual(embedded.vectors[0]!.length, 256)
+      assert.isAbove(embedded.inputTokens, 0)
+      assert.isAbove(embedded.costMicroUsd, 0)
+      const counted = yield* gateway.countTokens({ messages: [Message.user("Count these tokens, please.")] }, {
+        api: "anthropic",
+        model: "anthropic.claude-3-5-haiku-20241022-v1:0"
+      }).pipe(Effect.provideService(CurrentKey, key.record))
+      assert.isAbove(counted.inputTokens, 0)
+      assert.strictEqual(counted.exact, true)
+      assert.strictEqual(service.emulator.stats().requestsByOperation["CountTokens"], 1)
+      const refused = yield* Effect.flip(
+        gateway.embed(["x"], { api: "openai", model: "cohere.embed-english-v3" }).pipe(
+          Effect.provideService(CurrentKey, key.record)
+        )
+      )
+      assert.strictEqual(refused._tag, "Forbidden")
+      const usage = yield* call(`${service.url}/admin/usage?keyId=${key.record.id}`, { token: service.adminKey })
+      assert.deepStrictEqual(usage.body.rows.map((row: { modelId: string }) => row.modelId), [
+        "amazon.titan-embed-text-v2:0"
+      ])
+    }))
+})
+
+describe("Gateway.admit, for callers that speak Bedrock's own shapes", () => {
+  it.scopedLive("admits, hands over the target's runtime, and settles what the caller reports", () =>
+    Effect.gen(function*() {
+      const service = yield* startService()
+      const gateway = Context.get(service.context, Gateway)
+      const key = yield* service.createKey({ monthlyBudgetMicroUsd: 1_000_000 })
+      const reported = yield* Effect.scoped(Effect.gen(function*() {
+        const admitted = yield* gateway.admit({ api: "bedrock", model, inputTokens: 20, maxTokens: 50 })
+        const target = admitted.targets[0]!
+        const output = yield* target.runtime.converse({
+          modelId: target.modelId,
+          messages: [{ role: "user", content: [{ text: "Hello!" }] }],
+          inferenceConfig: { maxTokens: admitted.maxTokens }
+        })
+        const usage = { inputTokens: output.usage!.inputTokens!, outputTokens: output.usage!.outputTokens! }
+        yield* admitted.settle({ target, usage })
+        return usage
+      })).pipe(Effect.provideService(CurrentKey, key.record))
+      const unsettled = yield* Effect.scoped(gateway.admit({ api: "bedrock", model, inputTokens: 20 })).pipe(
+        Effect.provideService(CurrentKey, key.record)
+      )
+      assert.strictEqual(unsettled.maxTokens, 4096)
+      const usage = yield* call(`${service.url}/admin/usage?keyId=${key.record.id}`, { token: service.adminKey })
+      assert.deepStrictEqual(
+        [usage.body.totals.requests, usage.body.totals.inputTokens, usage.body.totals.outputTokens],
+        [1, reported.inputTokens, reported.outputTokens]
+      )
+      const month = yield* call(`${service.url}/admin/keys/${key.record.id}`, { token: service.adminKey })
+      assert.strictEqual(month.body.month.committedUsd, month.body.month.spentUsd)
+      assert.isAbove(month.body.month.spentUsd, 0)
     }))
 })

@@ -70,7 +70,7 @@ export const start = (options: Partial<Server.Options> = {}) =>
       Layer.provideMerge(LambdaServer.layer),
       Layer.provide(NodeHttpServer.layerContext),
       Layer.provide(Server.coreLayer(serverOptions)),
-      Layer.merge(Telemetry.layer(settings))
+      Layer.provide(Telemetry.layer(settings))
     )
     const scope = yield* Scope.make()
     const context = yield* Layer.buildWithScope(service, scope).pipe(

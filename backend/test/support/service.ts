@@ -55,6 +55,8 @@ export interface TestOptions {
   readonly sharedEmulator?: Emulator.RunningEmulator | undefined
   /** DynamoDB stores on this endpoint (tables made with `createTables`). */
   readonly dynamoEndpoint?: string | undefined
+  /** A layer the service is built with (telemetry, a logger). */
+  readonly provide?: Layer.Layer<never> | undefined
   /** The clock of every request (default the live one); see `frozenClock`. */
   readonly clock?: Clock.Clock | undefined
 }
@@ -115,15 +117,18 @@ export const startService = (options: TestOptions = {}): Effect.Effect<TestServi
       }),
       ...options.settings
     })
-    const built = Layer.build(serviceLayer({
-      settings,
-      api: probeApi,
-      bedrock: runtimeOn(emulator),
-      ...(options.dynamoEndpoint === undefined ? {} : {
-        dynamo: dynamoOn(options.dynamoEndpoint)
+    const built = Layer.build(Layer.provide(
+      serviceLayer({
+        settings,
+        api: probeApi,
+        bedrock: runtimeOn(emulator),
+        ...(options.dynamoEndpoint === undefined ? {} : {
+          dynamo: dynamoOn(options.dynamoEndpoint)
+        }),
+        onLog: (fields) => Effect.sync(() => void logs.push(fields))
       }),
-      onLog: (fields) => Effect.sync(() => void logs.push(fields))
-    }))
+      options.provide ?? Layer.empty
+    ))
     const context = yield* (options.clock === undefined ? built : Effect.withClock(built, options.clock))
     const running = Context.get(context, Running)
     const keys = Context.get(context, KeyStore)
