@@ -23,15 +23,15 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 export const backendDir = fileURLToPath(new URL("../..", import.meta.url))
 
 /**
- * What can be bundled: its entry module and the file name it is written to.
+ * What can be bundled: each output file's name and its entry module. The first is the target's entry.
  *
  * @since 0.1.0
  * @category constants
  */
 export const targets = {
-  lambda: { entry: "src/entry/lambda.ts", out: "index" },
-  container: { entry: "src/main.ts", out: "main" }
-} as const
+  lambda: { index: "src/entry/lambda.ts" },
+  container: { main: "src/main.ts", healthcheck: "src/entry/healthcheck.ts" }
+} as const satisfies Record<string, Record<string, string>>
 
 /**
  * A bundle target.
@@ -50,6 +50,7 @@ export type Target = keyof typeof targets
 export interface Bundle {
   readonly dir: string
   readonly entry: string
+  /** Every JavaScript file, chunks included (source maps and license files not counted). */
   readonly bytes: number
   readonly entryBytes: number
 }
@@ -59,7 +60,8 @@ const requireShim = "import { createRequire as __bllmCreateRequire } from \"node
   "const require = __bllmCreateRequire(import.meta.url);"
 
 /**
- * Bundles a target into `outDir` (default `dist/<target>` in the backend package), replacing what was there.
+ * Bundles a target into `outDir` (default `dist/<target>` in the backend package), replacing what was there; `entry`
+ * replaces the module of the target's first file (tests bundle the service with API groups of their own).
  *
  * @since 0.1.0
  * @category constructors
@@ -69,10 +71,12 @@ export const bundle = async (
   options: { readonly outDir?: string; readonly entry?: string; readonly minify?: boolean } = {}
 ): Promise<Bundle> => {
   const dir = options.outDir ?? join(backendDir, "dist", target)
+  const [out, defaultEntry] = Object.entries(targets[target])[0]!
+  const entryPoints: Record<string, string> = { ...targets[target], [out]: options.entry ?? defaultEntry }
   await rm(dir, { recursive: true, force: true })
   const result = await esbuild.build({
     absWorkingDir: backendDir,
-    entryPoints: { [targets[target].out]: options.entry ?? targets[target].entry },
+    entryPoints,
     outdir: dir,
     outExtension: { ".js": ".mjs" },
     bundle: true,
@@ -90,9 +94,9 @@ export const bundle = async (
   })
   let bytes = 0
   let entryBytes = 0
-  const entry = join(dir, `${targets[target].out}.mjs`)
+  const entry = join(dir, `${out}.mjs`)
   for (const file of Object.keys(result.metafile.outputs)) {
-    if (file.endsWith(".map")) continue
+    if (!file.endsWith(".mjs")) continue
     const size = (await stat(join(backendDir, file))).size
     bytes += size
     if (join(backendDir, file) === entry) entryBytes = size
