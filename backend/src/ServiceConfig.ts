@@ -22,6 +22,7 @@
  * | `BACKEND_DEFAULT_MAX_TOKENS` | `4096` | `maxTokens` of a call that names none (capped at the model's limit) |
  * | `BACKEND_MODEL_ALIASES` | none | JSON: alias -> ordered targets, each a model id or `{ "modelId", "region" }` |
  * | `BACKEND_LOG_LEVEL` | `Info` | `Debug`, `Info`, `Warning`, `Error`, `None` |
+ * | `BACKEND_EMF_NAMESPACE` | none (off) | CloudWatch namespace of the per-request embedded metric format lines on standard output (see `Emf`) |
  * | `OTEL_EXPORTER_OTLP_ENDPOINT` | none | OTLP/HTTP endpoint: traces and metrics exported when set |
  * | `OTEL_SERVICE_NAME` | `bedrock-llm-backend` | service name of exported telemetry |
  *
@@ -125,6 +126,8 @@ export interface Settings {
   readonly retry: LibraryConfig.RetryConfig
   readonly logLevel: LogLevel.LogLevel
   readonly otlpEndpoint: Option.Option<string>
+  /** CloudWatch namespace of the embedded metric format lines; `None`: none are written. */
+  readonly emfNamespace: Option.Option<string>
   readonly serviceName: string
 }
 
@@ -136,6 +139,10 @@ const HexSha256 = Schema.String.pipe(
   Schema.annotations({
     description: "a lowercase hex SHA-256 digest (64 characters)"
   })
+)
+const EmfNamespace = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9.\-_/#:]{1,255}$/),
+  Schema.annotations({ description: "a CloudWatch namespace (1 to 255 letters, digits and . - _ / # :)" })
 )
 const Origins = Schema.String.pipe(Schema.transform(Schema.Array(Schema.String), {
   strict: true,
@@ -198,6 +205,7 @@ export const fromEnv: Config.Config<Settings> = Config.all({
   retry: LibraryConfig.RetryConfig.fromEnv,
   logLevel: withDefault(Config.logLevel("BACKEND_LOG_LEVEL"), LogLevel.Info),
   otlpEndpoint: Config.option(Config.nonEmptyString("OTEL_EXPORTER_OTLP_ENDPOINT")),
+  emfNamespace: Config.option(Schema.Config("BACKEND_EMF_NAMESPACE", EmfNamespace)),
   serviceName: withDefault(Config.nonEmptyString("OTEL_SERVICE_NAME"), "bedrock-llm-backend")
 })
 
@@ -223,6 +231,7 @@ export const make = (overrides: Partial<Settings> = {}): Settings => ({
   retry: new LibraryConfig.RetryConfig({}),
   logLevel: LogLevel.Info,
   otlpEndpoint: Option.none(),
+  emfNamespace: Option.none(),
   serviceName: "bedrock-llm-backend",
   ...overrides
 })
