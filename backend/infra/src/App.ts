@@ -23,6 +23,9 @@ import { EdgeStack } from "./WebAcl.js"
  */
 export const repositoryRoot = fileURLToPath(new URL("../../..", import.meta.url))
 
+/** The stacks reference each other strongly (the data stack cannot drop what the service stack uses). */
+const crossStackReferences = "@aws-cdk/core:defaultCrossStackReferences"
+
 /**
  * How a deployment is synthesized.
  *
@@ -36,6 +39,8 @@ export interface AppOptions {
   /** Where the cloud assembly is written. */
   readonly outdir?: string | undefined
   readonly context?: Record<string, unknown> | undefined
+  /** An app to add the stacks to (the CLI's, which carries its context and output directory). */
+  readonly app?: cdk.App | undefined
 }
 
 /**
@@ -75,9 +80,9 @@ export const imageOf = (config: Config): ecs.ContainerImage =>
  */
 export const makeApp = (options: AppOptions): Deployment => {
   const { config } = options
-  const app = new cdk.App({
+  const app = options.app ?? new cdk.App({
     ...(options.outdir === undefined ? {} : { outdir: options.outdir }),
-    ...(options.context === undefined ? {} : { context: options.context })
+    context: { [crossStackReferences]: "strong", ...options.context }
   })
   cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
   const env = { region: config.region, ...(config.account === undefined ? {} : { account: config.account }) }
