@@ -16,16 +16,24 @@ import * as Emulator from "bedrock-llm/emulator"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import { parseArgs } from "node:util"
 import { cpuNow, fmt, median } from "../../bench/support/report.js"
 import { dynaliteWithTables } from "../test/support/dynalite.js"
 import { runtimeOn, startService } from "../test/support/service.js"
 
 const { values } = parseArgs({
-  options: { requests: { type: "string", default: "400" }, streams: { type: "string", default: "1000" } }
+  options: {
+    requests: { type: "string", default: "400" },
+    streams: { type: "string", default: "1000" },
+    phases: { type: "string", default: "requests,streams" },
+    protocol: { type: "string", default: "http2" }
+  }
 })
 const requests = Number(values.requests)
 const streams = Number(values.streams)
+const phases = values.phases.split(",")
+const connection = values.protocol === "http1.1" ? { protocol: "http1.1" as const, maxSockets: 2_000 } : undefined
 const model = "anthropic.claude-3-haiku-20240307-v1:0"
 const prompt = "Hello! What is the capital of France?"
 
@@ -82,85 +90,97 @@ const program = Effect.gen(function*() {
         }
       }
     })
-  const memory = yield* gatewayOn()
-  const dynamo = yield* gatewayOn(yield* dynaliteWithTables)
-
-  const rows: Array<string> = [
-    "| concurrency | library p50 / p99 ms | gateway (memory) p50 / p99 ms | added p50 | CPU/request library µs | gateway (memory) µs | added µs | gateway (DynamoDB) p50 / p99 ms | added µs |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-  ]
-  for (const concurrency of [1, 16, 128]) {
-    const lib = yield* Effect.promise(() => measure(libraryCall, requests, concurrency))
-    const mem = yield* Effect.promise(() => measure(memory.call, requests, concurrency))
-    const ddb = yield* Effect.promise(() => measure(dynamo.call, Math.min(requests, 200), concurrency))
-    rows.push(
-      `| ${concurrency} | ${fmt(lib.p50)} / ${fmt(lib.p99)} | ${fmt(mem.p50)} / ${fmt(mem.p99)} | ${
-        fmt(mem.p50 - lib.p50)
-      } | ${fmt(lib.cpu)} | ${fmt(mem.cpu)} | ${fmt(mem.cpu - lib.cpu)} | ${fmt(ddb.p50)} / ${fmt(ddb.p99)} | ${
-        fmt(ddb.cpu - lib.cpu)
-      } |`
-    )
-    process.stdout.write(`${rows.at(-1)}\n`)
-  }
-
-  // Streams: a paced emulator (20 tokens/s, 100 words per answer), `streams` SSE streams at once on one instance.
-  const paced = yield* Emulator.make({ tokensPerSecond: 20 })
-  const sse = yield* startService({ sharedEmulator: paced })
-  const sseKey = yield* sse.createKey()
-  let peakRss = process.memoryUsage().rss
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50)
-  const firstTokens: Array<number> = []
-  const baseRss = process.memoryUsage().rss
-  const started = performance.now()
-  let peakInFlight = 0
-  const inFlightSampler = setInterval(() => (peakInFlight = Math.max(peakInFlight, sse.running.inFlight())), 20)
-  const failures: Array<string> = []
-  const completed = yield* Effect.promise(() =>
-    Promise.all(Array.from({ length: streams }, async (_, i) => {
-      // Opened 100 at a time, 20 ms apart: all are open together (each answer streams for about 5 s).
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(i / 100) * 20))
-      const start = performance.now()
-      try {
-        const response = await fetch(`${sse.url}/probe/stream`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${sseKey.secret}`, "content-type": "application/json" },
-          body: JSON.stringify({ model, prompt: "Write 100 words about the sea.", maxTokens: 400 })
-        })
-        const reader = response.body!.getReader()
-        let first = true
-        let text = ""
-        for (;;) {
-          const { done, value } = await reader.read()
-          if (done) break
-          text += new TextDecoder().decode(value)
-          if (first && text.includes("ContentBlockDelta")) {
-            firstTokens.push(performance.now() - start)
-            first = false
-          }
-        }
-        return text.includes("event: Metadata")
-      } catch (error) {
-        failures.push(String((error as { cause?: unknown }).cause ?? error))
-        return false
-      }
-    }))
-  )
-  clearInterval(inFlightSampler)
-  clearInterval(sampler)
-  const streamRows = [
-    "",
-    `${streams} concurrent SSE streams (paced emulator, 20 tokens/s): ${completed.filter(Boolean).length} complete in ${
-      fmt((performance.now() - started) / 1000)
-    } s; time to first token p50 ${fmt(median(firstTokens))} ms, p99 ${fmt(percentile(firstTokens, 99))} ms; peak RSS ${
-      fmt(peakRss / 2 ** 20)
-    } MiB (${
-      fmt((peakRss - baseRss) / 2 ** 20)
-    } MiB above the start of the phase); at most ${peakInFlight} in flight at once${
-      failures.length === 0 ? "" : `; ${failures.length} failed (${[...new Set(failures)].join(", ")})`
-    }.`
-  ]
-  process.stdout.write(`${streamRows.join("\n")}\n`)
+  if (phases.includes("requests")) yield* requestsPhase(libraryCall, gatewayOn)
+  if (phases.includes("streams")) yield* streamsPhase()
 })
+
+const requestsPhase = (
+  libraryCall: () => Promise<void>,
+  gatewayOn: (dynamoEndpoint?: string) => Effect.Effect<{ readonly call: () => Promise<void> }, unknown, Scope.Scope>
+) =>
+  Effect.gen(function*() {
+    const memory = yield* gatewayOn()
+    const dynamo = yield* gatewayOn(yield* dynaliteWithTables)
+
+    const rows: Array<string> = [
+      "| concurrency | library p50 / p99 ms | gateway (memory) p50 / p99 ms | added p50 | CPU/request library µs | gateway (memory) µs | added µs | gateway (DynamoDB) p50 / p99 ms | added µs |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    ]
+    for (const concurrency of [1, 16, 128]) {
+      const lib = yield* Effect.promise(() => measure(libraryCall, requests, concurrency))
+      const mem = yield* Effect.promise(() => measure(memory.call, requests, concurrency))
+      const ddb = yield* Effect.promise(() => measure(dynamo.call, Math.min(requests, 200), concurrency))
+      rows.push(
+        `| ${concurrency} | ${fmt(lib.p50)} / ${fmt(lib.p99)} | ${fmt(mem.p50)} / ${fmt(mem.p99)} | ${
+          fmt(mem.p50 - lib.p50)
+        } | ${fmt(lib.cpu)} | ${fmt(mem.cpu)} | ${fmt(mem.cpu - lib.cpu)} | ${fmt(ddb.p50)} / ${fmt(ddb.p99)} | ${
+          fmt(ddb.cpu - lib.cpu)
+        } |`
+      )
+      process.stdout.write(`${rows.at(-1)}\n`)
+    }
+  })
+
+// Streams: a paced emulator (4 tokens/s, about 25 tokens per answer), `streams` SSE streams at once on one instance.
+const streamsPhase = () =>
+  Effect.gen(function*() {
+    const paced = yield* Emulator.make({ tokensPerSecond: 4 })
+    const sse = yield* startService({ sharedEmulator: paced, connection })
+    const sseKey = yield* sse.createKey()
+    let peakRss = process.memoryUsage().rss
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50)
+    const firstTokens: Array<number> = []
+    const baseRss = process.memoryUsage().rss
+    const started = performance.now()
+    let peakInFlight = 0
+    const inFlightSampler = setInterval(() => (peakInFlight = Math.max(peakInFlight, sse.running.inFlight())), 20)
+    const failures: Array<string> = []
+    const completed = yield* Effect.promise(() =>
+      Promise.all(Array.from({ length: streams }, async (_, i) => {
+        // Opened 100 at a time, 20 ms apart: all are open together (each answer streams for about 6 s).
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(i / 100) * 20))
+        const start = performance.now()
+        try {
+          const response = await fetch(`${sse.url}/probe/stream`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${sseKey.secret}`, "content-type": "application/json" },
+            body: JSON.stringify({ model, prompt: "Write 20 words about the sea.", maxTokens: 400 })
+          })
+          const reader = response.body!.getReader()
+          let first = true
+          let text = ""
+          for (;;) {
+            const { done, value } = await reader.read()
+            if (done) break
+            text += new TextDecoder().decode(value)
+            if (first && text.includes("ContentBlockDelta")) {
+              firstTokens.push(performance.now() - start)
+              first = false
+            }
+          }
+          return text.includes("event: Metadata")
+        } catch (error) {
+          failures.push(String((error as { cause?: unknown }).cause ?? error))
+          return false
+        }
+      }))
+    )
+    clearInterval(inFlightSampler)
+    clearInterval(sampler)
+    const streamRows = [
+      "",
+      `${streams} concurrent SSE streams (paced emulator, 4 tokens/s): ${
+        completed.filter(Boolean).length
+      } complete in ${fmt((performance.now() - started) / 1000)} s; time to first token p50 ${
+        fmt(median(firstTokens))
+      } ms, p99 ${fmt(percentile(firstTokens, 99))} ms; peak RSS ${fmt(peakRss / 2 ** 20)} MiB (${
+        fmt((peakRss - baseRss) / 2 ** 20)
+      } MiB above the start of the phase); at most ${peakInFlight} in flight at once${
+        failures.length === 0 ? "" : `; ${failures.length} failed (${[...new Set(failures)].join(", ")})`
+      }.`
+    ]
+    process.stdout.write(`${streamRows.join("\n")}\n`)
+  })
 
 Effect.runPromise(Effect.scoped(program)).then(() => process.exit(0), (error) => {
   console.error(error)

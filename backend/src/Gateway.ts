@@ -611,7 +611,10 @@ export const make: Effect.Effect<
       return Option.match(left, {
         onNone: () => events,
         onSome: (duration) =>
-          Stream.interruptWhen(events, Effect.zipRight(Effect.sleep(duration), Effect.fail(Deadline.expired(duration))))
+          Stream.interruptWhen(
+            events,
+            Effect.zipRight(Effect.sleep(duration), Effect.failSync(() => Deadline.expired(duration)))
+          )
       })
     })
 

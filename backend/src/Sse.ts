@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -67,7 +68,11 @@ export const frames = <E, R>(
     const written = Effect.map(Clock.currentTimeMillis, (now) => {
       lastWrite = now
     })
-    const data = Stream.tap(Stream.map(events, encode), () => written)
+    // One step per chunk of events (the time read once per chunk), not per event.
+    const data = Stream.mapChunksEffect(
+      events,
+      (chunk) => Effect.as(written, Chunk.map(chunk, encode))
+    )
     const ticks = Stream.repeatEffectWithSchedule(
       Effect.map(Clock.currentTimeMillis, (now) => now - lastWrite >= interval),
       Schedule.spaced(Duration.millis(Math.max(1, Math.floor(interval / 4))))

@@ -55,6 +55,8 @@ export interface TestOptions {
   readonly sharedEmulator?: Emulator.RunningEmulator | undefined
   /** DynamoDB stores on this endpoint (tables made with `createTables`). */
   readonly dynamoEndpoint?: string | undefined
+  /** Connection settings of the service's Bedrock client (default the library's: HTTP/2). */
+  readonly connection?: ConstructorParameters<typeof LibraryConfig.ConnectionConfig>[0] | undefined
   /** A layer the service is built with (telemetry, a logger). */
   readonly provide?: Layer.Layer<never> | undefined
   /** The clock of every request (default the live one); see `frozenClock`. */
@@ -88,11 +90,15 @@ export const frozenClock = (at: number): Clock.Clock => {
 export const localCredentials = { accessKeyId: "AKIDLOCALTEST", secretAccessKey: "local-test-secret" }
 
 /** A Bedrock runtime on an emulator. */
-export const runtimeOn = (emulator: Emulator.RunningEmulator) =>
+export const runtimeOn = (
+  emulator: Emulator.RunningEmulator,
+  connection?: ConstructorParameters<typeof LibraryConfig.ConnectionConfig>[0]
+) =>
   BedrockRuntime.layer(
     new LibraryConfig.ClientConfig({
       region: "us-east-1",
       endpoint: emulator.url,
+      ...(connection === undefined ? {} : { connection: new LibraryConfig.ConnectionConfig(connection) }),
       credentials: new LibraryConfig.StaticCredentials({
         accessKeyId: localCredentials.accessKeyId,
         secretAccessKey: Redacted.make(localCredentials.secretAccessKey)
@@ -121,7 +127,7 @@ export const startService = (options: TestOptions = {}): Effect.Effect<TestServi
       serviceLayer({
         settings,
         api: probeApi,
-        bedrock: runtimeOn(emulator),
+        bedrock: runtimeOn(emulator, options.connection),
         ...(options.dynamoEndpoint === undefined ? {} : {
           dynamo: dynamoOn(options.dynamoEndpoint)
         }),
