@@ -142,7 +142,7 @@ export const layer = (
   options: Options
 ): Layer.Layer<Running | Stores.Stores | Gateway.Gateway | Authentication.Authenticator, unknown> => {
   const { settings } = options
-  const nodeServer = createServer({ keepAliveTimeout: 65_000 })
+  const nodeServer = createServer({ keepAliveTimeout: Duration.toMillis(settings.keepAliveTimeout) })
   let draining = false
   let inFlight = 0
   const control: Http.Control = {

@@ -17,6 +17,7 @@
  * | `BACKEND_MAX_BODY_BYTES` | `20971520` | largest request body (20 MiB); larger is refused before it is read whole |
  * | `BACKEND_REQUEST_TIMEOUT_MS` | `600000` | per-request deadline, streams included |
  * | `BACKEND_DRAIN_TIMEOUT_MS` | `30000` | on SIGTERM, how long in-flight requests and streams may finish |
+ * | `BACKEND_KEEP_ALIVE_TIMEOUT_MS` | `65000` | how long an idle HTTP keep-alive connection is kept: above the idle timeout of the load balancer in front |
  * | `BACKEND_SSE_KEEPALIVE_MS` | `15000` | an SSE comment after this long without an event |
  * | `BACKEND_CORS_ORIGINS` | none (CORS off) | comma-separated allowed origins (`*` for any) |
  * | `BACKEND_DEFAULT_MAX_TOKENS` | `4096` | `maxTokens` of a call that names none (capped at the model's limit) |
@@ -120,6 +121,8 @@ export interface Settings {
   readonly requestTimeout: Duration.Duration
   readonly drainTimeout: Duration.Duration
   readonly sseKeepAlive: Duration.Duration
+  /** How long an idle keep-alive connection is kept (above a load balancer's idle timeout). */
+  readonly keepAliveTimeout: Duration.Duration
   readonly corsOrigins: ReadonlyArray<string>
   readonly defaultMaxTokens: number
   readonly modelAliases: ModelAliases
@@ -196,6 +199,7 @@ export const fromEnv: Config.Config<Settings> = Config.all({
   requestTimeout: millis("BACKEND_REQUEST_TIMEOUT_MS", 600_000),
   drainTimeout: millis("BACKEND_DRAIN_TIMEOUT_MS", 30_000),
   sseKeepAlive: millis("BACKEND_SSE_KEEPALIVE_MS", 15_000),
+  keepAliveTimeout: millis("BACKEND_KEEP_ALIVE_TIMEOUT_MS", 65_000),
   corsOrigins: withDefault(Schema.Config("BACKEND_CORS_ORIGINS", Origins), []),
   defaultMaxTokens: withDefault(
     Schema.Config("BACKEND_DEFAULT_MAX_TOKENS", Schema.NumberFromString.pipe(Schema.compose(PositiveInt))),
@@ -225,6 +229,7 @@ export const make = (overrides: Partial<Settings> = {}): Settings => ({
   requestTimeout: Duration.minutes(10),
   drainTimeout: Duration.seconds(30),
   sseKeepAlive: Duration.seconds(15),
+  keepAliveTimeout: Duration.seconds(65),
   corsOrigins: [],
   defaultMaxTokens: 4096,
   modelAliases: {},
