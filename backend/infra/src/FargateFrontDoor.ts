@@ -7,7 +7,9 @@
  * the drain deadline (in-flight streams keep going), and the task gets SIGTERM with a stop timeout of the drain
  * deadline plus 10 seconds, so the service drains (`BACKEND_DRAIN_TIMEOUT_MS`) before ECS would kill it. The load
  * balancer's idle timeout is above the per-request deadline, so a long request that sends nothing until it is done
- * (a model that reasons) is not cut; streams send keep-alive comments every 15 seconds anyway. Health checks hit
+ * (a model that reasons) is not cut (streams send keep-alive comments every 15 seconds anyway), and the service keeps
+ * idle connections 5 seconds longer than that (`BACKEND_KEEP_ALIVE_TIMEOUT_MS`), so the load balancer never reuses a
+ * connection the task has closed. Health checks hit
  * `/health/ready` (the stores are reachable), and the container has the same check.
  *
  * Scaling: between the configured minimum and maximum tasks, on CPU and on requests per target.
@@ -72,6 +74,7 @@ export class FargateFrontDoor extends Construct {
     const { config } = props
     const prefix = `${config.name}-${config.stage}`
     const domain = config.domain!
+    const idleTimeoutSeconds = Math.min(4000, config.requestTimeoutSeconds + 30)
 
     const flowLogs = new logs.LogGroup(this, "FlowLogs", {
       retention: config.logRetentionDays as logs.RetentionDays,
@@ -126,6 +129,8 @@ export class FargateFrontDoor extends Construct {
         ...props.environment,
         BACKEND_HOST: "0.0.0.0",
         BACKEND_PORT: String(containerPort),
+        // Idle keep-alive connections outlive the load balancer's, so it never sends on one the task has closed.
+        BACKEND_KEEP_ALIVE_TIMEOUT_MS: String((idleTimeoutSeconds + 5) * 1000),
         NODE_OPTIONS: "--enable-source-maps"
       },
       secrets: { BACKEND_ADMIN_KEY: ecs.Secret.fromSecretsManager(props.adminKey) },
@@ -183,7 +188,7 @@ export class FargateFrontDoor extends Construct {
       vpc: this.vpc,
       internetFacing: true,
       securityGroup: lbSecurityGroup,
-      idleTimeout: cdk.Duration.seconds(Math.min(4000, config.requestTimeoutSeconds + 30)),
+      idleTimeout: cdk.Duration.seconds(idleTimeoutSeconds),
       dropInvalidHeaderFields: true
     })
     this.loadBalancer.logAccessLogs(logBucket, "alb")
@@ -260,6 +265,7 @@ export class FargateFrontDoor extends Construct {
 
     this.url = `https://${domain.name}/`
     new cdk.CfnOutput(this, "Url", { value: this.url, description: "The gateway's base URL" })
+    new cdk.CfnOutput(this, "LogGroupName", { value: logGroup.logGroupName, description: "The service's logs" })
     new cdk.CfnOutput(this, "LoadBalancerDnsName", {
       value: this.loadBalancer.loadBalancerDnsName,
       description: `Point ${domain.name} at this name (CNAME, or an alias record in Route 53)`

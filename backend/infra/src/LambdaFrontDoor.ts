@@ -208,5 +208,6 @@ export class LambdaFrontDoor extends Construct {
       )
     }
     new cdk.CfnOutput(this, "Url", { value: this.url, description: "The gateway's base URL" })
+    new cdk.CfnOutput(this, "LogGroupName", { value: logGroup.logGroupName, description: "The service's logs" })
   }
 }

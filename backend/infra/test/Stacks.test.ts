@@ -395,7 +395,10 @@ describe("the Fargate front door", () => {
         StopTimeout: 55,
         ReadonlyRootFilesystem: true,
         HealthCheck: Match.objectLike({ Command: ["CMD", "/nodejs/bin/node", "/app/healthcheck.mjs"] }),
-        Environment: Match.arrayWith([{ Name: "BACKEND_DRAIN_TIMEOUT_MS", Value: "45000" }])
+        Environment: Match.arrayWith([
+          { Name: "BACKEND_DRAIN_TIMEOUT_MS", Value: "45000" },
+          { Name: "BACKEND_KEEP_ALIVE_TIMEOUT_MS", Value: "635000" }
+        ])
       })]
     })
     service.hasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", { MinCapacity: 2, MaxCapacity: 12 })
