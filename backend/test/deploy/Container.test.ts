@@ -7,14 +7,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Emulator from "bedrock-llm/emulator"
 import * as Effect from "effect/Effect"
-import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { backendDir as bundlerBackendDir, bundle } from "../../src/entry/bundle.js"
-import { dynaliteWithTables, tables } from "../support/dynalite.js"
-import { cleanEnv } from "../support/process.js"
+import { dynaliteWithTables } from "../support/dynalite.js"
 import { call } from "../support/service.js"
+import { healthCheck, probeCommand, runContainer, taskEnvironment } from "./support/container.js"
 
 const model = "anthropic.claude-3-haiku-20240307-v1:0"
 const adminKey = "sk-bllm-container-admin-key-injected-from-secrets-manager-01"
@@ -23,73 +22,6 @@ const workDir = Effect.acquireRelease(
   Effect.promise(() => mkdtemp(join(tmpdir(), "bllm-container-"))),
   (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
 )
-
-interface Container {
-  readonly child: ChildProcess
-  readonly url: string
-  readonly port: string
-  readonly output: () => string
-  readonly exited: Promise<number | null>
-}
-
-/** The image's command. */
-const imageCommand = ["main.mjs"]
-/**
- * The probe variant's: main.ts starts itself when it is the script node runs, which in a bundle that embeds it is
- * always true, so the variant (which starts main's program with the probe group) is imported instead of run.
- */
-const probeCommand = ["--input-type=module", "-e", "await import('./main.mjs')"]
-
-/** Runs the command in the bundle directory and waits (bounded) for it to listen. */
-const runContainer = (dir: string, env: Record<string, string>, command: ReadonlyArray<string> = imageCommand) =>
-  Effect.acquireRelease(
-    Effect.promise(async (): Promise<Container> => {
-      const child = spawn(process.execPath, command, { cwd: dir, env: cleanEnv(env), stdio: "pipe" })
-      let output = ""
-      child.stdout.on("data", (chunk) => (output += String(chunk)))
-      child.stderr.on("data", (chunk) => (output += String(chunk)))
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-      for (let i = 0; i < 600 && !/listening on http:\/\/\S+/.test(output) && child.exitCode === null; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1]
-      if (url === undefined) throw new Error(`the container did not start:\n${output}`)
-      return { child, url, port: new URL(url).port, output: () => output, exited }
-    }),
-    (container) => Effect.sync(() => void (container.child.exitCode === null && container.child.kill("SIGKILL")))
-  )
-
-/** Runs the image's health check command (`node healthcheck.mjs`) as Docker and ECS do; its exit code. */
-const healthCheck = (dir: string, port: string) =>
-  Effect.promise(() =>
-    new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ["healthcheck.mjs"], {
-        cwd: dir,
-        env: cleanEnv({ BACKEND_PORT: port }),
-        stdio: "ignore",
-        timeout: 10_000
-      })
-      child.once("exit", (code) => resolve(code))
-    })
-  )
-
-const taskEnvironment = (emulator: Emulator.RunningEmulator, dynamo: string) => ({
-  // What the image and the task definition set (BACKEND_PORT 0 here: an ephemeral port).
-  NODE_ENV: "production",
-  BACKEND_HOST: "127.0.0.1",
-  BACKEND_PORT: "0",
-  BACKEND_STORE: "dynamodb",
-  BACKEND_DYNAMODB_KEYS_TABLE: tables.keysTable,
-  BACKEND_DYNAMODB_LIMITS_TABLE: tables.limitsTable,
-  BACKEND_DYNAMODB_USAGE_TABLE: tables.usageTable,
-  BACKEND_DYNAMODB_ENDPOINT: dynamo,
-  BACKEND_ADMIN_KEY: adminKey,
-  BACKEND_DRAIN_TIMEOUT_MS: "10000",
-  AWS_REGION: "us-east-1",
-  AWS_ACCESS_KEY_ID: "AKIDLOCALTEST",
-  AWS_SECRET_ACCESS_KEY: "local-test-secret",
-  BEDROCK_ENDPOINT: emulator.url
-})
 
 const admin = { authorization: `Bearer ${adminKey}` }
 
@@ -104,7 +36,7 @@ describe("the container's command from the built output", () => {
         assert.include(yield* Effect.promise(() => readFile(join(bundlerBackendDir, "Dockerfile"), "utf8")), "main.mjs")
         const emulator = yield* Emulator.make()
         const dynamo = yield* dynaliteWithTables
-        const container = yield* runContainer(dir, taskEnvironment(emulator, dynamo))
+        const container = yield* runContainer(dir, taskEnvironment(emulator, dynamo, adminKey))
         assert.include(container.output(), "Amazon Bedrock in us-east-1")
         assert.notInclude(container.output(), adminKey)
 
@@ -136,7 +68,7 @@ describe("the container's command from the built output", () => {
         yield* Effect.promise(() => bundle("container", { outDir: dir, entry: "test/support/serveWithProbe.ts" }))
         const emulator = yield* Emulator.make({ tokensPerSecond: 25 })
         const dynamo = yield* dynaliteWithTables
-        const container = yield* runContainer(dir, taskEnvironment(emulator, dynamo), probeCommand)
+        const container = yield* runContainer(dir, taskEnvironment(emulator, dynamo, adminKey), probeCommand)
         const created = yield* call(`${container.url}/admin/keys`, {
           headers: admin,
           body: { name: "drain", allowedModels: ["*"], allowedApis: ["openai"] }

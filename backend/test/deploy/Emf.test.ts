@@ -5,15 +5,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Emulator from "bedrock-llm/emulator"
 import * as Effect from "effect/Effect"
-import { spawn } from "node:child_process"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Emf from "../../src/Emf.js"
 import { bundle } from "../../src/entry/bundle.js"
-import { dynaliteWithTables, tables } from "../support/dynalite.js"
-import { cleanEnv } from "../support/process.js"
+import { dynaliteWithTables } from "../support/dynalite.js"
 import { call } from "../support/service.js"
+import { probeCommand, runContainer, taskEnvironment } from "./support/container.js"
 import { violations } from "./support/emfSpec.js"
 
 const model = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -125,37 +124,12 @@ describe("the container's command with BACKEND_EMF_NAMESPACE", () => {
         const emulator = yield* Emulator.make()
         const dynamo = yield* dynaliteWithTables
         const adminKey = "sk-bllm-emf-admin-key-for-the-embedded-metric-format-test-01"
-        const child = yield* Effect.acquireRelease(
-          Effect.sync(() =>
-            spawn(process.execPath, ["--input-type=module", "-e", "await import('./main.mjs')"], {
-              cwd: dir,
-              stdio: "pipe",
-              env: cleanEnv({
-                BACKEND_HOST: "127.0.0.1",
-                BACKEND_STORE: "dynamodb",
-                BACKEND_DYNAMODB_KEYS_TABLE: tables.keysTable,
-                BACKEND_DYNAMODB_LIMITS_TABLE: tables.limitsTable,
-                BACKEND_DYNAMODB_USAGE_TABLE: tables.usageTable,
-                BACKEND_DYNAMODB_ENDPOINT: dynamo,
-                BACKEND_ADMIN_KEY: adminKey,
-                BACKEND_EMF_NAMESPACE: namespace,
-                AWS_REGION: "us-east-1",
-                AWS_ACCESS_KEY_ID: "AKIDLOCALTEST",
-                AWS_SECRET_ACCESS_KEY: "local-test-secret",
-                BEDROCK_ENDPOINT: emulator.url
-              })
-            })
-          ),
-          (child) => Effect.sync(() => void (child.exitCode === null && child.kill("SIGKILL")))
+        const container = yield* runContainer(
+          dir,
+          taskEnvironment(emulator, dynamo, adminKey, { BACKEND_EMF_NAMESPACE: namespace }),
+          probeCommand
         )
-        let stdout = ""
-        child.stdout.on("data", (chunk) => (stdout += String(chunk)))
-        const url = yield* Effect.promise(async () => {
-          for (let i = 0; i < 600 && !/listening on http:\/\/\S+/.test(stdout); i++) {
-            await new Promise((resolve) => setTimeout(resolve, 50))
-          }
-          return /listening on (http:\/\/\S+)/.exec(stdout)![1]!
-        })
+        const url = container.url
         const admin = { authorization: `Bearer ${adminKey}` }
         const created = yield* call(`${url}/admin/keys`, {
           headers: admin,
@@ -177,11 +151,11 @@ describe("the container's command with BACKEND_EMF_NAMESPACE", () => {
 
         const documents = yield* Effect.promise(async () => {
           for (let i = 0; i < 200; i++) {
-            const found = stdout.split("\n").filter((line) => line.includes("\"_aws\""))
+            const found = container.output().split("\n").filter((line) => line.includes("\"_aws\""))
             if (found.length >= 3) return found.map((line) => JSON.parse(line) as Emf.Document)
             await new Promise((resolve) => setTimeout(resolve, 10))
           }
-          return stdout.split("\n").filter((line) => line.includes("\"_aws\"")).map((l) =>
+          return container.output().split("\n").filter((line) => line.includes("\"_aws\"")).map((l) =>
             JSON.parse(l) as Emf.Document
           )
         })
@@ -199,8 +173,8 @@ describe("the container's command with BACKEND_EMF_NAMESPACE", () => {
         const refusal = metricsOf(documents[2]!)
         assert.strictEqual(refusal["BudgetRefusals"]!.value, 1)
         assert.strictEqual(refusal["Errors4xx"]!.value, 1)
-        assert.notInclude(stdout, secret)
-        assert.notInclude(stdout, adminKey)
+        assert.notInclude(container.output(), secret)
+        assert.notInclude(container.output(), adminKey)
       }),
     { timeout: 120_000 }
   )

@@ -12,6 +12,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { bundle } from "../../src/entry/bundle.js"
+import { openProbeStream } from "../support/probeStream.js"
+import { call } from "../support/service.js"
 import { eventOf, type FrontDoor, startFrontDoor } from "./support/frontDoor.js"
 import { type LambdaProcess, type SecretsManager, startLambda, startSecretsManager } from "./support/lambdaProcess.js"
 import { type Outcome, readStreamedHttp, type RuntimeApi, startRuntimeApi } from "./support/runtimeApi.js"
@@ -19,7 +21,6 @@ import { type Outcome, readStreamedHttp, type RuntimeApi, startRuntimeApi } from
 const model = "anthropic.claude-3-haiku-20240307-v1:0"
 const adminKey = "sk-bllm-admin-key-kept-in-secrets-manager-for-the-tests-0001"
 const secretArn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bedrock-llm/admin-key-AbCdEf"
-const decoder = new TextDecoder()
 
 interface Environment {
   readonly taskRoot: string
@@ -105,53 +106,24 @@ afterAll(async () => {
   if (workDir !== undefined) await rm(workDir, { recursive: true, force: true })
 })
 
-const json = async (url: string, init: RequestInit = {}) => {
-  const response = await fetch(url, init)
-  const text = await response.text()
-  let body: any = text
-  try {
-    body = JSON.parse(text)
-  } catch {
-    // keep the text
-  }
-  return { status: response.status, headers: response.headers, body }
-}
+const json = (url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) =>
+  Effect.runPromise(call(url, init))
 
 const createKey = async (door: FrontDoor, settings: Record<string, unknown> = {}) => {
   const created = await json(`${door.url}/admin/keys`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-    body: JSON.stringify({
+    headers: { authorization: `Bearer ${adminKey}` },
+    body: {
       name: "lambda test",
       allowedModels: ["*"],
       allowedApis: ["openai", "anthropic", "bedrock", "agents"],
       ...settings
-    })
+    }
   })
   assert.strictEqual(created.status, 201, JSON.stringify(created.body))
   return created.body as { readonly key: { readonly id: string }; readonly secret: string }
 }
 
-const openStream = async (url: string, token: string, maxTokens: number) => {
-  const abort = new AbortController()
-  const response = await fetch(`${url}/probe/stream`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ model, prompt: "Tell me a long story about the sea.", maxTokens }),
-    signal: abort.signal
-  })
-  const reader = response.body!.getReader()
-  let text = ""
-  const readUntil = async (until: (text: string) => boolean) => {
-    for (let i = 0; i < 10_000 && !until(text); i++) {
-      const { done, value } = await reader.read()
-      if (done) break
-      text += decoder.decode(value, { stream: true })
-    }
-    return text
-  }
-  return { response, readUntil, abort: () => abort.abort() }
-}
+const openStream = (url: string, token: string, maxTokens: number) => openProbeStream(url, token, model, maxTokens)
 
 const eventually = async (check: () => boolean | Promise<boolean>) => {
   for (let i = 0; i < 300; i++) {
@@ -253,9 +225,8 @@ describe("the Lambda handler under the runtime interface client", () => {
     const key = await createKey(probe.functionUrl)
     emulator.faults.enqueue("throttle")
     const throttled = await json(`${probe.restApi.url}/probe/stream`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${key.secret}`, "content-type": "application/json" },
-      body: JSON.stringify({ model, prompt: "Hi", maxTokens: 10 })
+      headers: { authorization: `Bearer ${key.secret}` },
+      body: { model, prompt: "Hi", maxTokens: 10 }
     })
     assert.strictEqual(throttled.status, 429)
     assert.strictEqual(throttled.body.error.type, "ThrottlingError")
