@@ -22,11 +22,11 @@ import * as ec2 from "aws-cdk-lib/aws-ec2"
 import * as ecs from "aws-cdk-lib/aws-ecs"
 import * as elbv2 from "aws-cdk-lib/aws-elasticloadbalancingv2"
 import * as iam from "aws-cdk-lib/aws-iam"
-import * as logs from "aws-cdk-lib/aws-logs"
 import * as s3 from "aws-cdk-lib/aws-s3"
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager"
 import { Construct } from "constructs"
 import type { Config } from "./Config.js"
+import { serviceLogGroup } from "./LogGroups.js"
 
 /**
  * What the Fargate front door needs from the rest of the stack.
@@ -76,10 +76,7 @@ export class FargateFrontDoor extends Construct {
     const domain = config.domain!
     const idleTimeoutSeconds = Math.min(4000, config.requestTimeoutSeconds + 30)
 
-    const flowLogs = new logs.LogGroup(this, "FlowLogs", {
-      retention: config.logRetentionDays as logs.RetentionDays,
-      removalPolicy: cdk.RemovalPolicy.DESTROY
-    })
+    const flowLogs = serviceLogGroup(this, "FlowLogs", config)
     this.vpc = new ec2.Vpc(this, "Vpc", {
       maxAzs: 2,
       natGateways: 1,
@@ -99,11 +96,7 @@ export class FargateFrontDoor extends Construct {
       "The service publishes its own request, token, cost and latency metrics (embedded metric format) and the dashboard shows the service's CPU and memory from AWS/ECS; Container Insights would bill per task metric for what is already there."
     )
 
-    const logGroup = new logs.LogGroup(this, "Logs", {
-      logGroupName: `/ecs/${prefix}-gateway`,
-      retention: config.logRetentionDays as logs.RetentionDays,
-      removalPolicy: cdk.RemovalPolicy.DESTROY
-    })
+    const logGroup = serviceLogGroup(this, "Logs", config, `/ecs/${prefix}-gateway`)
     this.taskRole = new iam.Role(this, "TaskRole", {
       assumedBy: new iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
       description: "The bedrock-llm gateway tasks: their Bedrock models and their tables."

@@ -17,10 +17,10 @@ import * as cloudfront from "aws-cdk-lib/aws-cloudfront"
 import * as origins from "aws-cdk-lib/aws-cloudfront-origins"
 import * as iam from "aws-cdk-lib/aws-iam"
 import * as lambda from "aws-cdk-lib/aws-lambda"
-import * as logs from "aws-cdk-lib/aws-logs"
 import * as wafv2 from "aws-cdk-lib/aws-wafv2"
 import { Construct } from "constructs"
 import type { Config } from "./Config.js"
+import { serviceLogGroup } from "./LogGroups.js"
 import { webAcl } from "./WebAcl.js"
 
 /**
@@ -61,11 +61,7 @@ export class LambdaFrontDoor extends Construct {
     super(scope, id)
     const { config } = props
     const prefix = `${config.name}-${config.stage}`
-    const logGroup = new logs.LogGroup(this, "Logs", {
-      logGroupName: `/aws/lambda/${prefix}-gateway`,
-      retention: config.logRetentionDays as logs.RetentionDays,
-      removalPolicy: cdk.RemovalPolicy.DESTROY
-    })
+    const logGroup = serviceLogGroup(this, "Logs", config, `/aws/lambda/${prefix}-gateway`)
     this.role = new iam.Role(this, "Role", {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
       description: "The bedrock-llm gateway function: its Bedrock models, its tables, its admin key, its logs."
@@ -147,11 +143,7 @@ export class LambdaFrontDoor extends Construct {
         )
       }
     } else {
-      const accessLogs = new logs.LogGroup(this, "ApiAccessLogs", {
-        logGroupName: `/aws/apigateway/${prefix}-gateway`,
-        retention: config.logRetentionDays as logs.RetentionDays,
-        removalPolicy: cdk.RemovalPolicy.DESTROY
-      })
+      const accessLogs = serviceLogGroup(this, "ApiAccessLogs", config, `/aws/apigateway/${prefix}-gateway`)
       this.api = new apigateway.RestApi(this, "Api", {
         restApiName: `${prefix}-gateway`,
         description: "The bedrock-llm gateway (Lambda proxy integration with response streaming)",

@@ -153,22 +153,25 @@ export class Monitoring extends Construct {
 
     const frontDoorWidgets: Array<cloudwatch.IWidget> = []
     if (watched._tag === "lambda") {
-      alarm("FunctionErrors", {
-        alarmName: `${config.name}-${config.stage}-lambda-errors`,
-        alarmDescription: "The gateway's function failed invocations.",
-        metric: watched.fn.metricErrors({ period: fiveMinutes, statistic: "Sum" }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1
-      })
-      alarm("FunctionThrottles", {
-        alarmName: `${config.name}-${config.stage}-lambda-throttles`,
-        alarmDescription: "Lambda throttled invocations of the gateway's function (concurrency limit).",
-        metric: watched.fn.metricThrottles({ period: fiveMinutes, statistic: "Sum" }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1
-      })
+      const functionAlarms = [
+        ["FunctionErrors", "lambda-errors", "The gateway's function failed invocations.", watched.fn.metricErrors],
+        [
+          "FunctionThrottles",
+          "lambda-throttles",
+          "Lambda throttled invocations of the gateway's function (concurrency limit).",
+          watched.fn.metricThrottles
+        ]
+      ] as const
+      for (const [alarmId, name, description, metricOf] of functionAlarms) {
+        alarm(alarmId, {
+          alarmName: `${config.name}-${config.stage}-${name}`,
+          alarmDescription: description,
+          metric: metricOf.call(watched.fn, { period: fiveMinutes, statistic: "Sum" }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1
+        })
+      }
       frontDoorWidgets.push(
         new cloudwatch.GraphWidget({
           title: "Lambda invocations, errors, throttles",

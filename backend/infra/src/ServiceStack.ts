@@ -10,13 +10,13 @@ import * as budgets from "aws-cdk-lib/aws-budgets"
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb"
 import type * as ecs from "aws-cdk-lib/aws-ecs"
 import * as iam from "aws-cdk-lib/aws-iam"
-import * as logs from "aws-cdk-lib/aws-logs"
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager"
 import * as cr from "aws-cdk-lib/custom-resources"
 import type { Construct } from "constructs"
 import type { Config } from "./Config.js"
 import { FargateFrontDoor } from "./FargateFrontDoor.js"
 import { LambdaFrontDoor } from "./LambdaFrontDoor.js"
+import { serviceLogGroup } from "./LogGroups.js"
 import { Monitoring } from "./Monitoring.js"
 import { bedrockStatements, type Statement, type Store, tableStatements } from "./Permissions.js"
 import { serviceEnvironment } from "./ServiceEnvironment.js"
@@ -140,11 +140,12 @@ export class ServiceStack extends cdk.Stack {
    * with PutModelInvocationLoggingConfiguration (CloudFormation has no resource for it) and removed with the stack.
    */
   private invocationLogging(config: Config) {
-    const logGroup = new logs.LogGroup(this, "InvocationLogs", {
-      logGroupName: `/aws/bedrock/${config.name}-${config.stage}/invocations`,
-      retention: config.logRetentionDays as logs.RetentionDays,
-      removalPolicy: cdk.RemovalPolicy.DESTROY
-    })
+    const logGroup = serviceLogGroup(
+      this,
+      "InvocationLogs",
+      config,
+      `/aws/bedrock/${config.name}-${config.stage}/invocations`
+    )
     const role = new iam.Role(this, "InvocationLoggingRole", {
       assumedBy: new iam.ServicePrincipal("bedrock.amazonaws.com", {
         conditions: {
@@ -193,10 +194,7 @@ export class ServiceStack extends cdk.Stack {
         new iam.PolicyStatement({ actions: ["iam:PassRole"], resources: [role.roleArn] })
       ]),
       installLatestAwsSdk: false,
-      logGroup: new logs.LogGroup(this, "InvocationLoggingSetterLogs", {
-        retention: config.logRetentionDays as logs.RetentionDays,
-        removalPolicy: cdk.RemovalPolicy.DESTROY
-      })
+      logGroup: serviceLogGroup(this, "InvocationLoggingSetterLogs", config)
     })
     setting.node.addDependency(role)
     const setter = this.node.tryFindChild(AwsCustomResourceSingleton)
