@@ -8,8 +8,9 @@
  * moment the app produces it (every SSE event), with the stream's backpressure respected. The invocation ends when the
  * last byte has been written, so usage is settled and the log line written before Lambda freezes the environment.
  *
- * When the client goes away (the runtime's connection for the response closes before the end), the request's fiber
- * is interrupted, which aborts the Bedrock call behind it, exactly as a closed socket does on the Node server. A body
+ * When the runtime's connection for the response closes before the end, the request's fiber is interrupted, which
+ * aborts the Bedrock call behind it, exactly as a closed socket does on the Node server. (Lambda itself keeps reading
+ * a stream whose client went away, so there the answer runs to its end and is settled whole: docs/DEPLOY.md.) A body
  * that fails after its first byte makes the invocation fail, so the runtime reports the error in the stream's trailers
  * (`Lambda-Runtime-Function-Error-Type` and `-Body`); an error before the first byte is an ordinary response with its
  * own status.
