@@ -31,7 +31,12 @@ const measure = async (taskRoot: string) => {
     const lambda = startLambda({
       taskRoot,
       runtime,
-      env: { BACKEND_STORE: "memory", BEDROCK_ENDPOINT: "http://127.0.0.1:9", AWS_ACCESS_KEY_ID: "AKID", AWS_SECRET_ACCESS_KEY: "s" }
+      env: {
+        BACKEND_STORE: "memory",
+        BEDROCK_ENDPOINT: "http://127.0.0.1:9",
+        AWS_ACCESS_KEY_ID: "AKID",
+        AWS_SECRET_ACCESS_KEY: "s"
+      }
     })
     const ready = await runtime.ready
     init.push(ready - lambda.spawnedAt)
@@ -42,7 +47,7 @@ const measure = async (taskRoot: string) => {
       headers: { host: "bench.lambda-url.us-east-1.on.aws" },
       body: Buffer.alloc(0)
     })).outcome
-    if (outcome._tag === "streamed") for await (const _ of outcome.chunks) void _
+    if (outcome._tag === "streamed") { for await (const _ of outcome.chunks) void _ }
     first.push(Date.now() - started)
     await lambda.stop()
     await runtime.close()
@@ -61,7 +66,9 @@ try {
   )
   const service = await measure(built.dir)
   const baseline = await measure(empty)
-  console.log(`bundle: ${(built.bytes / 1024).toFixed(0)} KiB of JavaScript (entry ${(built.entryBytes / 1024).toFixed(0)} KiB)`)
+  console.log(
+    `bundle: ${(built.bytes / 1024).toFixed(0)} KiB of JavaScript (entry ${(built.entryBytes / 1024).toFixed(0)} KiB)`
+  )
   console.log(`runs: ${runs} each, medians`)
   console.log("| handler | spawn to first /next (ms) | first invocation (ms) |")
   console.log("| --- | --- | --- |")
