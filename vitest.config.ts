@@ -10,7 +10,8 @@ export default defineConfig({
     sequence: { concurrent: false },
     projects: [
       { extends: true, test: { name: "library", include: ["test/**/*.test.ts"] } },
-      "backend/vitest.config.ts"
+      "backend/vitest.config.ts",
+      "backend/infra/vitest.config.ts"
     ]
   }
 })

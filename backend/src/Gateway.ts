@@ -33,7 +33,15 @@ import * as Deadline from "./Deadline.js"
 import { type GatewayError, InvalidRequest, ModelNotFound } from "./GatewayError.js"
 import { CurrentKey } from "./keys/Authentication.js"
 import type { ApiName, KeyRecord } from "./keys/KeyStore.js"
-import { Admission, authorize, matchesPattern, type PricedTarget, type Ticket, type Used } from "./limits/Admission.js"
+import {
+  Admission,
+  authorize,
+  matchesPattern,
+  type PricedTarget,
+  type Settled,
+  type Ticket,
+  type Used
+} from "./limits/Admission.js"
 import * as RequestLog from "./RequestLog.js"
 import { ServiceConfig, type Target } from "./ServiceConfig.js"
 
@@ -407,7 +415,7 @@ export const make: Effect.Effect<
         maxTokens
       })
       return { key, targets, maxTokens, size, ticket, startedAt } satisfies Plan
-    })
+    }).pipe(Effect.tapError((refusal) => RequestLog.annotate({ error: refusal._tag })))
 
   /** Settles a call and writes what it used into the request's log line; a store failure is logged, never raised. */
   const finish = (call: Plan, used: Used | undefined, extra: RequestLog.Fields = {}) =>
@@ -418,7 +426,7 @@ export const make: Effect.Effect<
             Effect.logError("settlement failed: the reservation stays counted until the month ends", error).pipe(
               Effect.annotateLogs({ keyId: call.key.id })
             ),
-            { costMicroUsd: 0 }
+            { costMicroUsd: 0 } as Settled
           )
         )
       )
@@ -431,7 +439,11 @@ export const make: Effect.Effect<
           cacheReadTokens: used.usage.cacheReadInputTokens ?? 0,
           cacheWriteTokens: used.usage.cacheWriteInputTokens ?? 0
         }),
-        costMicroUsd: settled.costMicroUsd
+        costMicroUsd: settled.costMicroUsd,
+        ...(settled.budget === undefined ? {} : {
+          budgetMicroUsd: settled.budget.budgetMicroUsd,
+          budgetSpentMicroUsd: settled.budget.spentMicroUsd
+        })
       })
       return settled
     })

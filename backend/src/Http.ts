@@ -2,7 +2,8 @@
  * What wraps every request, whatever its API: a request id (`x-request-id`), the body size limit (413 before the body
  * is read, and a limit on what is read), the per-request deadline (which the gateway enforces on every Bedrock call
  * and stream), refusal of new requests while the instance drains (503, `connection: close`),
- * CORS when origins are configured, and one structured log line per request when its response has been sent.
+ * CORS when origins are configured, and one structured log line per request when its response has been sent (and,
+ * with `BACKEND_EMF_NAMESPACE`, its metrics as an embedded metric format line on standard output, see `Emf`).
  * Transport-level refusals use the error shape of the API the path belongs to.
  *
  * @since 0.1.0
@@ -22,6 +23,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import { randomBytes } from "node:crypto"
 import { Deadline } from "./Deadline.js"
+import * as Emf from "./Emf.js"
 import { type Fields, RequestLog } from "./RequestLog.js"
 import type { Settings } from "./ServiceConfig.js"
 
@@ -141,6 +143,14 @@ export const middleware = (settings: Settings, control: Control) => {
       maxAge: 600
     })
   const log = control.onLog ?? writeLog
+  const emit = Option.match(settings.emfNamespace, {
+    onNone: () => undefined,
+    onSome: (namespace) => (line: Fields, now: number) =>
+      Effect.sync(() => {
+        const text = Emf.line({ api: apiOfPath(line.path ?? "/"), ...line }, namespace, now)
+        if (text !== undefined) process.stdout.write(text)
+      })
+  })
   return (app: HttpApp.Default): HttpApp.Default => {
     const inner = cors === undefined ? app : cors(app)
     const handle = Effect.gen(function*() {
@@ -151,7 +161,10 @@ export const middleware = (settings: Settings, control: Control) => {
       const fields: Fields = { requestId, method: request.method, path }
       const startedAt = yield* Clock.currentTimeMillis
       const finished = (status: number) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => log({ ...fields, status, latencyMs: now - startedAt }))
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const line: Fields = { ...fields, status, latencyMs: now - startedAt }
+          return emit === undefined ? log(line) : Effect.zipRight(log(line), emit(line, now))
+        })
 
       if (control.draining()) {
         return HttpServerResponse.setHeaders(refusal(path, "draining", "The server is shutting down; retry."), {

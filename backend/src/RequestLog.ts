@@ -29,6 +29,9 @@ export interface Fields {
   cacheReadTokens?: number
   cacheWriteTokens?: number
   costMicroUsd?: number
+  /** The key's monthly budget and its spend this month after this call (keys with a budget). */
+  budgetMicroUsd?: number
+  budgetSpentMicroUsd?: number
   latencyMs?: number
   timeToFirstTokenMs?: number
   fallbacks?: number

@@ -11,6 +11,7 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiScalar from "@effect/platform/HttpApiScalar"
+import type * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
 import { type BedrockRuntime, ModelCatalog } from "bedrock-llm"
 import * as Clock from "effect/Clock"
@@ -110,6 +111,39 @@ const waitUntil = (done: () => boolean, deadline: number) =>
   })
 
 /**
+ * The services every front door shares: the gateway, authentication, the stores, the limits, the catalog, Bedrock and
+ * the configuration.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const coreLayer = (options: Options): Layer.Layer<Core, unknown> =>
+  Layer.mergeAll(Gateway.layer, Authentication.layer).pipe(
+    Layer.provideMerge(Stores.limits),
+    Layer.provideMerge(Stores.layer(options.settings.store, options.dynamo)),
+    Layer.provideMerge(options.catalog ?? ModelCatalog.layer),
+    Layer.provideMerge(options.bedrock),
+    Layer.provideMerge(ServiceConfig.layer(options.settings))
+  )
+
+/**
+ * The service's `HttpApp` (every group, `/openapi.json`, `/docs`, behind the request middleware) served by whichever
+ * `HttpServer` is provided: `NodeHttpServer` in `layer`, one invocation at a time on Lambda.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const served = (
+  options: Options,
+  control: Http.Control
+): Layer.Layer<never, never, HttpServer.HttpServer | HttpRouter.HttpRouter.DefaultServices | Core> =>
+  HttpApiBuilder.serve(Http.middleware(options.settings, control)).pipe(
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
+    Layer.provide(options.api ?? HttpApiBuilder.api(Api).pipe(Layer.provide(handlers)))
+  )
+
+/**
  * The whole service as a layer: built, it listens; released, it drains.
  *
  * @since 0.1.0
@@ -119,7 +153,7 @@ export const layer = (
   options: Options
 ): Layer.Layer<Running | Stores.Stores | Gateway.Gateway | Authentication.Authenticator, unknown> => {
   const { settings } = options
-  const nodeServer = createServer({ keepAliveTimeout: 65_000 })
+  const nodeServer = createServer({ keepAliveTimeout: Duration.toMillis(settings.keepAliveTimeout) })
   let draining = false
   let inFlight = 0
   const control: Http.Control = {
@@ -132,21 +166,6 @@ export const layer = (
     },
     onLog: options.onLog
   }
-
-  const core = Layer.mergeAll(Gateway.layer, Authentication.layer).pipe(
-    Layer.provideMerge(Stores.limits),
-    Layer.provideMerge(Stores.layer(settings.store, options.dynamo)),
-    Layer.provideMerge(options.catalog ?? ModelCatalog.layer),
-    Layer.provideMerge(options.bedrock),
-    Layer.provideMerge(ServiceConfig.layer(settings))
-  )
-
-  const api = options.api ?? HttpApiBuilder.api(Api).pipe(Layer.provide(handlers))
-  const served = HttpApiBuilder.serve(Http.middleware(settings, control)).pipe(
-    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-    Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
-    Layer.provide(api)
-  )
 
   const running = Layer.scoped(
     Running,
@@ -173,10 +192,10 @@ export const layer = (
   )
 
   return running.pipe(
-    Layer.provide(served),
+    Layer.provide(served(options, control)),
     Layer.provideMerge(
       NodeHttpServer.layer(() => nodeServer, { host: settings.host, port: settings.port, backlog: 4096 })
     ),
-    Layer.provideMerge(core)
+    Layer.provideMerge(coreLayer(options))
   )
 }

@@ -17,6 +17,7 @@
  * | `BACKEND_MAX_BODY_BYTES` | `20971520` | largest request body (20 MiB); larger is refused before it is read whole |
  * | `BACKEND_REQUEST_TIMEOUT_MS` | `600000` | per-request deadline, streams included |
  * | `BACKEND_DRAIN_TIMEOUT_MS` | `30000` | on SIGTERM, how long in-flight requests and streams may finish |
+ * | `BACKEND_KEEP_ALIVE_TIMEOUT_MS` | `65000` | how long an idle HTTP keep-alive connection is kept: above the idle timeout of the load balancer in front |
  * | `BACKEND_SSE_KEEPALIVE_MS` | `15000` | an SSE comment after this long without an event |
  * | `BACKEND_CORS_ORIGINS` | none (CORS off) | comma-separated allowed origins (`*` for any) |
  * | `BACKEND_DEFAULT_MAX_TOKENS` | `4096` | `maxTokens` of a call that names none (capped at the model's limit) |
@@ -24,6 +25,7 @@
  * | `BACKEND_AGENTS_MODULE` | the example agents | path of the deployer's agents module (see `agents/AgentModule.ts`) |
  * | `BACKEND_DYNAMODB_CONVERSATIONS_TABLE` | `bedrock-llm-conversations` | agent conversations (the library's `MemoryStore` table: `pk`, string) |
  * | `BACKEND_LOG_LEVEL` | `Info` | `Debug`, `Info`, `Warning`, `Error`, `None` |
+ * | `BACKEND_EMF_NAMESPACE` | none (off) | CloudWatch namespace of the per-request embedded metric format lines on standard output (see `Emf`) |
  * | `OTEL_EXPORTER_OTLP_ENDPOINT` | none | OTLP/HTTP endpoint: traces and metrics exported when set |
  * | `OTEL_SERVICE_NAME` | `bedrock-llm-backend` | service name of exported telemetry |
  *
@@ -121,6 +123,8 @@ export interface Settings {
   readonly requestTimeout: Duration.Duration
   readonly drainTimeout: Duration.Duration
   readonly sseKeepAlive: Duration.Duration
+  /** How long an idle keep-alive connection is kept (above a load balancer's idle timeout). */
+  readonly keepAliveTimeout: Duration.Duration
   readonly corsOrigins: ReadonlyArray<string>
   readonly defaultMaxTokens: number
   readonly modelAliases: ModelAliases
@@ -131,6 +135,8 @@ export interface Settings {
   readonly retry: LibraryConfig.RetryConfig
   readonly logLevel: LogLevel.LogLevel
   readonly otlpEndpoint: Option.Option<string>
+  /** CloudWatch namespace of the embedded metric format lines; `None`: none are written. */
+  readonly emfNamespace: Option.Option<string>
   readonly serviceName: string
 }
 
@@ -142,6 +148,10 @@ const HexSha256 = Schema.String.pipe(
   Schema.annotations({
     description: "a lowercase hex SHA-256 digest (64 characters)"
   })
+)
+const EmfNamespace = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9.\-_/#:]{1,255}$/),
+  Schema.annotations({ description: "a CloudWatch namespace (1 to 255 letters, digits and . - _ / # :)" })
 )
 const Origins = Schema.String.pipe(Schema.transform(Schema.Array(Schema.String), {
   strict: true,
@@ -195,6 +205,7 @@ export const fromEnv: Config.Config<Settings> = Config.all({
   requestTimeout: millis("BACKEND_REQUEST_TIMEOUT_MS", 600_000),
   drainTimeout: millis("BACKEND_DRAIN_TIMEOUT_MS", 30_000),
   sseKeepAlive: millis("BACKEND_SSE_KEEPALIVE_MS", 15_000),
+  keepAliveTimeout: millis("BACKEND_KEEP_ALIVE_TIMEOUT_MS", 65_000),
   corsOrigins: withDefault(Schema.Config("BACKEND_CORS_ORIGINS", Origins), []),
   defaultMaxTokens: withDefault(
     Schema.Config("BACKEND_DEFAULT_MAX_TOKENS", Schema.NumberFromString.pipe(Schema.compose(PositiveInt))),
@@ -209,6 +220,7 @@ export const fromEnv: Config.Config<Settings> = Config.all({
   retry: LibraryConfig.RetryConfig.fromEnv,
   logLevel: withDefault(Config.logLevel("BACKEND_LOG_LEVEL"), LogLevel.Info),
   otlpEndpoint: Config.option(Config.nonEmptyString("OTEL_EXPORTER_OTLP_ENDPOINT")),
+  emfNamespace: Config.option(Schema.Config("BACKEND_EMF_NAMESPACE", EmfNamespace)),
   serviceName: withDefault(Config.nonEmptyString("OTEL_SERVICE_NAME"), "bedrock-llm-backend")
 })
 
@@ -228,6 +240,7 @@ export const make = (overrides: Partial<Settings> = {}): Settings => ({
   requestTimeout: Duration.minutes(10),
   drainTimeout: Duration.seconds(30),
   sseKeepAlive: Duration.seconds(15),
+  keepAliveTimeout: Duration.seconds(65),
   corsOrigins: [],
   defaultMaxTokens: 4096,
   modelAliases: {},
@@ -236,6 +249,7 @@ export const make = (overrides: Partial<Settings> = {}): Settings => ({
   retry: new LibraryConfig.RetryConfig({}),
   logLevel: LogLevel.Info,
   otlpEndpoint: Option.none(),
+  emfNamespace: Option.none(),
   serviceName: "bedrock-llm-backend",
   ...overrides
 })

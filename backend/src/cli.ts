@@ -7,6 +7,7 @@
  * bedrock-llm-backend keys list | get ID | revoke ID
  * bedrock-llm-backend keys update ID [the options of create; "none" removes a limit, the guardrail or the expiry]
  * bedrock-llm-backend usage [--key ID] [--model MODEL] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+ * bedrock-llm-backend status [--log-group NAME] [--since MINUTES]
  * ```
  *
  * The service is `--url` or `BACKEND_URL` (default `http://127.0.0.1:8080`), the admin key `--admin-key` or
@@ -19,11 +20,13 @@ import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { parseArgs } from "node:util"
 import { Api } from "./Api.js"
 import { KeyUpdate, NewKey } from "./apis/admin/AdminApi.js"
+import * as Status from "./Status.js"
 
 /**
  * A command line that cannot be run: what is wrong with it.
@@ -39,6 +42,8 @@ const help = `usage:
   bedrock-llm-backend keys list | keys get ID | keys revoke ID
   bedrock-llm-backend keys update ID [options of create; "none" removes a limit, the guardrail or the expiry]
   bedrock-llm-backend usage [--key ID] [--model MODEL] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+  bedrock-llm-backend status [--log-group NAME (BACKEND_LOG_GROUP)] [--since MINUTES]
+                             health, this month's spend per key, recent errors from the service's log group
 options: --url URL (BACKEND_URL), --admin-key KEY (BACKEND_ADMIN_KEY)`
 
 const options = {
@@ -56,6 +61,8 @@ const options = {
   model: { type: "string" },
   from: { type: "string" },
   to: { type: "string" },
+  "log-group": { type: "string" },
+  since: { type: "string" },
   help: { type: "boolean", short: "h" }
 } as const
 
@@ -116,6 +123,17 @@ export const run = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv = proces
     const [group, command, id] = positionals
     const needId = () =>
       id === undefined ? Effect.fail(new UsageError({ message: `keys ${command} needs a key id` })) : Effect.succeed(id)
+    if (group === "status") {
+      const since = Number(values.since ?? "60")
+      if (!Number.isFinite(since) || since <= 0) {
+        return yield* new UsageError({ message: `--since must be a positive number of minutes, got ${values.since}` })
+      }
+      return yield* Status.report(client, {
+        url,
+        logGroup: values["log-group"] ?? env["BACKEND_LOG_GROUP"],
+        since: Duration.minutes(since)
+      })
+    }
     if (group === "usage") {
       return yield* client.admin.usage({
         urlParams: {

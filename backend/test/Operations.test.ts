@@ -73,7 +73,9 @@ describe("operations", () => {
       })
       assert.strictEqual(ok.headers.get("x-request-id"), "trace-1")
       yield* call(url, { token: key.secret, body: { model: "amazon.nova-micro-v1:0", prompt: "Hi", maxTokens: 20 } })
-      yield* call(url, { token: `${key.secret.slice(0, -1)}A`, body: { model, prompt: "Hi" } })
+      // The secret with its last character changed (to another one, whatever it was).
+      const wrong = `${key.secret.slice(0, -1)}${key.secret.endsWith("A") ? "B" : "A"}`
+      yield* call(url, { token: wrong, body: { model, prompt: "Hi" } })
       yield* call(url, { token: service.adminKey, body: { model, prompt: "Hi" } })
       yield* call(`${service.url}/admin/keys`, { token: service.adminKey })
       yield* call(`${service.url}/admin/keys`, { token: key.secret })

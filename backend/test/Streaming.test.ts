@@ -6,33 +6,15 @@ import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import * as Sse from "../src/Sse.js"
+import { openProbeStream } from "./support/probeStream.js"
 import { call, startService } from "./support/service.js"
 
 const model = "anthropic.claude-3-haiku-20240307-v1:0"
 const decoder = new TextDecoder()
 
-/** Opens a probe stream and reads until `until` holds for the text so far (bounded), then aborts or finishes. */
+/** Opens a probe stream (see `support/probeStream.ts`). */
 const openStream = (url: string, token: string, maxTokens: number) =>
-  Effect.promise(async () => {
-    const abort = new AbortController()
-    const response = await fetch(`${url}/probe/stream`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ model, prompt: "Tell me a long story about the sea.", maxTokens }),
-      signal: abort.signal
-    })
-    const reader = response.body!.getReader()
-    let text = ""
-    const readUntil = async (until: (text: string) => boolean) => {
-      for (let i = 0; i < 10_000 && !until(text); i++) {
-        const { done, value } = await reader.read()
-        if (done) break
-        text += decoder.decode(value, { stream: true })
-      }
-      return text
-    }
-    return { response, readUntil, abort: () => abort.abort() }
-  })
+  Effect.promise(() => openProbeStream(url, token, model, maxTokens))
 
 const eventually = (check: () => boolean) =>
   Effect.promise(async () => {

@@ -137,6 +137,8 @@ export interface Used {
  */
 export interface Settled {
   readonly costMicroUsd: number
+  /** The key's monthly budget and what it has spent this month after this call (keys with a budget). */
+  readonly budget?: { readonly budgetMicroUsd: number; readonly spentMicroUsd: number } | undefined
 }
 
 /**
@@ -215,7 +217,7 @@ export const make: Effect.Effect<Admission.Service, never, RateLimiter | Budget 
           const tokens = used === undefined ? 0 : tokensOf(used.usage)
           return Effect.all([
             permit === undefined ? Effect.void : limiter.settle(permit, tokens),
-            reservation === undefined ? Effect.void : budget.settle(reservation, costMicroUsd),
+            reservation === undefined ? Effect.succeed(undefined) : budget.settle(reservation, costMicroUsd),
             used === undefined ? Effect.void : usageStore.record({
               keyId: key.id,
               modelId: used.target.modelId,
@@ -226,7 +228,15 @@ export const make: Effect.Effect<Admission.Service, never, RateLimiter | Budget 
               cacheWriteTokens: used.usage.cacheWriteInputTokens ?? 0,
               costMicroUsd
             })
-          ], { concurrency: "unbounded", discard: true }).pipe(Effect.as({ costMicroUsd }))
+          ], { concurrency: "unbounded" }).pipe(Effect.map(([, month]): Settled => {
+            settled = month === undefined || key.monthlyBudgetMicroUsd === undefined
+              ? { costMicroUsd }
+              : {
+                costMicroUsd,
+                budget: { budgetMicroUsd: key.monthlyBudgetMicroUsd, spentMicroUsd: month.spentMicroUsd }
+              }
+            return settled
+          }))
         })
       return { reservedMicroUsd, settle }
     })

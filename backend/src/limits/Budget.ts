@@ -58,6 +58,17 @@ export interface MonthStatus {
 }
 
 /**
+ * A key's month right after a settlement.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Spent {
+  readonly committedMicroUsd: number
+  readonly spentMicroUsd: number
+}
+
+/**
  * @since 0.1.0
  */
 export declare namespace Budget {
@@ -74,8 +85,8 @@ export declare namespace Budget {
       budgetMicroUsd: number,
       amountMicroUsd: number
     ) => Effect.Effect<Reservation, BudgetExhausted | StoreError>
-    /** Replaces the reservation by the real cost (0 when the call used nothing). */
-    readonly settle: (reservation: Reservation, actualMicroUsd: number) => Effect.Effect<void, StoreError>
+    /** Replaces the reservation by the real cost (0 when the call used nothing); the key's month after it. */
+    readonly settle: (reservation: Reservation, actualMicroUsd: number) => Effect.Effect<Spent, StoreError>
     /** The key's current month. */
     readonly status: (keyId: string) => Effect.Effect<MonthStatus, StoreError>
   }
@@ -127,10 +138,13 @@ export const make: Effect.Effect<Budget.Service, never, Counters> = Effect.map(C
         return { keyId, counter: month.counter, expiresAt: month.expiresAt, amountMicroUsd }
       }),
     settle: (reservation, actualMicroUsd) =>
-      counters.add(reservation.counter, {
-        committed: actualMicroUsd - reservation.amountMicroUsd,
-        spent: actualMicroUsd
-      }, reservation.expiresAt),
+      Effect.map(
+        counters.add(reservation.counter, {
+          committed: actualMicroUsd - reservation.amountMicroUsd,
+          spent: actualMicroUsd
+        }, reservation.expiresAt),
+        (values) => ({ committedMicroUsd: values["committed"] ?? 0, spentMicroUsd: values["spent"] ?? 0 })
+      ),
     status: (keyId) =>
       Effect.gen(function*() {
         const month = counterOf(keyId, yield* Clock.currentTimeMillis)

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import type { AttributeValue } from "@aws-sdk/client-dynamodb"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -34,12 +35,15 @@ export declare namespace Counters {
       limit: number,
       expiresAt: number
     ) => Effect.Effect<boolean, StoreError>
-    /** Adds each delta (negative ones too) to its attribute, unconditionally. */
+    /**
+     * Adds each delta (negative ones too) to its attribute, unconditionally; the counter's attributes after the add
+     * (DynamoDB returns them with the write, at no extra cost).
+     */
     readonly add: (
       key: string,
       deltas: Readonly<Record<string, number>>,
       expiresAt: number
-    ) => Effect.Effect<void, StoreError>
+    ) => Effect.Effect<Readonly<Record<string, number>>, StoreError>
     /** The attributes of a counter (missing ones are 0). */
     readonly get: (key: string) => Effect.Effect<Readonly<Record<string, number>>, StoreError>
     /** Succeeds when the store answers (readiness). */
@@ -99,6 +103,7 @@ export const makeMemory: Effect.Effect<Counters.Service> = Effect.sync(() => {
         for (const [attribute, delta] of Object.entries(deltas)) {
           found.values[attribute] = (found.values[attribute] ?? 0) + delta
         }
+        return { ...found.values }
       }),
     get: (key) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
@@ -119,6 +124,14 @@ export const layerMemory: Layer.Layer<Counters> = Layer.effect(Counters, makeMem
 
 const epochSeconds = (ms: number) => String(Math.ceil(ms / 1000))
 
+const numbersOf = (item: Record<string, AttributeValue> | undefined): Record<string, number> => {
+  const values: Record<string, number> = {}
+  for (const [attribute, value] of Object.entries(item ?? {})) {
+    if (attribute !== "expiresAt" && attribute !== "pk" && value.N !== undefined) values[attribute] = Number(value.N)
+  }
+  return values
+}
+
 /**
  * Counters in a DynamoDB table with a string partition key `pk`: `tryAdd` is one `UpdateItem` with `ADD` and the
  * condition `attribute_not_exists(a) OR a <= :limitMinusAmount` (DynamoDB conditions compare, they cannot add);
@@ -130,6 +143,11 @@ const epochSeconds = (ms: number) => String(Math.ceil(ms / 1000))
 export const makeDynamo = (table: string): Effect.Effect<Counters.Service, never, Dynamo.Dynamo> =>
   Effect.map(Effect.context<Dynamo.Dynamo>(), (context) => {
     const store = "limits"
+    const get = (key: string) =>
+      Dynamo.getItem(store, "get", { TableName: table, Key: { pk: { S: key } }, ConsistentRead: true }).pipe(
+        Effect.map((output) => numbersOf(output.Item)),
+        Effect.provide(context)
+      )
     return Counters.of({
       tryAdd: (key, attribute, amount, limit, expiresAt) =>
         amount > limit ? Effect.succeed(false) : Dynamo.conditional(Dynamo.updateItem(store, "reserve", {
@@ -146,7 +164,7 @@ export const makeDynamo = (table: string): Effect.Effect<Counters.Service, never
         })).pipe(Effect.provide(context)),
       add: (key, deltas, expiresAt) => {
         const entries = Object.entries(deltas).filter(([, delta]) => delta !== 0)
-        if (entries.length === 0) return Effect.void
+        if (entries.length === 0) return get(key)
         return Dynamo.updateItem(store, "settle", {
           TableName: table,
           Key: { pk: { S: key } },
@@ -157,20 +175,11 @@ export const makeDynamo = (table: string): Effect.Effect<Counters.Service, never
           ExpressionAttributeValues: {
             ...Object.fromEntries(entries.map(([, delta], i) => [`:d${i}`, { N: String(delta) }])),
             ":expiresAt": { N: epochSeconds(expiresAt) }
-          }
-        }).pipe(Effect.asVoid, Effect.provide(context))
+          },
+          ReturnValues: "ALL_NEW"
+        }).pipe(Effect.map((output) => numbersOf(output.Attributes)), Effect.provide(context))
       },
-      get: (key) =>
-        Dynamo.getItem(store, "get", { TableName: table, Key: { pk: { S: key } }, ConsistentRead: true }).pipe(
-          Effect.map((output) => {
-            const values: Record<string, number> = {}
-            for (const [attribute, value] of Object.entries(output.Item ?? {})) {
-              if (attribute !== "expiresAt" && value.N !== undefined) values[attribute] = Number(value.N)
-            }
-            return values
-          }),
-          Effect.provide(context)
-        ),
+      get,
       ping: Dynamo.describeTable(store, "ping", table).pipe(Effect.asVoid, Effect.provide(context))
     })
   })

@@ -41,13 +41,13 @@ const Call = Schema.Struct({
   api: Schema.optional(Schema.Literal("openai", "anthropic", "bedrock", "agents"))
 })
 
-class ProbeGroup extends HttpApiGroup.make("probe")
+export class ProbeGroup extends HttpApiGroup.make("probe")
   .add(HttpApiEndpoint.post("generate", "/probe/generate").setPayload(Call).addSuccess(Schema.Unknown))
   .add(HttpApiEndpoint.post("stream", "/probe/stream").setPayload(Call).addSuccess(Schema.Unknown))
   .middleware(ProbeAuth)
 {}
 
-class ProbeApi extends Api.add(ProbeGroup) {}
+export class ProbeApi extends Api.add(ProbeGroup) {}
 
 const failure = (error: { readonly _tag: string; readonly message: string }) => {
   const retryAfter = retryAfterOf(error)
@@ -59,7 +59,7 @@ const failure = (error: { readonly _tag: string; readonly message: string }) => 
 
 const eventData = (event: Response.StreamEvent): Sse.Event => ({ event: event._tag, data: event })
 
-const probeHandlers = HttpApiBuilder.group(ProbeApi, "probe", (group) =>
+export const probeHandlers = HttpApiBuilder.group(ProbeApi, "probe", (group) =>
   Effect.gen(function*() {
     const gateway = yield* Gateway
     const config = yield* ServiceConfig
