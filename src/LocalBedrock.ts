@@ -27,7 +27,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as BedrockRuntime from "./BedrockRuntime.js"
-import { ClientConfig, type EmulatorMode, emulatorModeFromEnv, StaticCredentials } from "./Config.js"
+import { ClientConfig, type EmulatorMode, emulatorModeFromEnv, StaticCredentials } from "./BedrockConfig.js"
 import type * as Emulator from "./emulator/Emulator.js"
 import * as Resolution from "./internal/backend.js"
 

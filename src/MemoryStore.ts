@@ -29,6 +29,7 @@ import * as FairLock from "./internal/fairLock.js"
 import { encodeAll } from "./internal/messagesJson.js"
 import { redact } from "./internal/redact.js"
 import * as Message from "./Message.js"
+import { TypeId } from "./internal/errorTypeId.js"
 
 // ---------------------------------------------------------------------------
 // models and errors
@@ -76,6 +77,9 @@ export class VersionConflict extends Schema.TaggedError<VersionConflict>("bedroc
     actualVersion: Schema.optional(Schema.Number)
   }
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /**
    * Always: after a reload the change can be applied again.
    *
@@ -102,7 +106,10 @@ export class MemoryStoreError extends Schema.TaggedError<MemoryStoreError>("bedr
     reason: Schema.String,
     retryable: Schema.Boolean
   }
-) {}
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
  * @since 0.1.0
@@ -210,6 +217,54 @@ export const checkId = (operation: Operation, id: string): Effect.Effect<void, M
     : Effect.void
 
 // ---------------------------------------------------------------------------
+// constructor
+// ---------------------------------------------------------------------------
+
+const checkVersion = (id: string, expectedVersion: number): Effect.Effect<void, MemoryStoreError> =>
+  Number.isSafeInteger(expectedVersion) && expectedVersion >= 0
+    ? Effect.void
+    : Effect.fail(
+      storeError("save", id, "InvalidVersion", `the expected version must be an integer >= 0, got ${expectedVersion}`)
+    )
+
+/**
+ * A store from its four primitives, as `KeyValueStore.make` builds a `KeyValueStore`: what every store shares is
+ * written here once. An empty conversation id fails every operation with an `InvalidId` `MemoryStoreError`, an
+ * expected version that is not an integer from 0 fails `save` with `InvalidVersion`, both before the primitive runs;
+ * so a primitive sees only a non-empty id and a valid version, and needs only to read, compare-and-write, remove and
+ * list.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore } from "bedrock-llm"
+ * import { Effect, Option } from "effect"
+ *
+ * // A store that keeps nothing: every save starts again at version 1.
+ * const forgetful = MemoryStore.make({
+ *   load: () => Effect.succeed(Option.none()),
+ *   save: (id, _messages, expectedVersion) =>
+ *     expectedVersion === 0 ? Effect.succeed(1) : Effect.fail(MemoryStore.versionConflict(id, expectedVersion, 0)),
+ *   delete: () => Effect.void,
+ *   list: Effect.succeed([])
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (primitives: MemoryStore.Service): MemoryStore.Service =>
+  MemoryStore.of({
+    load: (id) => Effect.zipRight(checkId("load", id), primitives.load(id)),
+    save: (id, messages, expectedVersion) =>
+      Effect.zipRight(
+        Effect.zipRight(checkId("save", id), checkVersion(id, expectedVersion)),
+        primitives.save(id, messages, expectedVersion)
+      ),
+    delete: (id) => Effect.zipRight(checkId("delete", id), primitives.delete(id)),
+    list: primitives.list
+  })
+
+// ---------------------------------------------------------------------------
 // in memory
 // ---------------------------------------------------------------------------
 
@@ -222,24 +277,21 @@ export const checkId = (operation: Operation, id: string): Effect.Effect<void, M
 export const makeMemory: Effect.Effect<MemoryStore.Service> = Effect.map(
   Ref.make(HashMap.empty<string, Stored>()),
   (state) =>
-    MemoryStore.of({
+    make({
       load: (id) => Effect.map(Ref.get(state), HashMap.get(id)),
       save: (id, messages, expectedVersion) =>
-        Effect.zipRight(
-          checkId("save", id),
-          Effect.flatten(
-            Ref.modify(
-              state,
-              (map): readonly [Effect.Effect<number, VersionConflict>, HashMap.HashMap<string, Stored>] => {
-                const actual = Option.match(HashMap.get(map, id), {
-                  onNone: () => 0,
-                  onSome: (s) => s.version
-                })
-                if (actual !== expectedVersion) return [Effect.fail(versionConflict(id, expectedVersion, actual)), map]
-                const version = actual + 1
-                return [Effect.succeed(version), HashMap.set(map, id, { messages, version })]
-              }
-            )
+        Effect.flatten(
+          Ref.modify(
+            state,
+            (map): readonly [Effect.Effect<number, VersionConflict>, HashMap.HashMap<string, Stored>] => {
+              const actual = Option.match(HashMap.get(map, id), {
+                onNone: () => 0,
+                onSome: (s) => s.version
+              })
+              if (actual !== expectedVersion) return [Effect.fail(versionConflict(id, expectedVersion, actual)), map]
+              const version = actual + 1
+              return [Effect.succeed(version), HashMap.set(map, id, { messages, version })]
+            }
           )
         ),
       delete: (id) => Ref.update(state, HashMap.remove(id)),
@@ -347,12 +399,10 @@ export const makeKeyValueStore = (
         }))
       )
 
-    const load = (id: string) => Effect.zipRight(checkId("load", id), locked(id)(read("load", id)))
+    const load = (id: string) => locked(id)(read("load", id))
 
     const save = (id: string, messages: ReadonlyArray<Message.Message>, expectedVersion: number) =>
-      Effect.zipRight(
-        checkId("save", id),
-        locked(id)(Effect.gen(function*() {
+      locked(id)(Effect.gen(function*() {
           const current = yield* Effect.mapError(kv.get(keyOf(id)), platformError("save", id))
           const actual = Option.isNone(current)
             ? 0
@@ -365,19 +415,15 @@ export const makeKeyValueStore = (
           yield* Effect.mapError(kv.set(keyOf(id), json), platformError("save", id))
           return version
         }))
-      )
 
     const remove = (id: string) =>
-      Effect.zipRight(
-        checkId("delete", id),
-        locked(id)(Effect.zipRight(
-          kv.remove(keyOf(id)).pipe(
-            Effect.catchIf((error) => error._tag === "SystemError" && error.reason === "NotFound", () => Effect.void),
-            Effect.mapError(platformError("delete", id))
-          ),
-          updateIndex("delete", (ids) => ids.includes(id) ? ids.filter((other) => other !== id) : ids)
-        ))
-      )
+      locked(id)(Effect.zipRight(
+        kv.remove(keyOf(id)).pipe(
+          Effect.catchIf((error) => error._tag === "SystemError" && error.reason === "NotFound", () => Effect.void),
+          Effect.mapError(platformError("delete", id))
+        ),
+        updateIndex("delete", (ids) => ids.includes(id) ? ids.filter((other) => other !== id) : ids)
+      ))
 
     const list = Effect.flatMap(
       readIndex("list"),
@@ -387,12 +433,7 @@ export const makeKeyValueStore = (
         })
     )
 
-    return MemoryStore.of({
-      load,
-      save,
-      delete: remove,
-      list
-    })
+    return make({ load, save, delete: remove, list })
   })
 
 /**

@@ -8,6 +8,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { TypeId } from "./internal/errorTypeId.js"
 
 // ---------------------------------------------------------------------------
 // primitives
@@ -799,6 +800,9 @@ export class UnsupportedMediaFormat extends Schema.TaggedError<UnsupportedMediaF
   path: Schema.String,
   kind: Schema.Literal("image", "document", "video")
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /**
    * @since 0.1.0
    */

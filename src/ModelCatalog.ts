@@ -19,6 +19,7 @@ import type * as ParseResult from "effect/ParseResult"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import { catalogEntries } from "./internal/catalogData.js"
+import { TypeId } from "./internal/errorTypeId.js"
 
 /**
  * The model families the library knows how to speak to natively; `other` for user-registered models.
@@ -221,6 +222,9 @@ export class UnknownModel extends Schema.TaggedError<UnknownModel>("bedrock-llm/
   id: Schema.String,
   hint: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return `Unknown model "${this.id}": ${this.hint}`
   }

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as Predicate from "effect/Predicate"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -186,8 +187,6 @@ export const handlerTag = <N extends string>(tool: Tool<N, any, any, any>): Cont
 // JSON Schema
 // ---------------------------------------------------------------------------
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
 const refName = (ref: string): string | undefined =>
   ref.startsWith("#/$defs/") ? ref.slice("#/$defs/".length).replace(/~1/g, "/").replace(/~0/g, "~") : undefined
 
@@ -204,13 +203,13 @@ export const jsonSchema = <A, I>(schema: Schema.Schema<A, I, never>): Message.Js
     return { type: "object", properties: {} }
   }
   const root = JSONSchema.make(schema) as unknown as Record<string, unknown>
-  const defs = isRecord(root["$defs"]) ? root["$defs"] : {}
+  const defs = Predicate.isRecord(root["$defs"]) ? root["$defs"] : {}
   const kept = new Set<string>()
   const inline = (node: unknown, stack: ReadonlyArray<string>): unknown => {
     if (Array.isArray(node)) return node.map((item) => inline(item, stack))
-    if (!isRecord(node)) return node
+    if (!Predicate.isRecord(node)) return node
     const ref = typeof node["$ref"] === "string" ? refName(node["$ref"]) : undefined
-    if (ref !== undefined && isRecord(defs[ref])) {
+    if (ref !== undefined && Predicate.isRecord(defs[ref])) {
       const { $ref: _, ...siblings } = node
       if (stack.includes(ref)) {
         kept.add(ref)
@@ -452,7 +451,7 @@ export const execute = <T extends Any>(
   })
 
 const asJsonObject = (value: unknown, key: string): unknown =>
-  value === undefined ? {} : isRecord(value) ? value : { [key]: value }
+  value === undefined ? {} : Predicate.isRecord(value) ? value : { [key]: value }
 
 /**
  * Whether an outcome is sent with status `"error"`.

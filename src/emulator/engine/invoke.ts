@@ -10,7 +10,7 @@ import { resolveModel } from "./catalog.js"
 import { latencyOf } from "./converse.js"
 import { embeddings } from "./embeddings.js"
 import { parseNative } from "./families/index.js"
-import type { EngineResult, InvokeOutput } from "./index.js"
+import type { EngineResult, InvokeOutput } from "./types.js"
 import { guard, rejectInvalidModel } from "./reject.js"
 
 /**
