@@ -6,8 +6,8 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import * as Message from "./Message.js"
 import { TypeId } from "./internal/errorTypeId.js"
+import * as Message from "./Message.js"
 
 // ---------------------------------------------------------------------------
 // tool configuration

@@ -177,7 +177,9 @@ export const make = (
 
     const remove = (id: string) =>
       Effect.asVoid(Effect.mapError(
-        send((abortSignal) => client.send(new DeleteItemCommand({ TableName, Key: { pk: { S: id } } }), { abortSignal })),
+        send((abortSignal) =>
+          client.send(new DeleteItemCommand({ TableName, Key: { pk: { S: id } } }), { abortSignal })
+        ),
         fromSdk("delete", id)
       ))
 

@@ -25,11 +25,11 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
+import { TypeId } from "./internal/errorTypeId.js"
 import * as FairLock from "./internal/fairLock.js"
 import { encodeAll } from "./internal/messagesJson.js"
 import { redact } from "./internal/redact.js"
 import * as Message from "./Message.js"
-import { TypeId } from "./internal/errorTypeId.js"
 
 // ---------------------------------------------------------------------------
 // models and errors
@@ -403,18 +403,18 @@ export const makeKeyValueStore = (
 
     const save = (id: string, messages: ReadonlyArray<Message.Message>, expectedVersion: number) =>
       locked(id)(Effect.gen(function*() {
-          const current = yield* Effect.mapError(kv.get(keyOf(id)), platformError("save", id))
-          const actual = Option.isNone(current)
-            ? 0
-            : (yield* Effect.mapError(Schema.decode(VersionJson)(current.value), corrupt("save", id))).version
-          if (actual !== expectedVersion) return yield* versionConflict(id, expectedVersion, actual)
-          const version = actual + 1
-          const encoded = yield* Effect.mapError(encodeAll(messages), corrupt("save", id))
-          const json = JSON.stringify({ version, messages: encoded })
-          if (actual === 0) yield* updateIndex("save", (ids) => ids.includes(id) ? ids : [...ids, id])
-          yield* Effect.mapError(kv.set(keyOf(id), json), platformError("save", id))
-          return version
-        }))
+        const current = yield* Effect.mapError(kv.get(keyOf(id)), platformError("save", id))
+        const actual = Option.isNone(current)
+          ? 0
+          : (yield* Effect.mapError(Schema.decode(VersionJson)(current.value), corrupt("save", id))).version
+        if (actual !== expectedVersion) return yield* versionConflict(id, expectedVersion, actual)
+        const version = actual + 1
+        const encoded = yield* Effect.mapError(encodeAll(messages), corrupt("save", id))
+        const json = JSON.stringify({ version, messages: encoded })
+        if (actual === 0) yield* updateIndex("save", (ids) => ids.includes(id) ? ids : [...ids, id])
+        yield* Effect.mapError(kv.set(keyOf(id), json), platformError("save", id))
+        return version
+      }))
 
     const remove = (id: string) =>
       locked(id)(Effect.zipRight(

@@ -6,7 +6,6 @@
  * @since 0.1.0
  */
 import * as Option from "effect/Option"
-import * as ModelCatalog from "./ModelCatalog.js"
 import { Anthropic } from "./families/Anthropic.js"
 import { Cohere } from "./families/Cohere.js"
 import { Jamba } from "./families/Jamba.js"
@@ -15,6 +14,7 @@ import { Mistral } from "./families/Mistral.js"
 import type { NativeBody } from "./families/NativeBody.js"
 import { Nova } from "./families/Nova.js"
 import { Titan } from "./families/Titan.js"
+import * as ModelCatalog from "./ModelCatalog.js"
 
 export {
   /**
@@ -164,5 +164,4 @@ export const familyOf = (modelId: string): Option.Option<ModelCatalog.Family> =>
  * @since 0.1.0
  * @category constructors
  */
-export const forModel = (modelId: string): Option.Option<NativeBody> =>
-  Option.flatMap(familyOf(modelId), forFamily)
+export const forModel = (modelId: string): Option.Option<NativeBody> => Option.flatMap(familyOf(modelId), forFamily)

@@ -238,7 +238,11 @@ const converseOutput = (
   const content: Array<Sdk.ContentBlock> = answer.text === "" ? [] : [{ text: answer.text }]
   answer.toolCalls.forEach((call, index) => {
     content.push({
-      toolUse: { toolUseId: toolUseIdOf(call, callNumber, index), name: call.name, input: call.input as Sdk.ToolUseBlock["input"] }
+      toolUse: {
+        toolUseId: toolUseIdOf(call, callNumber, index),
+        name: call.name,
+        input: call.input as Sdk.ToolUseBlock["input"]
+      }
     })
   })
   return {
@@ -346,7 +350,9 @@ export const make = (
             ? Effect.succeed(converseOutput(turn, callNumber, input))
             : turn._tag === "Fail"
             ? Effect.fail(turn.error)
-            : Effect.dieMessage(`ScriptedBedrock: call ${callNumber} is a Converse call, but its turn is a stream's events`)
+            : Effect.dieMessage(
+              `ScriptedBedrock: call ${callNumber} is a Converse call, but its turn is a stream's events`
+            )
         ))
 
     const converseStream: BedrockRuntime.Service["converseStream"] = (input) =>

@@ -6,9 +6,10 @@
  *
  * @since 0.1.0
  */
-import * as Predicate from "effect/Predicate"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import type * as Conversation from "../Conversation.js"
 import {
   arrayAt,
@@ -28,7 +29,6 @@ import {
 import { blockName, toolSpecs, unsupported } from "../internal/nativeEncode.js"
 import type * as Message from "../Message.js"
 import * as ModelCatalog from "../ModelCatalog.js"
-import { MalformedResponseError } from "../BedrockError.js"
 import * as Response from "../Response.js"
 import * as NativeBody from "./NativeBody.js"
 
@@ -393,7 +393,9 @@ const decodeResponse = (
 ): Effect.Effect<Response.Response, MalformedResponseError> => {
   const fail = (message: string) =>
     Effect.fail(new MalformedResponseError({ message, ...(requestId !== undefined ? { requestId } : {}) }))
-  if (!Predicate.isRecord(body) || !Array.isArray(body["content"])) return fail("a Claude response has no content array")
+  if (!Predicate.isRecord(body) || !Array.isArray(body["content"])) {
+    return fail("a Claude response has no content array")
+  }
   const content: Array<Message.ContentBlock> = []
   for (const raw of body["content"]) {
     const block = contentOf(raw)

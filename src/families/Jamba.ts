@@ -6,9 +6,10 @@
  *
  * @since 0.1.0
  */
-import * as Predicate from "effect/Predicate"
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import {
   arrayAt,
   type Json,
@@ -23,7 +24,6 @@ import {
 } from "../internal/native.js"
 import { chatMessages, ChatStream, finishReasonOf, messageContent } from "../internal/nativeChat.js"
 import { onlyAutoToolChoice } from "../internal/nativeEncode.js"
-import { MalformedResponseError } from "../BedrockError.js"
 import * as Response from "../Response.js"
 import * as NativeBody from "./NativeBody.js"
 

@@ -11,10 +11,12 @@
  *
  * @since 0.1.0
  */
-import * as Predicate from "effect/Predicate"
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import type * as Conversation from "../Conversation.js"
+import { parseJson } from "../internal/json.js"
 import {
   EventWriter,
   type Json,
@@ -39,8 +41,6 @@ import {
 } from "../internal/nativeEncode.js"
 import type * as Message from "../Message.js"
 import * as ModelCatalog from "../ModelCatalog.js"
-import { parseJson } from "../internal/json.js"
-import { MalformedResponseError } from "../BedrockError.js"
 import * as Response from "../Response.js"
 import * as NativeBody from "./NativeBody.js"
 

@@ -7,9 +7,10 @@
  *
  * @since 0.1.0
  */
-import * as Predicate from "effect/Predicate"
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import {
   arrayAt,
   EventWriter,
@@ -24,7 +25,6 @@ import {
 import { chatMessages, ChatStream, finishReasonOf, messageContent } from "../internal/nativeChat.js"
 import { noTools, plainText, systemTexts, unsupported } from "../internal/nativeEncode.js"
 import * as ModelCatalog from "../ModelCatalog.js"
-import { MalformedResponseError } from "../BedrockError.js"
 import * as Response from "../Response.js"
 import * as NativeBody from "./NativeBody.js"
 
@@ -121,7 +121,9 @@ const decodeResponse = (
   }
   const choice = arrayAt(body, "choices")[0]
   const message = Predicate.isRecord(choice) ? recordAt(choice, "message") : undefined
-  if (!Predicate.isRecord(choice) || message === undefined) return fail("a Mistral response has neither outputs nor choices")
+  if (!Predicate.isRecord(choice) || message === undefined) {
+    return fail("a Mistral response has neither outputs nor choices")
+  }
   return Either.right(
     response(
       messageContent(message),

@@ -10,7 +10,9 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { ModelConfig } from "../BedrockConfig.js"
+import { MalformedResponseError } from "../BedrockError.js"
 import type * as Conversation from "../Conversation.js"
+import { TypeId } from "../internal/errorTypeId.js"
 import {
   chunkJson,
   type InvocationMetrics as NativeInvocationMetrics,
@@ -19,9 +21,7 @@ import {
 } from "../internal/native.js"
 import type * as Message from "../Message.js"
 import type * as ModelCatalog from "../ModelCatalog.js"
-import { MalformedResponseError } from "../BedrockError.js"
 import * as Response from "../Response.js"
-import { TypeId } from "../internal/errorTypeId.js"
 
 /**
  * The request asks for something the model family cannot do natively (e.g. tools on Amazon Titan Text); raised by

@@ -5,9 +5,10 @@
  *
  * @since 0.1.0
  */
-import * as Predicate from "effect/Predicate"
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import type * as Conversation from "../Conversation.js"
 import {
   EventWriter,
@@ -25,7 +26,6 @@ import {
 } from "../internal/native.js"
 import { blockName, toolSpecs, unsupported } from "../internal/nativeEncode.js"
 import type * as Message from "../Message.js"
-import { MalformedResponseError } from "../BedrockError.js"
 import * as Response from "../Response.js"
 import * as NativeBody from "./NativeBody.js"
 

@@ -8,9 +8,10 @@
  *
  * @since 0.1.0
  */
-import * as Predicate from "effect/Predicate"
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import {
   arrayAt,
   EventWriter,
@@ -24,7 +25,6 @@ import {
   withModelFields
 } from "../internal/native.js"
 import { noTools, plainText, systemTexts } from "../internal/nativeEncode.js"
-import { MalformedResponseError } from "../BedrockError.js"
 import * as Response from "../Response.js"
 import * as NativeBody from "./NativeBody.js"
 

@@ -6,8 +6,8 @@
  */
 import * as Either from "effect/Either"
 import * as Predicate from "effect/Predicate"
-import type * as Message from "../Message.js"
 import type * as NativeBody from "../families/NativeBody.js"
+import type * as Message from "../Message.js"
 import type * as Response from "../Response.js"
 import { parseJson } from "./json.js"
 import { EventWriter, type Json, jsonText, recordAt, stringAt } from "./native.js"

@@ -6,13 +6,13 @@
  * @since 0.1.0
  * @internal
  */
-import * as Predicate from "effect/Predicate"
 import type * as Sdk from "@aws-sdk/client-bedrock-runtime"
 import type { DocumentType } from "@smithy/types"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import type * as Conversation from "../Conversation.js"
 import type * as Message from "../Message.js"
-import { MalformedResponseError } from "../BedrockError.js"
 import * as Response from "../Response.js"
 import { defined } from "./defined.js"
 
@@ -900,7 +900,9 @@ export const isStreamException = (u: Response.StreamEvent | StreamException): u 
 
 const startFromSdk = (start: Sdk.ContentBlockStart | undefined): Response.BlockStart => {
   const [type, value] = start === undefined ? ["$unknown", undefined] as const : memberOf(start)
-  if (type === "toolUse" && isStructure(value) && typeof value.toolUseId === "string" && typeof value.name === "string") {
+  if (
+    type === "toolUse" && isStructure(value) && typeof value.toolUseId === "string" && typeof value.name === "string"
+  ) {
     return defined({
       _tag: "ToolUseStart" as const,
       toolUseId: value.toolUseId,

@@ -1,9 +1,9 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import * as Conversation from "../../src/Conversation.js"
-import * as Message from "../../src/Message.js"
 import { Anthropic } from "../../src/families/Anthropic.js"
 import * as NativeBody from "../../src/families/NativeBody.js"
+import * as Message from "../../src/Message.js"
 import * as Response from "../../src/Response.js"
 import { emulatorLayer, headerMetrics, invoke, invokeStream, recordedChunks, recording, request } from "./helpers.js"
 
@@ -177,7 +177,7 @@ describe("Anthropic decodeResponse", () => {
   it.effect("a body without content is a MalformedResponse", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Anthropic.decodeResponse({ type: "message" }, "req-2"))
-      assert.strictEqual(error._tag, "MalformedResponse")
+      assert.strictEqual(error._tag, "MalformedResponseError")
       assert.strictEqual(error.requestId, "req-2")
     }))
 

@@ -4,9 +4,9 @@ import { join } from "node:path"
 import * as BedrockRuntime from "../../src/BedrockRuntime.js"
 import { ClientConfig, ConnectionConfig, ModelConfig, StaticCredentials } from "../../src/Config.js"
 import { Emulator } from "../../src/emulator/Emulator.js"
+import type * as NativeBody from "../../src/families/NativeBody.js"
 import { captureInvocationMetrics, invocationMetricsOf } from "../../src/internal/invocationHeaders.js"
 import type * as Message from "../../src/Message.js"
-import type * as NativeBody from "../../src/families/NativeBody.js"
 import * as Response from "../../src/Response.js"
 
 /** Emulator on an ephemeral loopback port + a `BedrockRuntime` over it (real SDK, HTTP/2 unless asked otherwise). */
