@@ -37,6 +37,18 @@
  * A variable that is set but invalid fails with a `ConfigError` whose path and message name the variable, whichever
  * backend is used (the emulator reads the same client configuration as real Bedrock).
  *
+ * @example
+ * ```ts
+ * import { BedrockClient, BedrockConfig } from "bedrock-llm"
+ * import { Duration } from "effect"
+ *
+ * const ClientLive = BedrockClient.layer({
+ *   model: new BedrockConfig.ModelConfig({ modelId: "amazon.nova-micro-v1:0", maxTokens: 512 }),
+ *   retry: new BedrockConfig.RetryConfig({ maxAttempts: 5, baseDelay: Duration.millis(250) })
+ * })
+ * // Or from the environment: BedrockConfig.ClientConfig.fromEnv, BedrockConfig.RetryConfig.fromEnv ...
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Config from "effect/Config"

@@ -6,6 +6,17 @@
  * errors (500), model timeouts (408), models not ready (429, "retry") and errors while streaming ("retry your
  * request") are transient; validation, access, missing resources, quotas and conflicts are not.
  *
+ * @example
+ * ```ts
+ * import { BedrockClient, BedrockError } from "bedrock-llm"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.flatMap(BedrockClient.BedrockClient, (client) => client.generate("Hello!")).pipe(
+ *   Effect.catchTag("ThrottlingError", (error) => Effect.logWarning(`throttled, request ${error.requestId}`)),
+ *   Effect.catchIf(BedrockError.isRetryable, (error) => Effect.logWarning(`transient: ${error.message}`))
+ * )
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Option from "effect/Option"

@@ -15,6 +15,18 @@
  * The DynamoDB store, safe across processes, is its own module (`bedrock-llm/DynamoDBMemoryStore`), so that
  * `@aws-sdk/client-dynamodb` is loaded (and installed) only by the apps that use it.
  *
+ * @example
+ * ```ts
+ * import { NodeKeyValueStore } from "@effect/platform-node"
+ * import { MemoryStore } from "bedrock-llm"
+ * import { Layer } from "effect"
+ *
+ * // Conversations in files under ./conversations, versioned; MemoryStore.layerMemory keeps them in the process.
+ * const StoreLive = MemoryStore.layerKeyValueStore().pipe(
+ *   Layer.provide(NodeKeyValueStore.layerFileSystem("./conversations"))
+ * )
+ * ```
+ *
  * @since 0.1.0
  */
 import * as KeyValueStore from "@effect/platform/KeyValueStore"

@@ -1,6 +1,15 @@
 /**
  * Messages and content blocks of the Converse API, as Effect Schemas in the library's own tagged shape.
  *
+ * @example
+ * ```ts
+ * import { Message } from "bedrock-llm"
+ *
+ * const question = Message.user("What is in this picture?")
+ * const answer = Message.assistant([Message.text("A cat on a mat.")])
+ * console.log(Message.textOf(answer), question.role)
+ * ```
+ *
  * @since 0.1.0
  */
 import type { PlatformError } from "@effect/platform/Error"

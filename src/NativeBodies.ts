@@ -3,6 +3,17 @@
  * Mistral, Cohere Command, AI21 Jamba) and the lookup of a model id's native body (`forModel`). `BedrockClient` uses them when a
  * request asks for `api: "invoke"`; Converse stays the default.
  *
+ * @example
+ * ```ts
+ * import { BedrockClient, NativeBodies } from "bedrock-llm"
+ * import { Option } from "effect"
+ *
+ * // Which native body a model id speaks (none for a model the library only reaches through Converse).
+ * console.log(Option.map(NativeBodies.forModel("meta.llama3-8b-instruct-v1:0"), (body) => body.family))
+ * // A call through InvokeModel instead of Converse:
+ * const ClientLive = BedrockClient.layer({ model: { modelId: "meta.llama3-8b-instruct-v1:0" }, api: "invoke" })
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Option from "effect/Option"

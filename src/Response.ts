@@ -1,6 +1,19 @@
 /**
  * A model's answer: the message, why it stopped, token usage; the streaming events and their fold into a Response.
  *
+ * @example
+ * ```ts
+ * import { BedrockClient, Response } from "bedrock-llm"
+ * import { Effect, Stream } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* BedrockClient.BedrockClient
+ *   const events = yield* Stream.runCollect(client.stream("Tell me a story"))
+ *   const response = yield* Response.fromEvents(events) // the Response Converse would have returned
+ *   console.log(Response.text(response), response.stopReason, response.usage.outputTokens)
+ * })
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Either from "effect/Either"

@@ -3,6 +3,21 @@
  * a handler provided through a Layer. The JSON Schema sent to Bedrock is derived from the parameter Schema; the
  * model's input is decoded before the handler runs and every outcome becomes a `toolResult`.
  *
+ * @example
+ * ```ts
+ * import { Agent, Tool, Toolkit } from "bedrock-llm"
+ * import { Effect, Schema } from "effect"
+ *
+ * const Weather = Tool.make("get_weather", {
+ *   description: "Current weather for a city",
+ *   parameters: { city: Schema.String },
+ *   success: Schema.Struct({ celsius: Schema.Number })
+ * })
+ * const toolkit = Toolkit.make(Weather)
+ * const WeatherLive = toolkit.toLayer({ get_weather: ({ city }) => Effect.succeed({ celsius: city.length }) })
+ * const run = Agent.make({ toolkit }).run("Weather in Paris?").pipe(Effect.provide(WeatherLive))
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
