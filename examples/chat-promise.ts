@@ -7,7 +7,7 @@
  */
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true"
 
-import { BedrockLlm, type Message } from "bedrock-llm"
+import { type Message, PromiseClient } from "bedrock-llm"
 import { plural } from "./plural.js"
 
 const turns = process.argv.length > 2 ? process.argv.slice(2) : [
@@ -17,7 +17,7 @@ const turns = process.argv.length > 2 ? process.argv.slice(2) : [
 ]
 
 const main = async (): Promise<void> => {
-  const client = BedrockLlm.createClient({
+  const client = PromiseClient.createClient({
     modelId: process.env["BEDROCK_MODEL_ID"] ?? "anthropic.claude-3-haiku-20240307-v1:0",
     model: { maxTokens: 400 }
   })
@@ -52,9 +52,9 @@ const main = async (): Promise<void> => {
       } in, ${totals.usage.outputTokens} out]`
     )
   } catch (error) {
-    if (BedrockLlm.isBedrockLlmError(error) && error.tag === "Aborted") {
+    if (PromiseClient.isBedrockLlmError(error) && error.tag === "Aborted") {
       process.exitCode = 130
-    } else if (BedrockLlm.isBedrockLlmError(error)) {
+    } else if (PromiseClient.isBedrockLlmError(error)) {
       console.error(`\n${error.tag}: ${error.message}${error.retryable ? " (retryable)" : ""}`)
       process.exitCode = 1
     } else {

@@ -7,7 +7,7 @@
  *
  *   npx tsx examples/families.ts
  */
-import { BedrockClient, BedrockRuntime, Config, Message, Models, Response } from "bedrock-llm"
+import { BedrockClient, BedrockConfig, BedrockRuntime, Message, NativeBodies, Response } from "bedrock-llm"
 import { Emulator } from "bedrock-llm/emulator"
 import { Console, Effect, Layer, Redacted, Stream } from "effect"
 
@@ -51,7 +51,7 @@ const streamOnce = (
 const program = Effect.gen(function*() {
   const client = yield* BedrockClient.BedrockClient
   for (const modelId of models) {
-    const family = Models.forModel(modelId)
+    const family = NativeBodies.forModel(modelId)
     yield* Console.log(`\n=== ${family._tag === "Some" ? family.value.name : "no native body"} ===`)
     yield* streamOnce(client, modelId, "invoke")
     yield* streamOnce(client, modelId, "converse")
@@ -62,10 +62,10 @@ const runtime: Layer.Layer<BedrockRuntime.BedrockRuntime, unknown> = process.env
   ? BedrockRuntime.layerConfig()
   : Layer.unwrapEffect(Effect.map(Emulator, (emulator) =>
     BedrockRuntime.layer(
-      new Config.ClientConfig({
+      new BedrockConfig.ClientConfig({
         region: "us-east-1",
         endpoint: emulator.url,
-        credentials: new Config.StaticCredentials({
+        credentials: new BedrockConfig.StaticCredentials({
           accessKeyId: "AKIDEXAMPLE",
           secretAccessKey: Redacted.make("example")
         })

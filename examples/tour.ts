@@ -11,7 +11,7 @@ import { exitCodes } from "./live.js"
 
 // #region layers
 import { NodeRuntime } from "@effect/platform-node"
-import { BedrockClient, BedrockRuntime, Config, LocalBedrock, Message, Response } from "bedrock-llm"
+import { BedrockClient, BedrockConfig, BedrockRuntime, LocalBedrock, Message, Response } from "bedrock-llm"
 import { Duration, Effect, Layer, Schema } from "effect"
 
 // The raw runtime: one AWS SDK client in a scoped Layer. `BedrockRuntime.layerConfig()` reads AWS_REGION,
@@ -22,7 +22,7 @@ const RuntimeLive: Layer.Layer<BedrockRuntime.BedrockRuntime, unknown> = LocalBe
 // The high-level client: model settings, retry policy and circuit breaker.
 const ClientLive = BedrockClient.layer({
   model: { modelId: "anthropic.claude-3-haiku-20240307-v1:0", maxTokens: 512, temperature: 0.2 },
-  retry: new Config.RetryConfig({ maxAttempts: 5, baseDelay: Duration.millis(250) }),
+  retry: new BedrockConfig.RetryConfig({ maxAttempts: 5, baseDelay: Duration.millis(250) }),
   circuitBreaker: { failureThreshold: 5, resetTimeout: Duration.seconds(30) },
   hooks: [BedrockClient.loggingHooks]
 }).pipe(Layer.provide(RuntimeLive))

@@ -6,13 +6,39 @@
  * errors (500), model timeouts (408), models not ready (429, "retry") and errors while streaming ("retry your
  * request") are transient; validation, access, missing resources, quotas and conflicts are not.
  *
+ * @example
+ * ```ts
+ * import { BedrockClient, BedrockError } from "bedrock-llm"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.flatMap(BedrockClient.BedrockClient, (client) => client.generate("Hello!")).pipe(
+ *   Effect.catchTag("ThrottlingError", (error) => Effect.logWarning(`throttled, request ${error.requestId}`)),
+ *   Effect.catchIf(BedrockError.isRetryable, (error) => Effect.logWarning(`transient: ${error.message}`))
+ * )
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Mapping from "./internal/errorMapping.js"
+import * as ErrorTypeId from "./internal/errorTypeId.js"
 import * as ModelCatalog from "./ModelCatalog.js"
+
+/**
+ * The mark every error of bedrock-llm carries; `isBedrockLlmError` checks for it.
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: typeof ErrorTypeId.TypeId = ErrorTypeId.TypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
 
 /**
  * A redacted summary of the exception an error was built from (its name, Node error code, SDK fault and attempts).
@@ -59,6 +85,9 @@ export class ThrottlingError extends Schema.TaggedError<ThrottlingError>("bedroc
   common
 ) {
   /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.1.0 */
   get retryable(): boolean {
     return true
   }
@@ -77,6 +106,9 @@ export class ServiceUnavailableError
   )
 {
   /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.1.0 */
   get retryable(): boolean {
     return true
   }
@@ -92,6 +124,9 @@ export class InternalServerError extends Schema.TaggedError<InternalServerError>
   "InternalServerError",
   common
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   get retryable(): boolean {
     return true
@@ -109,6 +144,9 @@ export class ModelTimeoutError extends Schema.TaggedError<ModelTimeoutError>("be
   common
 ) {
   /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.1.0 */
   get retryable(): boolean {
     return true
   }
@@ -124,6 +162,9 @@ export class ModelNotReadyError extends Schema.TaggedError<ModelNotReadyError>("
   "ModelNotReadyError",
   common
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   get retryable(): boolean {
     return true
@@ -141,6 +182,9 @@ export class ModelError extends Schema.TaggedError<ModelError>("bedrock-llm/Mode
   originalStatusCode: Schema.optional(Schema.Number),
   resourceName: Schema.optional(Schema.String)
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   get retryable(): boolean {
     return this.originalStatusCode !== undefined && (this.originalStatusCode === 429 || this.originalStatusCode >= 500)
@@ -163,6 +207,9 @@ export class ModelStreamError extends Schema.TaggedError<ModelStreamError>("bedr
   }
 ) {
   /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.1.0 */
   get retryable(): boolean {
     return true
   }
@@ -180,6 +227,9 @@ export class ValidationError extends Schema.TaggedError<ValidationError>("bedroc
   { ...common, ...rejectedModelFields }
 ) {
   /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.1.0 */
   get retryable(): boolean {
     return false
   }
@@ -195,6 +245,9 @@ export class AccessDeniedError extends Schema.TaggedError<AccessDeniedError>("be
   "AccessDeniedError",
   common
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   get retryable(): boolean {
     return false
@@ -215,6 +268,9 @@ export class ResourceNotFoundError
   )
 {
   /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.1.0 */
   get retryable(): boolean {
     return false
   }
@@ -233,6 +289,9 @@ export class ServiceQuotaExceededError
   )
 {
   /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.1.0 */
   get retryable(): boolean {
     return false
   }
@@ -248,6 +307,9 @@ export class ConflictError extends Schema.TaggedError<ConflictError>("bedrock-ll
   "ConflictError",
   common
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   get retryable(): boolean {
     return false
@@ -269,6 +331,9 @@ export class CircuitOpenError extends Schema.TaggedError<CircuitOpenError>("bedr
     openedAt: Schema.Number
   }
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   get retryable(): boolean {
     return false
@@ -309,6 +374,9 @@ export class RequestTimeoutError extends Schema.TaggedError<RequestTimeoutError>
     elapsedMs: Schema.optional(Schema.Number)
   }
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   get retryable(): boolean {
     return true
@@ -352,6 +420,9 @@ export class ConfigurationError extends Schema.TaggedError<ConfigurationError>("
   }
 ) {
   /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.1.0 */
   get retryable(): boolean {
     return false
   }
@@ -373,15 +444,19 @@ export class TransportError extends Schema.TaggedError<TransportError>("bedrock-
   }
 ) {
   /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.1.0 */
   get retryable(): boolean {
     return !this.aborted
   }
 }
 
 /**
- * The service's bytes could not be read: an event-stream frame with a wrong checksum or length, a body the SDK could
- * not deserialize. Built by `fromSdkError`. (A readable stream whose events do not make a valid Response fails with
- * `Response.MalformedResponse` instead, re-exported below.) Not retryable.
+ * What the service sent does not make a response: its bytes could not be read (an event-stream frame with a wrong
+ * checksum or length, a body the SDK could not deserialize; built by `fromSdkError`), or they were read but do not
+ * make a valid `Response` (a stream cut before `messageStop`, a tool input that is not JSON, a native body without
+ * its content; raised by `Response`'s fold and the native decoders). Not retryable.
  *
  * @since 0.1.0
  * @category errors
@@ -393,20 +468,29 @@ export class MalformedResponseError
   )
 {
   /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.1.0 */
   get retryable(): boolean {
     return false
   }
 }
 
 /**
- * Events that do not make a valid Response (a stream cut before `messageStop`, a tool input that is not JSON).
- * Defined by `Response`; re-exported for convenience. Not part of `BedrockError` (it carries no HTTP status). Not
- * retryable.
+ * The former name of `MalformedResponseError`, which `Response`'s fold now fails with too.
  *
+ * @deprecated Use `MalformedResponseError`; this alias goes in the next release.
  * @since 0.1.0
  * @category errors
  */
-export { MalformedResponse } from "./Response.js"
+export const MalformedResponse = MalformedResponseError
+
+/**
+ * @deprecated Use `MalformedResponseError`.
+ * @since 0.1.0
+ * @category errors
+ */
+export type MalformedResponse = MalformedResponseError
 
 /**
  * A conversation Bedrock would reject, found before any request (defined by `Conversation`; re-exported for
@@ -439,6 +523,9 @@ export class StreamInterruptedError
   )
 {
   /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.1.0 */
   get retryable(): boolean {
     return isRetryable(this.cause)
   }
@@ -459,37 +546,41 @@ export class UnknownServiceError extends Schema.TaggedError<UnknownServiceError>
   }
 ) {
   /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.1.0 */
   get retryable(): boolean {
     return this.status !== undefined && (this.status === 429 || (this.status >= 500 && this.status !== 501))
   }
 }
 
-/**
- * Every error the Bedrock client can fail with.
- *
- * @since 0.1.0
- * @category models
- */
-export type BedrockError =
-  | ThrottlingError
-  | ServiceUnavailableError
-  | InternalServerError
-  | ModelTimeoutError
-  | ModelNotReadyError
-  | ModelError
-  | ModelStreamError
-  | ValidationError
-  | AccessDeniedError
-  | ResourceNotFoundError
-  | ServiceQuotaExceededError
-  | ConflictError
-  | CircuitOpenError
-  | RequestTimeoutError
-  | TransportError
-  | MalformedResponseError
-  | StreamInterruptedError
-  | ConfigurationError
-  | UnknownServiceError
+/** The classes of the service errors, each mapping one Bedrock Runtime exception. */
+const serviceErrorClasses = [
+  ThrottlingError,
+  ServiceUnavailableError,
+  InternalServerError,
+  ModelTimeoutError,
+  ModelNotReadyError,
+  ModelError,
+  ModelStreamError,
+  ValidationError,
+  AccessDeniedError,
+  ResourceNotFoundError,
+  ServiceQuotaExceededError,
+  ConflictError
+] as const
+
+/** The classes of every error the Bedrock client can fail with: the service's and the library's own. */
+const bedrockErrorClasses = [
+  ...serviceErrorClasses,
+  CircuitOpenError,
+  RequestTimeoutError,
+  TransportError,
+  MalformedResponseError,
+  StreamInterruptedError,
+  ConfigurationError,
+  UnknownServiceError
+] as const
 
 /**
  * The service errors: those that map one Bedrock Runtime exception.
@@ -497,50 +588,60 @@ export type BedrockError =
  * @since 0.1.0
  * @category models
  */
-export type ServiceError =
-  | ThrottlingError
-  | ServiceUnavailableError
-  | InternalServerError
-  | ModelTimeoutError
-  | ModelNotReadyError
-  | ModelError
-  | ModelStreamError
-  | ValidationError
-  | AccessDeniedError
-  | ResourceNotFoundError
-  | ServiceQuotaExceededError
-  | ConflictError
-
-const TAGS: ReadonlySet<string> = new Set<BedrockError["_tag"]>([
-  "ThrottlingError",
-  "ServiceUnavailableError",
-  "InternalServerError",
-  "ModelTimeoutError",
-  "ModelNotReadyError",
-  "ModelError",
-  "ModelStreamError",
-  "ValidationError",
-  "AccessDeniedError",
-  "ResourceNotFoundError",
-  "ServiceQuotaExceededError",
-  "ConflictError",
-  "CircuitOpenError",
-  "RequestTimeoutError",
-  "TransportError",
-  "MalformedResponseError",
-  "StreamInterruptedError",
-  "ConfigurationError",
-  "UnknownServiceError"
-])
+export type ServiceError = InstanceType<(typeof serviceErrorClasses)[number]>
 
 /**
- * Whether a value is one of this module's errors.
+ * Every error the Bedrock client can fail with: the `ServiceError`s, `CircuitOpenError`, `RequestTimeoutError`,
+ * `TransportError`, `MalformedResponseError`, `StreamInterruptedError`, `ConfigurationError` and
+ * `UnknownServiceError`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BedrockError = InstanceType<(typeof bedrockErrorClasses)[number]>
+
+const TAGS: ReadonlySet<string> = new Set(bedrockErrorClasses.map((errorClass) => errorClass._tag))
+
+/**
+ * Whether a value is one of this module's errors (a `BedrockError`).
  *
  * @since 0.1.0
  * @category guards
  */
 export const isBedrockError = (u: unknown): u is BedrockError =>
-  u instanceof Error && Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && TAGS.has(u._tag)
+  isBedrockLlmError(u) && Predicate.isString(u._tag) && TAGS.has(u._tag)
+
+/**
+ * What every error of bedrock-llm has in common: the `TypeId` mark, a `_tag` and a message. Besides the
+ * `BedrockError`s that includes `InvalidConversation`, `ModelCatalog.UnknownModel`, `UnsupportedFeature`,
+ * the `Message`, `Tool` and `MemoryStore` errors.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LibraryError extends Error {
+  readonly [TypeId]: TypeId
+  readonly _tag: string
+}
+
+/**
+ * Whether a value is any error of bedrock-llm (it carries `TypeId`), as `AiError.isAiError` does for `@effect/ai`.
+ *
+ * @example
+ * ```ts
+ * import { BedrockError } from "bedrock-llm"
+ * import { Effect } from "effect"
+ *
+ * const report = (program: Effect.Effect<string, unknown>) =>
+ *   program.pipe(
+ *     Effect.catchIf(BedrockError.isBedrockLlmError, (error) => Effect.succeed(`bedrock-llm failed: ${error._tag}`))
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isBedrockLlmError = (u: unknown): u is LibraryError => Predicate.hasProperty(u, TypeId)
 
 /**
  * Whether a failure is worth retrying: any value whose `retryable` property is `true` (every `BedrockError` has one;

@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { TypeId } from "./internal/errorTypeId.js"
 import * as Message from "./Message.js"
 
 // ---------------------------------------------------------------------------
@@ -218,6 +219,9 @@ export class InvalidConversation extends Schema.TaggedError<InvalidConversation>
   blockIndex: Schema.optional(Schema.Number),
   rule: Rule
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /**
    * Never: the same request fails the same way.
    *

@@ -28,8 +28,8 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { decodeMessages, encodeMessages } from "./internal/messagesJson.js"
 import {
-  checkId,
   corrupt,
+  make as makeStore,
   MemoryStore,
   type MemoryStoreError,
   type Operation,
@@ -112,7 +112,6 @@ export const make = (
 
     const load = (id: string) =>
       Effect.gen(function*() {
-        yield* checkId("load", id)
         const output = yield* Effect.mapError(
           send((abortSignal) =>
             client.send(
@@ -139,7 +138,6 @@ export const make = (
 
     const save = (id: string, messages: ReadonlyArray<Message.Message>, expectedVersion: number) =>
       Effect.gen(function*() {
-        yield* checkId("save", id)
         const json = yield* Effect.mapError(encodeMessages(messages), corrupt("save", id))
         const now = yield* Clock.currentTimeMillis
         const version = expectedVersion + 1
@@ -178,15 +176,12 @@ export const make = (
       })
 
     const remove = (id: string) =>
-      Effect.zipRight(
-        checkId("delete", id),
-        Effect.asVoid(Effect.mapError(
-          send((abortSignal) =>
-            client.send(new DeleteItemCommand({ TableName, Key: { pk: { S: id } } }), { abortSignal })
-          ),
-          fromSdk("delete", id)
-        ))
-      )
+      Effect.asVoid(Effect.mapError(
+        send((abortSignal) =>
+          client.send(new DeleteItemCommand({ TableName, Key: { pk: { S: id } } }), { abortSignal })
+        ),
+        fromSdk("delete", id)
+      ))
 
     const list = Effect.gen(function*() {
       const now = toSeconds(yield* Clock.currentTimeMillis)
@@ -219,7 +214,7 @@ export const make = (
       return ids
     })
 
-    return MemoryStore.of({ load, save, delete: remove, list })
+    return makeStore({ load, save, delete: remove, list })
   })
 
 /**

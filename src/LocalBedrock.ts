@@ -18,6 +18,19 @@
  * no credentials. Every client variable (`BEDROCK_REQUEST_TIMEOUT_MS`, `BEDROCK_HTTP_PROTOCOL` ...) is read and
  * checked on the emulator too. The backend in use is logged once at Info.
  *
+ * @example
+ * ```ts
+ * import { BedrockClient, LocalBedrock } from "bedrock-llm"
+ * import { Effect, Layer } from "effect"
+ *
+ * // Real Bedrock where AWS_REGION (or a profile's region) is set, the embedded emulator otherwise.
+ * const ClientLive = BedrockClient.layer({ model: { modelId: "amazon.nova-micro-v1:0" } }).pipe(
+ *   Layer.provide(LocalBedrock.layer())
+ * )
+ * const program = Effect.flatMap(BedrockClient.BedrockClient, (client) => client.generate("Hello!"))
+ * Effect.runPromise(program.pipe(Effect.provide(ClientLive)))
+ * ```
+ *
  * @since 0.1.0
  */
 import * as EffectConfig from "effect/Config"
@@ -26,8 +39,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { ClientConfig, type EmulatorMode, emulatorModeFromEnv, StaticCredentials } from "./BedrockConfig.js"
 import * as BedrockRuntime from "./BedrockRuntime.js"
-import { ClientConfig, type EmulatorMode, emulatorModeFromEnv, StaticCredentials } from "./Config.js"
 import type * as Emulator from "./emulator/Emulator.js"
 import * as Resolution from "./internal/backend.js"
 

@@ -15,6 +15,18 @@
  * The DynamoDB store, safe across processes, is its own module (`bedrock-llm/DynamoDBMemoryStore`), so that
  * `@aws-sdk/client-dynamodb` is loaded (and installed) only by the apps that use it.
  *
+ * @example
+ * ```ts
+ * import { NodeKeyValueStore } from "@effect/platform-node"
+ * import { MemoryStore } from "bedrock-llm"
+ * import { Layer } from "effect"
+ *
+ * // Conversations in files under ./conversations, versioned; MemoryStore.layerMemory keeps them in the process.
+ * const StoreLive = MemoryStore.layerKeyValueStore().pipe(
+ *   Layer.provide(NodeKeyValueStore.layerFileSystem("./conversations"))
+ * )
+ * ```
+ *
  * @since 0.1.0
  */
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
@@ -25,6 +37,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
+import { TypeId } from "./internal/errorTypeId.js"
 import * as FairLock from "./internal/fairLock.js"
 import { encodeAll } from "./internal/messagesJson.js"
 import { redact } from "./internal/redact.js"
@@ -76,6 +89,9 @@ export class VersionConflict extends Schema.TaggedError<VersionConflict>("bedroc
     actualVersion: Schema.optional(Schema.Number)
   }
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /**
    * Always: after a reload the change can be applied again.
    *
@@ -102,7 +118,10 @@ export class MemoryStoreError extends Schema.TaggedError<MemoryStoreError>("bedr
     reason: Schema.String,
     retryable: Schema.Boolean
   }
-) {}
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
  * @since 0.1.0
@@ -210,6 +229,54 @@ export const checkId = (operation: Operation, id: string): Effect.Effect<void, M
     : Effect.void
 
 // ---------------------------------------------------------------------------
+// constructor
+// ---------------------------------------------------------------------------
+
+const checkVersion = (id: string, expectedVersion: number): Effect.Effect<void, MemoryStoreError> =>
+  Number.isSafeInteger(expectedVersion) && expectedVersion >= 0
+    ? Effect.void
+    : Effect.fail(
+      storeError("save", id, "InvalidVersion", `the expected version must be an integer >= 0, got ${expectedVersion}`)
+    )
+
+/**
+ * A store from its four primitives, as `KeyValueStore.make` builds a `KeyValueStore`: what every store shares is
+ * written here once. An empty conversation id fails every operation with an `InvalidId` `MemoryStoreError`, an
+ * expected version that is not an integer from 0 fails `save` with `InvalidVersion`, both before the primitive runs;
+ * so a primitive sees only a non-empty id and a valid version, and needs only to read, compare-and-write, remove and
+ * list.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore } from "bedrock-llm"
+ * import { Effect, Option } from "effect"
+ *
+ * // A store that keeps nothing: every save starts again at version 1.
+ * const forgetful = MemoryStore.make({
+ *   load: () => Effect.succeed(Option.none()),
+ *   save: (id, _messages, expectedVersion) =>
+ *     expectedVersion === 0 ? Effect.succeed(1) : Effect.fail(MemoryStore.versionConflict(id, expectedVersion, 0)),
+ *   delete: () => Effect.void,
+ *   list: Effect.succeed([])
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (primitives: MemoryStore.Service): MemoryStore.Service =>
+  MemoryStore.of({
+    load: (id) => Effect.zipRight(checkId("load", id), primitives.load(id)),
+    save: (id, messages, expectedVersion) =>
+      Effect.zipRight(
+        Effect.zipRight(checkId("save", id), checkVersion(id, expectedVersion)),
+        primitives.save(id, messages, expectedVersion)
+      ),
+    delete: (id) => Effect.zipRight(checkId("delete", id), primitives.delete(id)),
+    list: primitives.list
+  })
+
+// ---------------------------------------------------------------------------
 // in memory
 // ---------------------------------------------------------------------------
 
@@ -222,24 +289,21 @@ export const checkId = (operation: Operation, id: string): Effect.Effect<void, M
 export const makeMemory: Effect.Effect<MemoryStore.Service> = Effect.map(
   Ref.make(HashMap.empty<string, Stored>()),
   (state) =>
-    MemoryStore.of({
+    make({
       load: (id) => Effect.map(Ref.get(state), HashMap.get(id)),
       save: (id, messages, expectedVersion) =>
-        Effect.zipRight(
-          checkId("save", id),
-          Effect.flatten(
-            Ref.modify(
-              state,
-              (map): readonly [Effect.Effect<number, VersionConflict>, HashMap.HashMap<string, Stored>] => {
-                const actual = Option.match(HashMap.get(map, id), {
-                  onNone: () => 0,
-                  onSome: (s) => s.version
-                })
-                if (actual !== expectedVersion) return [Effect.fail(versionConflict(id, expectedVersion, actual)), map]
-                const version = actual + 1
-                return [Effect.succeed(version), HashMap.set(map, id, { messages, version })]
-              }
-            )
+        Effect.flatten(
+          Ref.modify(
+            state,
+            (map): readonly [Effect.Effect<number, VersionConflict>, HashMap.HashMap<string, Stored>] => {
+              const actual = Option.match(HashMap.get(map, id), {
+                onNone: () => 0,
+                onSome: (s) => s.version
+              })
+              if (actual !== expectedVersion) return [Effect.fail(versionConflict(id, expectedVersion, actual)), map]
+              const version = actual + 1
+              return [Effect.succeed(version), HashMap.set(map, id, { messages, version })]
+            }
           )
         ),
       delete: (id) => Ref.update(state, HashMap.remove(id)),
@@ -347,37 +411,31 @@ export const makeKeyValueStore = (
         }))
       )
 
-    const load = (id: string) => Effect.zipRight(checkId("load", id), locked(id)(read("load", id)))
+    const load = (id: string) => locked(id)(read("load", id))
 
     const save = (id: string, messages: ReadonlyArray<Message.Message>, expectedVersion: number) =>
-      Effect.zipRight(
-        checkId("save", id),
-        locked(id)(Effect.gen(function*() {
-          const current = yield* Effect.mapError(kv.get(keyOf(id)), platformError("save", id))
-          const actual = Option.isNone(current)
-            ? 0
-            : (yield* Effect.mapError(Schema.decode(VersionJson)(current.value), corrupt("save", id))).version
-          if (actual !== expectedVersion) return yield* versionConflict(id, expectedVersion, actual)
-          const version = actual + 1
-          const encoded = yield* Effect.mapError(encodeAll(messages), corrupt("save", id))
-          const json = JSON.stringify({ version, messages: encoded })
-          if (actual === 0) yield* updateIndex("save", (ids) => ids.includes(id) ? ids : [...ids, id])
-          yield* Effect.mapError(kv.set(keyOf(id), json), platformError("save", id))
-          return version
-        }))
-      )
+      locked(id)(Effect.gen(function*() {
+        const current = yield* Effect.mapError(kv.get(keyOf(id)), platformError("save", id))
+        const actual = Option.isNone(current)
+          ? 0
+          : (yield* Effect.mapError(Schema.decode(VersionJson)(current.value), corrupt("save", id))).version
+        if (actual !== expectedVersion) return yield* versionConflict(id, expectedVersion, actual)
+        const version = actual + 1
+        const encoded = yield* Effect.mapError(encodeAll(messages), corrupt("save", id))
+        const json = JSON.stringify({ version, messages: encoded })
+        if (actual === 0) yield* updateIndex("save", (ids) => ids.includes(id) ? ids : [...ids, id])
+        yield* Effect.mapError(kv.set(keyOf(id), json), platformError("save", id))
+        return version
+      }))
 
     const remove = (id: string) =>
-      Effect.zipRight(
-        checkId("delete", id),
-        locked(id)(Effect.zipRight(
-          kv.remove(keyOf(id)).pipe(
-            Effect.catchIf((error) => error._tag === "SystemError" && error.reason === "NotFound", () => Effect.void),
-            Effect.mapError(platformError("delete", id))
-          ),
-          updateIndex("delete", (ids) => ids.includes(id) ? ids.filter((other) => other !== id) : ids)
-        ))
-      )
+      locked(id)(Effect.zipRight(
+        kv.remove(keyOf(id)).pipe(
+          Effect.catchIf((error) => error._tag === "SystemError" && error.reason === "NotFound", () => Effect.void),
+          Effect.mapError(platformError("delete", id))
+        ),
+        updateIndex("delete", (ids) => ids.includes(id) ? ids.filter((other) => other !== id) : ids)
+      ))
 
     const list = Effect.flatMap(
       readIndex("list"),
@@ -387,12 +445,7 @@ export const makeKeyValueStore = (
         })
     )
 
-    return MemoryStore.of({
-      load,
-      save,
-      delete: remove,
-      list
-    })
+    return make({ load, save, delete: remove, list })
   })
 
 /**

@@ -1,6 +1,15 @@
 /**
  * Messages and content blocks of the Converse API, as Effect Schemas in the library's own tagged shape.
  *
+ * @example
+ * ```ts
+ * import { Message } from "bedrock-llm"
+ *
+ * const question = Message.user("What is in this picture?")
+ * const answer = Message.assistant([Message.text("A cat on a mat.")])
+ * console.log(Message.textOf(answer), question.role)
+ * ```
+ *
  * @since 0.1.0
  */
 import type { PlatformError } from "@effect/platform/Error"
@@ -8,6 +17,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { TypeId } from "./internal/errorTypeId.js"
 
 // ---------------------------------------------------------------------------
 // primitives
@@ -799,6 +809,9 @@ export class UnsupportedMediaFormat extends Schema.TaggedError<UnsupportedMediaF
   path: Schema.String,
   kind: Schema.Literal("image", "document", "video")
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /**
    * @since 0.1.0
    */

@@ -8,6 +8,18 @@
  * (`arn:aws:bedrock:<region>:<account>:application-inference-profile/<id>`) and provisioned-model ARNs do not name
  * their base model, so they resolve only when the user registered an entry (or an alias) for that exact ARN.
  *
+ * @example
+ * ```ts
+ * import { ModelCatalog } from "bedrock-llm"
+ * import { Option } from "effect"
+ *
+ * const info = ModelCatalog.resolve("us.anthropic.claude-3-5-haiku-20241022-v1:0") // a cross-region profile id
+ * if (Option.isSome(info)) {
+ *   const cost = ModelCatalog.costOf(info.value, { inputTokens: 1200, outputTokens: 300 })
+ *   console.log(info.value.contextWindow, cost.total)
+ * }
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
@@ -19,6 +31,7 @@ import type * as ParseResult from "effect/ParseResult"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import { catalogEntries } from "./internal/catalogData.js"
+import { TypeId } from "./internal/errorTypeId.js"
 
 /**
  * The model families the library knows how to speak to natively; `other` for user-registered models.
@@ -221,6 +234,9 @@ export class UnknownModel extends Schema.TaggedError<UnknownModel>("bedrock-llm/
   id: Schema.String,
   hint: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return `Unknown model "${this.id}": ${this.hint}`
   }

@@ -1,11 +1,26 @@
 /**
  * A model's answer: the message, why it stopped, token usage; the streaming events and their fold into a Response.
  *
+ * @example
+ * ```ts
+ * import { BedrockClient, Response } from "bedrock-llm"
+ * import { Effect, Stream } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* BedrockClient.BedrockClient
+ *   const events = yield* Stream.runCollect(client.stream("Tell me a story"))
+ *   const response = yield* Response.fromEvents(events) // the Response Converse would have returned
+ *   console.log(Response.text(response), response.stopReason, response.usage.outputTokens)
+ * })
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
 import { dual } from "effect/Function"
 import * as Schema from "effect/Schema"
+import { MalformedResponseError } from "./BedrockError.js"
+import { parseToolInput } from "./internal/json.js"
 import * as Message from "./Message.js"
 
 // ---------------------------------------------------------------------------
@@ -233,22 +248,21 @@ export const toMessage = (response: Response): Message.Message => response.messa
 // ---------------------------------------------------------------------------
 
 /**
- * A response or stream that cannot be turned into a Response (e.g. a tool input that is not JSON).
+ * A response or stream that cannot be turned into a Response: `BedrockError.MalformedResponseError`, re-exported
+ * here under its former name.
  *
+ * @deprecated Use `BedrockError.MalformedResponseError`; this alias goes in the next release.
  * @since 0.1.0
  * @category errors
  */
-export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("MalformedResponse", {
-  message: Schema.String,
-  requestId: Schema.optional(Schema.String)
-}) {
-  /**
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return false
-  }
-}
+export const MalformedResponse = MalformedResponseError
+
+/**
+ * @deprecated Use `BedrockError.MalformedResponseError`.
+ * @since 0.1.0
+ * @category errors
+ */
+export type MalformedResponse = MalformedResponseError
 
 // ---------------------------------------------------------------------------
 // stream events
@@ -553,15 +567,6 @@ interface AccumulatorState {
   readonly error: string | undefined
 }
 
-const parseToolInput = (input: string): Either.Either<unknown, string> => {
-  if (input.trim() === "") return Either.right({})
-  try {
-    return Either.right(JSON.parse(input))
-  } catch (cause) {
-    return Either.left(cause instanceof Error ? cause.message : String(cause))
-  }
-}
-
 const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   const out = new Uint8Array(a.length + b.length)
   out.set(a, 0)
@@ -811,9 +816,9 @@ export class Accumulator {
    *
    * @since 0.1.0
    */
-  toResponse(requestId?: string): Either.Either<Response, MalformedResponse> {
+  toResponse(requestId?: string): Either.Either<Response, MalformedResponseError> {
     const fail = (message: string) =>
-      Either.left(new MalformedResponse(requestId === undefined ? { message } : { message, requestId }))
+      Either.left(new MalformedResponseError(requestId === undefined ? { message } : { message, requestId }))
     const state = this.state
     if (state.error !== undefined) return fail(state.error)
     if (state.stopReason === undefined) return fail("The stream ended before its messageStop event")
@@ -859,7 +864,7 @@ export const accumulate = (accumulator: Accumulator, event: StreamEvent): Accumu
 export const fromEvents = (
   events: Iterable<StreamEvent>,
   requestId?: string
-): Either.Either<Response, MalformedResponse> => {
+): Either.Either<Response, MalformedResponseError> => {
   let accumulator = Accumulator.empty
   for (const event of events) accumulator = accumulator.add(event)
   return accumulator.toResponse(requestId)

@@ -4,6 +4,15 @@
  *
  * Vectors of different lengths cannot be compared: passing them is a programming error and throws a `RangeError`.
  *
+ * @example
+ * ```ts
+ * import { Similarity } from "bedrock-llm"
+ *
+ * const documents = [[1, 0, 0], [0.7, 0.7, 0], [0, 0, 1]]
+ * const best = Similarity.topK([1, 0.1, 0], documents, 2) // the two nearest, by cosine
+ * console.log(best.map((match) => match.index), Similarity.cosine(documents[0]!, documents[1]!))
+ * ```
+ *
  * @since 0.1.0
  */
 

@@ -3,6 +3,21 @@
  * a handler provided through a Layer. The JSON Schema sent to Bedrock is derived from the parameter Schema; the
  * model's input is decoded before the handler runs and every outcome becomes a `toolResult`.
  *
+ * @example
+ * ```ts
+ * import { Agent, Tool, Toolkit } from "bedrock-llm"
+ * import { Effect, Schema } from "effect"
+ *
+ * const Weather = Tool.make("get_weather", {
+ *   description: "Current weather for a city",
+ *   parameters: { city: Schema.String },
+ *   success: Schema.Struct({ celsius: Schema.Number })
+ * })
+ * const toolkit = Toolkit.make(Weather)
+ * const WeatherLive = toolkit.toLayer({ get_weather: ({ city }) => Effect.succeed({ celsius: city.length }) })
+ * const run = Agent.make({ toolkit }).run("Weather in Paris?").pipe(Effect.provide(WeatherLive))
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
@@ -15,6 +30,7 @@ import * as JSONSchema from "effect/JSONSchema"
 import * as Layer from "effect/Layer"
 import * as ParseResult from "effect/ParseResult"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Conversation from "./Conversation.js"
@@ -186,8 +202,6 @@ export const handlerTag = <N extends string>(tool: Tool<N, any, any, any>): Cont
 // JSON Schema
 // ---------------------------------------------------------------------------
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
 const refName = (ref: string): string | undefined =>
   ref.startsWith("#/$defs/") ? ref.slice("#/$defs/".length).replace(/~1/g, "/").replace(/~0/g, "~") : undefined
 
@@ -204,13 +218,13 @@ export const jsonSchema = <A, I>(schema: Schema.Schema<A, I, never>): Message.Js
     return { type: "object", properties: {} }
   }
   const root = JSONSchema.make(schema) as unknown as Record<string, unknown>
-  const defs = isRecord(root["$defs"]) ? root["$defs"] : {}
+  const defs = Predicate.isRecord(root["$defs"]) ? root["$defs"] : {}
   const kept = new Set<string>()
   const inline = (node: unknown, stack: ReadonlyArray<string>): unknown => {
     if (Array.isArray(node)) return node.map((item) => inline(item, stack))
-    if (!isRecord(node)) return node
+    if (!Predicate.isRecord(node)) return node
     const ref = typeof node["$ref"] === "string" ? refName(node["$ref"]) : undefined
-    if (ref !== undefined && isRecord(defs[ref])) {
+    if (ref !== undefined && Predicate.isRecord(defs[ref])) {
       const { $ref: _, ...siblings } = node
       if (stack.includes(ref)) {
         kept.add(ref)
@@ -452,7 +466,7 @@ export const execute = <T extends Any>(
   })
 
 const asJsonObject = (value: unknown, key: string): unknown =>
-  value === undefined ? {} : isRecord(value) ? value : { [key]: value }
+  value === undefined ? {} : Predicate.isRecord(value) ? value : { [key]: value }
 
 /**
  * Whether an outcome is sent with status `"error"`.

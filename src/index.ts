@@ -44,7 +44,15 @@ export * as BedrockError from "./BedrockError.js"
  *
  * @since 0.1.0
  */
-export * as Config from "./Config.js"
+export * as BedrockConfig from "./BedrockConfig.js"
+
+/**
+ * The former name of `BedrockConfig` (it shadowed `effect/Config`).
+ *
+ * @deprecated Use `BedrockConfig`; this alias goes in the next release.
+ * @since 0.1.0
+ */
+export * as Config from "./BedrockConfig.js"
 
 /**
  * Retry schedules, request and stream timeouts, stream retry without replay.
@@ -86,6 +94,14 @@ export * as LocalBedrock from "./LocalBedrock.js"
  *
  * @since 0.1.0
  */
+export * as NativeBodies from "./NativeBodies.js"
+
+/**
+ * The former name of `NativeBodies`.
+ *
+ * @deprecated Use `NativeBodies`; this alias goes in the next release.
+ * @since 0.1.0
+ */
 export * as Models from "./Models.js"
 
 /**
@@ -103,8 +119,16 @@ export * as EmbeddingsClient from "./EmbeddingsClient.js"
 export * as Similarity from "./Similarity.js"
 
 /**
- * A Promise facade for code that does not use Effect: `BedrockLlm.createClient(config)`.
+ * A Promise facade for code that does not use Effect: `PromiseClient.createClient(config)`.
  *
+ * @since 0.1.0
+ */
+export * as PromiseClient from "./PromiseClient.js"
+
+/**
+ * The former name of `PromiseClient`.
+ *
+ * @deprecated Use `PromiseClient`; this alias goes in the next release.
  * @since 0.1.0
  */
 export * as BedrockLlm from "./Promise.js"
@@ -150,3 +174,10 @@ export * as Pruning from "./Pruning.js"
  * @since 0.1.0
  */
 export * as MemoryStore from "./MemoryStore.js"
+
+/**
+ * A scripted `BedrockRuntime` for unit tests: answers, streams, tool calls, errors and delays on the `Clock`.
+ *
+ * @since 0.1.0
+ */
+export * as ScriptedBedrock from "./ScriptedBedrock.js"

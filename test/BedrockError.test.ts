@@ -355,3 +355,36 @@ describe("redaction", () => {
     }
   })
 })
+
+describe("TypeId and isBedrockLlmError", () => {
+  it("every error of the library carries the TypeId; other errors do not", async () => {
+    const { InvalidConversation } = await import("../src/Conversation.js")
+    const { UnknownModel } = await import("../src/ModelCatalog.js")
+    const { VersionConflict } = await import("../src/MemoryStore.js")
+    const { UnsupportedFeature } = await import("../src/NativeBodies.js")
+    const errors = [
+      new BedrockError.ThrottlingError({ message: "slow down" }),
+      new BedrockError.MalformedResponseError({ message: "cut" }),
+      new InvalidConversation({ message: "empty", messageIndex: 0, rule: "no-messages" }),
+      new UnknownModel({ id: "x", hint: "none" }),
+      new VersionConflict({ conversationId: "c", expectedVersion: 1, message: "conflict" }),
+      new UnsupportedFeature({ family: "amazon-titan-text", feature: "tools", message: "no tools" })
+    ]
+    for (const error of errors) {
+      assert.isTrue(BedrockError.isBedrockLlmError(error), error._tag)
+      assert.strictEqual((error as unknown as Record<symbol, unknown>)[BedrockError.TypeId], BedrockError.TypeId)
+    }
+    assert.isFalse(BedrockError.isBedrockLlmError(new Error("plain")))
+    assert.isFalse(BedrockError.isBedrockLlmError({ _tag: "ThrottlingError", message: "look-alike" }))
+  })
+
+  it("isBedrockError is the union's tags only, derived from its classes", () => {
+    assert.isTrue(
+      BedrockError.isBedrockError(new BedrockError.UnknownServiceError({ message: "?", exceptionName: "X" }))
+    )
+    assert.isTrue(BedrockError.isBedrockError(new BedrockError.MalformedResponse({ message: "alias" })))
+    const invalid = new BedrockError.InvalidConversation({ message: "empty", messageIndex: 0, rule: "no-messages" })
+    assert.isTrue(BedrockError.isBedrockLlmError(invalid))
+    assert.isFalse(BedrockError.isBedrockError(invalid))
+  })
+})

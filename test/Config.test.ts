@@ -10,7 +10,7 @@ import {
   ModelConfig,
   RetryConfig,
   StaticCredentials
-} from "../src/Config.js"
+} from "../src/BedrockConfig.js"
 import { toSdkInferenceConfig } from "../src/internal/requestFields.js"
 import * as LocalBedrock from "../src/LocalBedrock.js"
 
@@ -443,7 +443,7 @@ describe("every documented BEDROCK_* variable is checked, on the emulator too", 
   }
 
   const documented = () => {
-    const source = Fs.readFileSync(new URL("../src/Config.ts", import.meta.url), "utf8")
+    const source = Fs.readFileSync(new URL("../src/BedrockConfig.ts", import.meta.url), "utf8")
     const header = source.slice(0, source.indexOf("@since"))
     return new Set([...header.matchAll(/`(BEDROCK_[A-Z0-9_]+)`/g)].map((match) => match[1]!))
   }

@@ -41,7 +41,8 @@ const expectations: ReadonlyArray<readonly [file: string, output: RegExp]> = [
   ["embeddings-rank.ts", /1\. [\d.]+ {2}(Cats need|Regular play)/],
   ["families.ts", /Jamba/i],
   ["chat-effect.ts", /model>|assistant/i],
-  ["chat-promise.ts", /model>|assistant/i]
+  ["chat-promise.ts", /model>|assistant/i],
+  ["testing-with-scripted-runtime.ts", /answer: Paris\./]
 ]
 
 /** "1 steps", "3 step(s)": what an example never prints. */

@@ -24,7 +24,9 @@ const importsOf = (file: string): ReadonlyArray<string> =>
 
 describe("imports", () => {
   it("no library module imports a package's index", () => {
-    const offenders = sources(join(root, "src")).filter((file) => barrel.test(readFileSync(file, "utf8")))
+    // Doc comments are left out: an `@example` imports from "effect" as users do.
+    const code = (file: string) => readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "")
+    const offenders = sources(join(root, "src")).filter((file) => barrel.test(code(file)))
     assert.deepStrictEqual(offenders, [])
   })
 

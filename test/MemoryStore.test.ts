@@ -219,3 +219,35 @@ describe("DynamoDBMemoryStore", () => {
       assert.isTrue(Option.isNone(yield* good.load("bad")))
     }))
 })
+
+describe("MemoryStore.make", () => {
+  const calls: Array<string> = []
+  const store = MemoryStore.make({
+    load: (id) => Effect.sync(() => (calls.push(`load ${id}`), Option.none())),
+    save: (id, _messages, expectedVersion) => Effect.sync(() => (calls.push(`save ${id}`), expectedVersion + 1)),
+    delete: (id) => Effect.sync(() => void calls.push(`delete ${id}`)),
+    list: Effect.succeed(["a"])
+  })
+
+  it.effect("checks ids and versions once, before the primitive runs", () =>
+    Effect.gen(function*() {
+      for (const operation of [store.load(""), store.delete(""), store.save("", [], 0)]) {
+        const error = yield* Effect.flip(operation)
+        assert.strictEqual(error._tag === "MemoryStoreError" && error.reason, "InvalidId")
+      }
+      for (const version of [-1, 1.5, Number.NaN]) {
+        const error = yield* Effect.flip(store.save("a", [], version))
+        assert.strictEqual(error._tag === "MemoryStoreError" && error.reason, "InvalidVersion")
+      }
+      assert.deepStrictEqual(calls, [])
+      assert.strictEqual(yield* store.save("a", [], 2), 3)
+      assert.deepStrictEqual(calls, ["save a"])
+    }))
+
+  it.effect("the in-memory store gets the same checks", () =>
+    Effect.gen(function*() {
+      const memory = yield* MemoryStore.makeMemory
+      const error = yield* Effect.flip(memory.load(""))
+      assert.strictEqual(error.reason, "InvalidId")
+    }))
+})

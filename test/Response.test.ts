@@ -253,7 +253,7 @@ describe("Response fold", () => {
 
   it("fails with MalformedResponse on bad tool JSON, a cut stream, or a misplaced delta", () => {
     const badJson = foldLeft([messageStart, start(0, "t", "f"), input(0, "{\"a\": "), stop(0), messageStop("tool_use")])
-    assert.strictEqual(badJson._tag, "MalformedResponse")
+    assert.strictEqual(badJson._tag, "MalformedResponseError")
     assert.include(badJson.message, "not valid JSON")
     assert.strictEqual(badJson.requestId, "req-9")
     assert.isFalse(badJson.retryable)

@@ -377,7 +377,7 @@ describe("sdkShapes: SDK -> library -> SDK", () => {
     })
     assert.isTrue(Either.isLeft(result))
     if (Either.isLeft(result)) {
-      assert.strictEqual(result.left._tag, "MalformedResponse")
+      assert.strictEqual(result.left._tag, "MalformedResponseError")
       assert.strictEqual(result.left.requestId, "r-1")
       assert.include(result.left.message, "video")
     }

@@ -53,10 +53,49 @@
  * and are unverified here. Capabilities (tools, streaming tool use, documents, citations) follow the Converse API's
  * "supported models and model features" table as last known to the author; they are conservative where unsure.
  */
-import type { ModelInfo } from "../ModelCatalog.js"
 
-type Entry = (typeof ModelInfo)["Encoded"]
-type Caps = Entry["capabilities"]
+/** What a model can do (the encoded form of `ModelCatalog.Capabilities`). */
+interface Caps {
+  readonly tools: boolean
+  readonly streamingToolUse: boolean
+  readonly vision: boolean
+  readonly documents: boolean
+  readonly reasoning: boolean
+  readonly promptCaching: boolean
+  readonly citations: boolean
+  readonly embeddings?: {
+    readonly dimensions: readonly [number, ...Array<number>]
+    readonly maxBatch: number
+    readonly maxInputTokens: number
+    readonly normalize?: boolean | undefined
+  } | undefined
+}
+
+/**
+ * One built-in entry as plain data: the encoded form of `ModelCatalog.ModelInfo`, which decodes it (so a family or
+ * modality it does not know fails when the catalog loads). Written here without importing `ModelCatalog`, which
+ * imports these entries.
+ */
+export interface Entry {
+  readonly id: string
+  readonly family: string
+  readonly displayName: string
+  readonly contextWindow: number
+  readonly maxOutputTokens: number
+  readonly capabilities: Caps
+  readonly inputModalities: readonly [string, ...Array<string>]
+  readonly prices: {
+    readonly input: number
+    readonly output: number
+    readonly cacheRead?: number | undefined
+    readonly cacheWrite?: number | undefined
+    readonly regionalSurcharge?: number | undefined
+  }
+  readonly pricesAsOf: string
+  readonly pricesSource?: string | undefined
+  readonly countTokensSupported: boolean
+  readonly lifecycle?: "active" | "legacy" | undefined
+}
 
 const READ = "2026-11-27"
 

@@ -4,6 +4,9 @@
  *
  * @internal
  */
+import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { parseJson } from "./json.js"
 import { redact } from "./redact.js"
 
 /** The Bedrock Runtime exceptions of the service model, by canonical (PascalCase) name, with their HTTP status. */
@@ -83,8 +86,6 @@ const TRANSPORT_CODES = new Set([
 
 const TRANSPORT_NAMES = new Set(["TimeoutError", "RequestTimeout", "SocketError", "NetworkingError"])
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
-
 const stringField = (record: Record<string, unknown>, key: string): string | undefined => {
   const value = record[key]
   return typeof value === "string" && value.length > 0 ? value : undefined
@@ -106,7 +107,7 @@ export const canonicalExceptionName = (name: string): ServiceExceptionName | und
 }
 
 const headerValue = (headers: unknown, name: string): string | undefined => {
-  if (!isRecord(headers)) return undefined
+  if (!Predicate.isRecord(headers)) return undefined
   for (const key of Object.keys(headers)) {
     if (key.toLowerCase() === name) {
       const value = headers[key]
@@ -127,7 +128,7 @@ export const parseRetryAfter = (value: string | undefined, now: number): number 
 
 const retryAfterOf = (error: Record<string, unknown>, now: number): number | undefined => {
   const response = error["$response"]
-  const headers = isRecord(response) ? response["headers"] : undefined
+  const headers = Predicate.isRecord(response) ? response["headers"] : undefined
   const fromHeader = parseRetryAfter(headerValue(headers, "retry-after"), now)
   if (fromHeader !== undefined) return fromHeader
   return numberField(error, "retryAfterMs")
@@ -135,32 +136,32 @@ const retryAfterOf = (error: Record<string, unknown>, now: number): number | und
 
 const statusOf = (error: Record<string, unknown>): number | undefined => {
   const metadata = error["$metadata"]
-  const fromMetadata = isRecord(metadata) ? numberField(metadata, "httpStatusCode") : undefined
+  const fromMetadata = Predicate.isRecord(metadata) ? numberField(metadata, "httpStatusCode") : undefined
   if (fromMetadata !== undefined) return fromMetadata
   const response = error["$response"]
-  return isRecord(response) ? numberField(response, "statusCode") : undefined
+  return Predicate.isRecord(response) ? numberField(response, "statusCode") : undefined
 }
 
 const requestIdOf = (error: Record<string, unknown>): string | undefined => {
   const metadata = error["$metadata"]
-  const fromMetadata = isRecord(metadata)
+  const fromMetadata = Predicate.isRecord(metadata)
     ? stringField(metadata, "requestId") ?? stringField(metadata, "extendedRequestId")
     : undefined
   if (fromMetadata !== undefined) return fromMetadata
   const response = error["$response"]
-  return isRecord(response) ? headerValue(response["headers"], "x-amzn-requestid") : undefined
+  return Predicate.isRecord(response) ? headerValue(response["headers"], "x-amzn-requestid") : undefined
 }
 
 const attemptsOf = (error: Record<string, unknown>): number | undefined => {
   const metadata = error["$metadata"]
-  return isRecord(metadata) ? numberField(metadata, "attempts") : undefined
+  return Predicate.isRecord(metadata) ? numberField(metadata, "attempts") : undefined
 }
 
 const codeOf = (error: Record<string, unknown>): string | undefined => {
   const code = error["code"] ?? error["errno"]
   if (typeof code === "string") return code
   const cause = error["cause"]
-  return isRecord(cause) && typeof cause["code"] === "string" ? cause["code"] : undefined
+  return Predicate.isRecord(cause) && typeof cause["code"] === "string" ? cause["code"] : undefined
 }
 
 const isTransportCode = (code: string | undefined): boolean =>
@@ -194,13 +195,8 @@ const unmodeledStreamException = (error: Record<string, unknown>): StreamExcepti
   if (error["$fault"] !== undefined || exceptionType === undefined || message === undefined) return undefined
   const body = message.replace(deserializationHint, "")
   if (!body.startsWith("{")) return undefined
-  let json: unknown
-  try {
-    json = JSON.parse(body)
-  } catch {
-    return undefined
-  }
-  if (!isRecord(json)) return undefined
+  const json = Either.getOrUndefined(parseJson(body))
+  if (!Predicate.isRecord(json)) return undefined
   return {
     exceptionType,
     message: stringField(json, "message") ?? stringField(json, "Message") ?? exceptionType,
@@ -254,7 +250,7 @@ const configurationProblem = (
  */
 const connectTimeoutIn = (error: Record<string, unknown>): Record<string, unknown> | undefined => {
   let current: unknown = error
-  for (let depth = 0; depth < 4 && isRecord(current); depth++) {
+  for (let depth = 0; depth < 4 && Predicate.isRecord(current); depth++) {
     if (current["code"] === CONNECT_TIMEOUT_CODE) return current
     current = current["cause"]
   }
@@ -263,7 +259,7 @@ const connectTimeoutIn = (error: Record<string, unknown>): Record<string, unknow
 
 /** Describe anything thrown while talking to Bedrock. `now` (epoch ms) dates an HTTP-date `retry-after`. */
 export const describeError = (error: unknown, now: number): Description => {
-  if (!isRecord(error)) {
+  if (!Predicate.isRecord(error)) {
     const message = redact(String(error))
     return { _tag: "Unknown", exceptionName: "UnknownError", message, origin: { name: typeof error } }
   }

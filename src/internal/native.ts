@@ -6,17 +6,28 @@
  */
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
-import type { ModelConfig } from "../Config.js"
+import * as Predicate from "effect/Predicate"
+import type { ModelConfig } from "../BedrockConfig.js"
 import type * as Message from "../Message.js"
-import type * as ModelImplementation from "../models/ModelImplementation.js"
 import * as Response from "../Response.js"
 import { defined } from "./defined.js"
+import { parseJson } from "./json.js"
 
 /** A JSON object. */
 export type Json = { [key: string]: unknown }
 
-/** Whether a value is a JSON object (not an array, not null). */
-export const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
+/**
+ * The `amazon-bedrock-invocationMetrics` of a native stream's last chunk (InvokeModel sends the same numbers as
+ * `x-amzn-bedrock-*` response headers). Public as `NativeBody.InvocationMetrics`.
+ */
+export interface InvocationMetrics {
+  readonly inputTokenCount?: number | undefined
+  readonly outputTokenCount?: number | undefined
+  readonly invocationLatency?: number | undefined
+  readonly firstByteLatency?: number | undefined
+  readonly cacheReadInputTokenCount?: number | undefined
+  readonly cacheWriteInputTokenCount?: number | undefined
+}
 
 /** A string field, or undefined. */
 export const stringAt = (json: Json, key: string): string | undefined => {
@@ -33,7 +44,7 @@ export const numberAt = (json: Json, key: string): number | undefined => {
 /** An object field, or undefined. */
 export const recordAt = (json: Json, key: string): Json | undefined => {
   const value = json[key]
-  return isRecord(value) ? value : undefined
+  return Predicate.isRecord(value) ? value : undefined
 }
 
 /** An array field, or an empty array. */
@@ -51,30 +62,19 @@ export const fromBase64 = (text: string): Uint8Array | undefined => Either.getOr
 /** A JSON value as text; strings stay as they are. */
 export const jsonText = (value: unknown): string => typeof value === "string" ? value : JSON.stringify(value) ?? "null"
 
-/** Parses JSON text, or undefined. */
-export const parseJson = (text: string): { readonly value: unknown } | undefined => {
-  try {
-    return { value: JSON.parse(text) }
-  } catch {
-    return undefined
-  }
-}
-
 /** Parses one native chunk (bytes of a JSON object) or accepts an already parsed one. */
 export const chunkJson = (chunk: Uint8Array | Json): Either.Either<Json, string> => {
   if (!(chunk instanceof Uint8Array)) return Either.right(chunk)
-  const parsed = parseJson(new TextDecoder().decode(chunk))
-  return parsed !== undefined && isRecord(parsed.value)
-    ? Either.right(parsed.value)
-    : Either.left("a native stream chunk is not a JSON object")
+  const value = Either.getOrUndefined(parseJson(new TextDecoder().decode(chunk)))
+  return Predicate.isRecord(value) ? Either.right(value) : Either.left("a native stream chunk is not a JSON object")
 }
 
 /** The `amazon-bedrock-invocationMetrics` a chunk carries, and the chunk without them. */
 export const splitMetrics = (
   chunk: Json
-): { readonly chunk: Json; readonly metrics: ModelImplementation.InvocationMetrics | undefined } => {
+): { readonly chunk: Json; readonly metrics: InvocationMetrics | undefined } => {
   const raw = chunk["amazon-bedrock-invocationMetrics"]
-  if (!isRecord(raw)) return { chunk, metrics: undefined }
+  if (!Predicate.isRecord(raw)) return { chunk, metrics: undefined }
   const { ["amazon-bedrock-invocationMetrics"]: _, ...rest } = chunk
   return {
     chunk: rest,
@@ -115,7 +115,7 @@ const nonZero = (n: number | undefined): number | undefined => n === undefined |
  * Usage from invocation metrics (stream chunks, or the `x-amzn-bedrock-*` headers of InvokeModel); zero cache counts
  * are left out (the headers carry them on every call, Converse reports them only when a cache was used).
  */
-export const usageFromMetrics = (metrics: ModelImplementation.InvocationMetrics | undefined): Response.Usage => {
+export const usageFromMetrics = (metrics: InvocationMetrics | undefined): Response.Usage => {
   if (metrics === undefined) return Response.Usage.empty
   const read = nonZero(metrics.cacheReadInputTokenCount)
   const write = nonZero(metrics.cacheWriteInputTokenCount)
@@ -134,7 +134,7 @@ export const response = (
   stopReason: Response.StopReason,
   usageRecord: Response.Usage,
   requestId: string | undefined,
-  metrics?: ModelImplementation.InvocationMetrics | undefined
+  metrics?: InvocationMetrics | undefined
 ): Response.Response => ({
   message: { role: "assistant", content },
   stopReason,
@@ -162,7 +162,7 @@ const deepMerge = (base: Json, over: Json): Json => {
   const out: Json = { ...base }
   for (const [key, value] of Object.entries(over)) {
     const current = out[key]
-    out[key] = isRecord(current) && isRecord(value) ? deepMerge(current, value) : value
+    out[key] = Predicate.isRecord(current) && Predicate.isRecord(value) ? deepMerge(current, value) : value
   }
   return out
 }

@@ -5,19 +5,21 @@
  * @internal
  */
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import type * as NativeBody from "../families/NativeBody.js"
 import type * as Message from "../Message.js"
-import type * as ModelImplementation from "../models/ModelImplementation.js"
 import type * as Response from "../Response.js"
-import { EventWriter, isRecord, type Json, jsonText, parseJson, recordAt, stringAt } from "./native.js"
+import { parseJson } from "./json.js"
+import { EventWriter, type Json, jsonText, recordAt, stringAt } from "./native.js"
 import { blockName, systemTexts, toolResultText, toolSpecs, unsupported } from "./nativeEncode.js"
 
 /** The `messages` and `tools` of a chat body; tool choice is the caller's. */
 export const chatMessages = (
   family: string,
-  request: ModelImplementation.EncodeRequest
+  request: NativeBody.EncodeRequest
 ): Either.Either<
   { readonly messages: Array<Json>; readonly tools: Array<Json> },
-  ModelImplementation.UnsupportedFeature
+  NativeBody.UnsupportedFeature
 > =>
   Either.gen(function*() {
     const modelId = request.model.modelId
@@ -105,10 +107,10 @@ export const finishReasonOf = (reason: string | undefined): Response.StopReason 
 }
 
 const toolUseOf = (raw: unknown): Message.ToolUse | undefined => {
-  if (!isRecord(raw)) return undefined
+  if (!Predicate.isRecord(raw)) return undefined
   const fn = recordAt(raw, "function") ?? {}
   const args = fn["arguments"]
-  const input = typeof args === "string" ? parseJson(args)?.value ?? args : args ?? {}
+  const input = typeof args === "string" ? Either.getOrElse(parseJson(args), () => args) : args ?? {}
   return { _tag: "ToolUse", toolUseId: stringAt(raw, "id") ?? "", name: stringAt(fn, "name") ?? "", input }
 }
 
@@ -144,7 +146,7 @@ export class ChatStream {
     const calls = delta["tool_calls"]
     if (Array.isArray(calls)) {
       calls.forEach((raw, position) => {
-        if (!isRecord(raw)) return
+        if (!Predicate.isRecord(raw)) return
         const index = typeof raw["index"] === "number" ? raw["index"] : this.calls.size + position
         const fn = recordAt(raw, "function") ?? {}
         const current = this.calls.get(index) ?? { id: "", name: "", args: "" }

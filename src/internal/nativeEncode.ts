@@ -6,8 +6,8 @@
  */
 import * as Either from "effect/Either"
 import type * as Conversation from "../Conversation.js"
+import { type EncodeRequest, UnsupportedFeature } from "../families/NativeBody.js"
 import type * as Message from "../Message.js"
-import { type EncodeRequest, UnsupportedFeature } from "../models/ModelImplementation.js"
 import { jsonText } from "./native.js"
 
 /** An `UnsupportedFeature` for a family and model. */

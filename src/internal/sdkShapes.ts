@@ -9,6 +9,8 @@
 import type * as Sdk from "@aws-sdk/client-bedrock-runtime"
 import type { DocumentType } from "@smithy/types"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import type * as Conversation from "../Conversation.js"
 import type * as Message from "../Message.js"
 import * as Response from "../Response.js"
@@ -35,8 +37,8 @@ export const memberOf = (union: object): readonly [string, unknown] => {
 const sdkMember = <T>(known: ReadonlySet<string>, type: string, value: unknown): T =>
   (known.has(type) ? { [type]: value } : { $unknown: [type, value] }) as T
 
-const isRecord = (u: unknown): u is Record<string, any> =>
-  typeof u === "object" && u !== null && !Array.isArray(u) && !(u instanceof Uint8Array)
+/** An SDK structure: an object that is neither an array nor bytes (the SDK's blobs are `Uint8Array`s). */
+const isStructure = (u: unknown): u is Record<string, any> => Predicate.isRecord(u) && !(u instanceof Uint8Array)
 
 const oneOf = <A extends string>(values: ReadonlyArray<A>, u: unknown): u is A =>
   typeof u === "string" && (values as ReadonlyArray<string>).includes(u)
@@ -559,13 +561,13 @@ const toolResultContentFromSdk = (content: Sdk.ToolResultContentBlock): Message.
     ? { _tag: "Text" as const, text: value }
     : type === "json" && value !== undefined
     ? { _tag: "Json" as const, json: value }
-    : type === "image" && isRecord(value)
+    : type === "image" && isStructure(value)
     ? imageFromSdk(value as Sdk.ImageBlock)
-    : type === "document" && isRecord(value)
+    : type === "document" && isStructure(value)
     ? documentFromSdk(value as Sdk.DocumentBlock)
-    : type === "video" && isRecord(value)
+    : type === "video" && isStructure(value)
     ? videoFromSdk(value as Sdk.VideoBlock)
-    : type === "searchResult" && isRecord(value)
+    : type === "searchResult" && isStructure(value)
     ? searchResultFromSdk(value as Sdk.SearchResultBlock)
     : undefined
   return mapped ?? unknown(type, value)
@@ -604,7 +606,7 @@ const spanFromSdk = (span: Sdk.DocumentCharLocation) =>
 
 const locationFromSdk = (location: Sdk.CitationLocation): Message.CitationLocation => {
   const [type, value] = memberOf(location)
-  if (isRecord(value)) {
+  if (isStructure(value)) {
     switch (type) {
       case "documentChar":
         return { _tag: "DocumentChar", ...spanFromSdk(value) }
@@ -699,7 +701,7 @@ export const contentBlockFromSdk = (block: Sdk.ContentBlock): Message.ContentBlo
   const [type, value] = memberOf(block)
   const mapped: Message.ContentBlock | undefined = type === "text"
     ? (typeof value === "string" ? { _tag: "Text", text: value } : undefined)
-    : !isRecord(value)
+    : !isStructure(value)
     ? undefined
     : type === "image"
     ? imageFromSdk(value as Sdk.ImageBlock)
@@ -761,10 +763,10 @@ export const systemBlockFromSdk = (block: Sdk.SystemContentBlock): Message.Syste
 
 const toolFromSdk = (tool: Sdk.Tool): Conversation.Tool => {
   const [type, value] = memberOf(tool)
-  if (type === "toolSpec" && isRecord(value)) {
+  if (type === "toolSpec" && isStructure(value)) {
     const spec = value as Sdk.ToolSpecification
     const schema = spec.inputSchema === undefined ? undefined : memberOf(spec.inputSchema)
-    if (typeof spec.name === "string" && schema !== undefined && schema[0] === "json" && isRecord(schema[1])) {
+    if (typeof spec.name === "string" && schema !== undefined && schema[0] === "json" && isStructure(schema[1])) {
       return defined({
         _tag: "ToolSpec" as const,
         name: spec.name,
@@ -774,10 +776,10 @@ const toolFromSdk = (tool: Sdk.Tool): Conversation.Tool => {
       })
     }
   }
-  if (type === "systemTool" && isRecord(value) && typeof value.name === "string") {
+  if (type === "systemTool" && isStructure(value) && typeof value.name === "string") {
     return { _tag: "SystemTool", name: value.name }
   }
-  if (type === "cachePoint" && isRecord(value)) {
+  if (type === "cachePoint" && isStructure(value)) {
     const cachePoint = cachePointFromSdk(value as Sdk.CachePointBlock)
     if (cachePoint !== undefined) return cachePoint
   }
@@ -786,9 +788,9 @@ const toolFromSdk = (tool: Sdk.Tool): Conversation.Tool => {
 
 const toolChoiceFromSdk = (choice: Sdk.ToolChoice): Conversation.ToolChoice => {
   const [type, value] = memberOf(choice)
-  if (type === "auto" && isRecord(value) && Object.keys(value).length === 0) return { _tag: "Auto" }
-  if (type === "any" && isRecord(value) && Object.keys(value).length === 0) return { _tag: "Any" }
-  if (type === "tool" && isRecord(value) && typeof value.name === "string" && Object.keys(value).length === 1) {
+  if (type === "auto" && isStructure(value) && Object.keys(value).length === 0) return { _tag: "Auto" }
+  if (type === "any" && isStructure(value) && Object.keys(value).length === 0) return { _tag: "Any" }
+  if (type === "tool" && isStructure(value) && typeof value.name === "string" && Object.keys(value).length === 1) {
     return { _tag: "Tool", name: value.name }
   }
   return unknown(type, value)
@@ -837,9 +839,9 @@ const serviceTierFromSdk = (tier: Sdk.ServiceTier | undefined) =>
  */
 export const responseFromSdk = (
   output: Sdk.ConverseCommandOutput
-): Either.Either<Response.Response, Response.MalformedResponse> => {
+): Either.Either<Response.Response, MalformedResponseError> => {
   const requestId = output.$metadata?.requestId
-  const fail = (message: string) => Either.left(new Response.MalformedResponse(defined({ message, requestId })))
+  const fail = (message: string) => Either.left(new MalformedResponseError(defined({ message, requestId })))
   const message = output.output?.message
   if (message === undefined) {
     const [type] = output.output === undefined ? ["nothing"] : memberOf(output.output)
@@ -898,7 +900,9 @@ export const isStreamException = (u: Response.StreamEvent | StreamException): u 
 
 const startFromSdk = (start: Sdk.ContentBlockStart | undefined): Response.BlockStart => {
   const [type, value] = start === undefined ? ["$unknown", undefined] as const : memberOf(start)
-  if (type === "toolUse" && isRecord(value) && typeof value.toolUseId === "string" && typeof value.name === "string") {
+  if (
+    type === "toolUse" && isStructure(value) && typeof value.toolUseId === "string" && typeof value.name === "string"
+  ) {
     return defined({
       _tag: "ToolUseStart" as const,
       toolUseId: value.toolUseId,
@@ -907,7 +911,7 @@ const startFromSdk = (start: Sdk.ContentBlockStart | undefined): Response.BlockS
     })
   }
   if (
-    type === "toolResult" && isRecord(value) && typeof value.toolUseId === "string" &&
+    type === "toolResult" && isStructure(value) && typeof value.toolUseId === "string" &&
     (value.status === undefined || oneOf(statuses, value.status))
   ) {
     return defined({
@@ -917,7 +921,7 @@ const startFromSdk = (start: Sdk.ContentBlockStart | undefined): Response.BlockS
       type: value.type as string | undefined
     })
   }
-  if (type === "image" && isRecord(value) && oneOf(imageFormats, value.format)) {
+  if (type === "image" && isStructure(value) && oneOf(imageFormats, value.format)) {
     return { _tag: "ImageStart", format: value.format }
   }
   return { _tag: "UnknownStart", type, value }
@@ -930,12 +934,12 @@ const deltaFromSdk = (delta: Sdk.ContentBlockDelta | undefined): Response.Delta 
       if (typeof value === "string") return { _tag: "TextDelta", text: value }
       break
     case "toolUse":
-      if (isRecord(value)) {
+      if (isStructure(value)) {
         return { _tag: "ToolUseInputDelta", input: typeof value.input === "string" ? value.input : "" }
       }
       break
     case "reasoningContent": {
-      if (!isRecord(value)) break
+      if (!isStructure(value)) break
       const [kind, part] = memberOf(value)
       if (kind === "text" && typeof part === "string") return { _tag: "ReasoningTextDelta", text: part }
       if (kind === "signature" && typeof part === "string") return { _tag: "ReasoningSignatureDelta", signature: part }
@@ -945,7 +949,7 @@ const deltaFromSdk = (delta: Sdk.ContentBlockDelta | undefined): Response.Delta 
       break
     }
     case "citation": {
-      const citation = isRecord(value) ? citationFromSdk(value as Sdk.CitationsDelta) : undefined
+      const citation = isStructure(value) ? citationFromSdk(value as Sdk.CitationsDelta) : undefined
       if (citation !== undefined) return { _tag: "CitationDelta", citation }
       break
     }
@@ -960,7 +964,7 @@ const deltaFromSdk = (delta: Sdk.ContentBlockDelta | undefined): Response.Delta 
       }
       break
     case "image":
-      if (isRecord(value)) {
+      if (isStructure(value)) {
         const image = value as Sdk.ImageBlockDelta
         const source = mediaSourceFromSdk(image.source)
         if (image.source === undefined || source !== undefined) {
@@ -1004,7 +1008,7 @@ export const streamEventFromSdk = (member: Sdk.ConverseStreamOutput): Response.S
       error: value
     }
   }
-  if (isRecord(value)) {
+  if (isStructure(value)) {
     switch (type) {
       case "messageStart":
         if (value.role === "assistant" || value.role === "user") return { _tag: "MessageStart", role: value.role }

@@ -12,10 +12,10 @@ import { resolveModel } from "./catalog.js"
 import type { Conversation, GuardrailRequest } from "./conversation.js"
 import { lastUserText } from "./conversation.js"
 import { assess } from "./guardrail.js"
-import type { ConverseOutput, EngineResult, StreamEventJson } from "./index.js"
 import { isArray, isRecord, isString, type Json } from "./json.js"
 import { guard, rejectInvalidModel } from "./reject.js"
 import { chunks, deltas } from "./tokens.js"
+import type { ConverseOutput, EngineResult, StreamEventJson } from "./types.js"
 import { parseConverseRequest } from "./validate.js"
 
 /**

@@ -8,10 +8,10 @@ import type { ModelInfo } from "./catalog.js"
 import { resolveModel } from "./catalog.js"
 import { promptTokens } from "./conversation.js"
 import { parseNative } from "./families/index.js"
-import type { EngineResult } from "./index.js"
 import { decodeBase64, isRecord, isString } from "./json.js"
 import { checkCountedTokens, uncountedLimit } from "./limits.js"
 import { guard, reject, rejectField, rejectInvalidModel } from "./reject.js"
+import type { EngineResult } from "./types.js"
 import { parseConverseRequest } from "./validate.js"
 
 const counted = (model: ModelInfo, inputTokens: number): { readonly inputTokens: number } => {

@@ -10,10 +10,10 @@
 import type { ModelInfo } from "./catalog.js"
 import { checkKeys, nativeBody } from "./families/common.js"
 import { fnv1a, prng, stableUuid } from "./hash.js"
-import type { InvokeOutput } from "./index.js"
 import { isArray, isRecord, isString, type Json } from "./json.js"
 import { rejectMalformed } from "./reject.js"
 import { countText } from "./tokens.js"
+import type { InvokeOutput } from "./types.js"
 
 /** How many dimensions each feature touches. */
 const SPREAD = 16

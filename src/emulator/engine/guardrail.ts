@@ -8,9 +8,9 @@
  *
  * @since 0.1.0
  */
-import type { EngineResult } from "./index.js"
 import { isArray, isRecord, isString, type Json } from "./json.js"
 import { guard, rejectField } from "./reject.js"
+import type { EngineResult } from "./types.js"
 import { checkGuardrailIds } from "./validate.js"
 
 /**

@@ -10,8 +10,8 @@ import { resolveModel } from "./catalog.js"
 import { latencyOf } from "./converse.js"
 import { embeddings } from "./embeddings.js"
 import { parseNative } from "./families/index.js"
-import type { EngineResult, InvokeOutput } from "./index.js"
 import { guard, rejectInvalidModel } from "./reject.js"
+import type { EngineResult, InvokeOutput } from "./types.js"
 
 /**
  * Answers an InvokeModel request in the model's native body format, with its native stream chunks.

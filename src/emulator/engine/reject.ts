@@ -1,4 +1,4 @@
-import type { EngineError, EngineResult } from "./index.js"
+import type { EngineError, EngineResult } from "./types.js"
 
 /** A validation failure raised inside the engine and turned into an EngineResult at its boundary. @internal */
 export class Reject {

@@ -7,10 +7,10 @@ import type { Answer } from "../answer.js"
 import type { CacheUsage } from "../cache.js"
 import type { Conversation } from "../conversation.js"
 import { PromptUnits } from "../conversation.js"
-import type { InvokeOutput } from "../index.js"
 import { isInteger, isRecord, type Json } from "../json.js"
 import type { InputLimit } from "../limits.js"
 import { rejectMalformed } from "../reject.js"
+import type { InvokeOutput } from "../types.js"
 
 /** A native request, parsed: the conversation and how to render an answer in the family's format. @internal */
 export interface NativeRequest {

@@ -9,10 +9,11 @@
  */
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import {
   arrayAt,
   EventWriter,
-  isRecord,
   type Json,
   recordAt,
   response,
@@ -25,7 +26,7 @@ import { chatMessages, ChatStream, finishReasonOf, messageContent } from "../int
 import { noTools, plainText, systemTexts, unsupported } from "../internal/nativeEncode.js"
 import * as ModelCatalog from "../ModelCatalog.js"
 import * as Response from "../Response.js"
-import * as ModelImplementation from "./ModelImplementation.js"
+import * as NativeBody from "./NativeBody.js"
 
 const FAMILY = "Mistral"
 
@@ -40,7 +41,7 @@ export const isChatModel = (modelId: string): boolean => {
   return !(base.startsWith("mistral.mistral-7b") || base.startsWith("mistral.mixtral"))
 }
 
-const instructPrompt = (request: ModelImplementation.EncodeRequest) =>
+const instructPrompt = (request: NativeBody.EncodeRequest) =>
   Either.gen(function*() {
     yield* noTools(FAMILY, request)
     const system = yield* systemTexts(FAMILY, request)
@@ -57,7 +58,7 @@ const instructPrompt = (request: ModelImplementation.EncodeRequest) =>
     return last?.role === "assistant" ? prompt.slice(0, -"</s>".length) : prompt
   })
 
-const sampling = (request: ModelImplementation.EncodeRequest): Json => {
+const sampling = (request: NativeBody.EncodeRequest): Json => {
   const model = request.model
   const stop = stopSequences(model)
   return {
@@ -69,8 +70,8 @@ const sampling = (request: ModelImplementation.EncodeRequest): Json => {
 }
 
 const encodeRequest = (
-  request: ModelImplementation.EncodeRequest
-): Effect.Effect<Json, ModelImplementation.UnsupportedFeature> =>
+  request: NativeBody.EncodeRequest
+): Effect.Effect<Json, NativeBody.UnsupportedFeature> =>
   Either.gen(function*() {
     const model = request.model
     if (!isChatModel(model.modelId)) {
@@ -100,13 +101,13 @@ const encodeRequest = (
 const decodeResponse = (
   body: unknown,
   requestId?: string,
-  metrics?: ModelImplementation.InvocationMetrics
-): Effect.Effect<Response.Response, Response.MalformedResponse> => {
+  metrics?: NativeBody.InvocationMetrics
+): Effect.Effect<Response.Response, MalformedResponseError> => {
   const fail = (message: string) =>
-    Either.left(new Response.MalformedResponse({ message, ...(requestId !== undefined ? { requestId } : {}) }))
-  if (!isRecord(body)) return fail("a Mistral response is not a JSON object")
+    Either.left(new MalformedResponseError({ message, ...(requestId !== undefined ? { requestId } : {}) }))
+  if (!Predicate.isRecord(body)) return fail("a Mistral response is not a JSON object")
   const output = arrayAt(body, "outputs")[0]
-  if (isRecord(output)) {
+  if (Predicate.isRecord(output)) {
     const text = stringAt(output, "text") ?? ""
     return Either.right(
       response(
@@ -119,8 +120,10 @@ const decodeResponse = (
     )
   }
   const choice = arrayAt(body, "choices")[0]
-  const message = isRecord(choice) ? recordAt(choice, "message") : undefined
-  if (!isRecord(choice) || message === undefined) return fail("a Mistral response has neither outputs nor choices")
+  const message = Predicate.isRecord(choice) ? recordAt(choice, "message") : undefined
+  if (!Predicate.isRecord(choice) || message === undefined) {
+    return fail("a Mistral response has neither outputs nor choices")
+  }
   return Either.right(
     response(
       messageContent(message),
@@ -132,12 +135,12 @@ const decodeResponse = (
   )
 }
 
-const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
+const chunkDecoder = (): NativeBody.ChunkDecoder => {
   const chat = new ChatStream()
   const writer: EventWriter = chat.writer
   const chunk = (raw: Json): Either.Either<ReadonlyArray<Response.StreamEvent>, string> => {
     const output = arrayAt(raw, "outputs")[0]
-    if (isRecord(output)) {
+    if (Predicate.isRecord(output)) {
       writer.start()
       writer.text(stringAt(output, "text") ?? "")
       const reason = stringAt(output, "stop_reason")
@@ -145,14 +148,14 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
       return chat.take()
     }
     const choice = arrayAt(raw, "choices")[0]
-    if (isRecord(choice)) {
+    if (Predicate.isRecord(choice)) {
       chat.choice(choice)
       chat.stop()
     }
     return chat.take()
   }
   const end = (
-    metrics: ModelImplementation.InvocationMetrics | undefined
+    metrics: NativeBody.InvocationMetrics | undefined
   ): Either.Either<ReadonlyArray<Response.StreamEvent>, string> => {
     if (writer.hasStopped) writer.metadata(usageFromMetrics(metrics), metrics?.invocationLatency)
     return chat.take()
@@ -166,7 +169,7 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
  * @since 0.1.0
  * @category models
  */
-export const Mistral: ModelImplementation.ModelImplementation = ModelImplementation.make({
+export const Mistral: NativeBody.NativeBody = NativeBody.make({
   family: "mistral",
   name: "Mistral (instruct and chat)",
   encodeRequest,

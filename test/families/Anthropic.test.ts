@@ -1,9 +1,9 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import * as Conversation from "../../src/Conversation.js"
+import { Anthropic } from "../../src/families/Anthropic.js"
+import * as NativeBody from "../../src/families/NativeBody.js"
 import * as Message from "../../src/Message.js"
-import { Anthropic } from "../../src/models/Anthropic.js"
-import * as ModelImplementation from "../../src/models/ModelImplementation.js"
 import * as Response from "../../src/Response.js"
 import { emulatorLayer, headerMetrics, invoke, invokeStream, recordedChunks, recording, request } from "./helpers.js"
 
@@ -177,13 +177,13 @@ describe("Anthropic decodeResponse", () => {
   it.effect("a body without content is a MalformedResponse", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Anthropic.decodeResponse({ type: "message" }, "req-2"))
-      assert.strictEqual(error._tag, "MalformedResponse")
+      assert.strictEqual(error._tag, "MalformedResponseError")
       assert.strictEqual(error.requestId, "req-2")
     }))
 
   it.effect("stream: thinking and signature deltas, tool input pieces, metrics at the end", () =>
     Effect.gen(function*() {
-      const response = yield* ModelImplementation.foldChunks(Anthropic, [
+      const response = yield* NativeBody.foldChunks(Anthropic, [
         { type: "message_start", message: { role: "assistant", usage: { input_tokens: 12, output_tokens: 1 } } },
         { type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "" } },
         { type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "Let me " } },
@@ -217,17 +217,17 @@ describe("Anthropic decodeResponse", () => {
 
   it.effect("stream: an error chunk or a cut stream is a MalformedResponse", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(ModelImplementation.foldChunks(Anthropic, [
+      const error = yield* Effect.flip(NativeBody.foldChunks(Anthropic, [
         { type: "message_start", message: { role: "assistant", usage: { input_tokens: 1 } } },
         { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }
       ]))
       assert.include(error.message, "Overloaded")
-      const cut = yield* Effect.flip(ModelImplementation.foldChunks(Anthropic, [
+      const cut = yield* Effect.flip(NativeBody.foldChunks(Anthropic, [
         { type: "message_start", message: { role: "assistant", usage: { input_tokens: 1 } } },
         { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Hi" } }
       ]))
       assert.include(cut.message, "messageStop")
-      const notJson = yield* Effect.flip(ModelImplementation.foldChunks(Anthropic, [new Uint8Array([0x7b])]))
+      const notJson = yield* Effect.flip(NativeBody.foldChunks(Anthropic, [new Uint8Array([0x7b])]))
       assert.include(notJson.message, "not a JSON object")
     }))
 })
@@ -249,7 +249,7 @@ describe("Anthropic recorded traffic", () => {
   it.effect("Claude 3 Sonnet InvokeModelWithResponseStream folds to the same answer", () =>
     Effect.gen(function*() {
       const rec = recording("dd-trace-py__invoke-stream-claude3-messages.json")
-      const response = yield* ModelImplementation.foldChunks(Anthropic, recordedChunks(rec), "rec")
+      const response = yield* NativeBody.foldChunks(Anthropic, recordedChunks(rec), "rec")
       assert.strictEqual(
         Response.text(response),
         "Hobbits embark on epic quest to destroy powerful ring, battling dark forces."

@@ -8,12 +8,13 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import type * as Conversation from "../Conversation.js"
 import {
   arrayAt,
   EventWriter,
   fromBase64,
-  isRecord,
   type Json,
   numberAt,
   recordAt,
@@ -29,7 +30,7 @@ import { blockName, toolSpecs, unsupported } from "../internal/nativeEncode.js"
 import type * as Message from "../Message.js"
 import * as ModelCatalog from "../ModelCatalog.js"
 import * as Response from "../Response.js"
-import * as ModelImplementation from "./ModelImplementation.js"
+import * as NativeBody from "./NativeBody.js"
 
 const FAMILY = "Anthropic Claude"
 
@@ -65,7 +66,7 @@ const markCache = (
   point: Message.CachePoint,
   modelId: string,
   where: string
-): Either.Either<void, ModelImplementation.UnsupportedFeature> => {
+): Either.Either<void, NativeBody.UnsupportedFeature> => {
   const last = blocks[blocks.length - 1]
   if (last === undefined) {
     return Either.left(unsupported(FAMILY, "a cachePoint with nothing before it", modelId, `in ${where}`))
@@ -79,7 +80,7 @@ const TEXT_DOCUMENTS: ReadonlySet<string> = new Set(["txt", "md", "csv", "html"]
 const documentBlock = (
   block: Message.Document,
   modelId: string
-): Either.Either<Json, ModelImplementation.UnsupportedFeature> => {
+): Either.Either<Json, NativeBody.UnsupportedFeature> => {
   const source = block.source
   let nativeSource: Json
   switch (source._tag) {
@@ -113,7 +114,7 @@ const documentBlock = (
 const imageBlock = (
   block: Message.Image,
   modelId: string
-): Either.Either<Json, ModelImplementation.UnsupportedFeature> =>
+): Either.Either<Json, NativeBody.UnsupportedFeature> =>
   block.source._tag === "Bytes"
     ? Either.right({
       type: "image",
@@ -124,7 +125,7 @@ const imageBlock = (
 const toolResultBlock = (
   block: Message.ToolResult,
   modelId: string
-): Either.Either<Json, ModelImplementation.UnsupportedFeature> =>
+): Either.Either<Json, NativeBody.UnsupportedFeature> =>
   Either.gen(function*() {
     const content: Array<Json> = []
     for (const part of block.content) {
@@ -167,7 +168,7 @@ const searchResultBlock = (block: Message.SearchResult): Json => ({
 const contentBlocks = (
   message: Message.Message,
   modelId: string
-): Either.Either<Array<Json>, ModelImplementation.UnsupportedFeature> =>
+): Either.Either<Array<Json>, NativeBody.UnsupportedFeature> =>
   Either.gen(function*() {
     const blocks: Array<Json> = []
     for (const block of message.content) {
@@ -219,8 +220,8 @@ const contentBlocks = (
   })
 
 const systemBlocks = (
-  request: ModelImplementation.EncodeRequest
-): Either.Either<Array<Json>, ModelImplementation.UnsupportedFeature> =>
+  request: NativeBody.EncodeRequest
+): Either.Either<Array<Json>, NativeBody.UnsupportedFeature> =>
   Either.gen(function*() {
     const modelId = request.model.modelId
     const blocks: Array<Json> = []
@@ -238,7 +239,7 @@ const systemBlocks = (
 const toolsOf = (
   toolConfig: Conversation.ToolConfiguration,
   modelId: string
-): Either.Either<Json, ModelImplementation.UnsupportedFeature> =>
+): Either.Either<Json, NativeBody.UnsupportedFeature> =>
   Either.gen(function*() {
     const specs = yield* toolSpecs(FAMILY, modelId, toolConfig, { cachePoints: "keep" })
     const tools: Array<Json> = []
@@ -266,8 +267,8 @@ const toolsOf = (
   })
 
 const encodeRequest = (
-  request: ModelImplementation.EncodeRequest
-): Effect.Effect<Json, ModelImplementation.UnsupportedFeature> =>
+  request: NativeBody.EncodeRequest
+): Effect.Effect<Json, NativeBody.UnsupportedFeature> =>
   Either.gen(function*() {
     const model = request.model
     const system = yield* systemBlocks(request)
@@ -337,12 +338,12 @@ const citationOf = (raw: Json): Message.Citation => {
 }
 
 const contentOf = (raw: unknown): Either.Either<Message.ContentBlock, string> => {
-  if (!isRecord(raw)) return Either.left("a content block is not an object")
+  if (!Predicate.isRecord(raw)) return Either.left("a content block is not an object")
   const type = stringAt(raw, "type")
   switch (type) {
     case "text": {
       const text = stringAt(raw, "text") ?? ""
-      const citations = arrayAt(raw, "citations").filter(isRecord)
+      const citations = arrayAt(raw, "citations").filter(Predicate.isRecord)
       return Either.right(
         citations.length === 0
           ? { _tag: "Text", text }
@@ -388,11 +389,13 @@ const usageOf = (raw: Json | undefined, outputTokens?: number): Response.Usage =
 const decodeResponse = (
   body: unknown,
   requestId?: string,
-  metrics?: ModelImplementation.InvocationMetrics
-): Effect.Effect<Response.Response, Response.MalformedResponse> => {
+  metrics?: NativeBody.InvocationMetrics
+): Effect.Effect<Response.Response, MalformedResponseError> => {
   const fail = (message: string) =>
-    Effect.fail(new Response.MalformedResponse({ message, ...(requestId !== undefined ? { requestId } : {}) }))
-  if (!isRecord(body) || !Array.isArray(body["content"])) return fail("a Claude response has no content array")
+    Effect.fail(new MalformedResponseError({ message, ...(requestId !== undefined ? { requestId } : {}) }))
+  if (!Predicate.isRecord(body) || !Array.isArray(body["content"])) {
+    return fail("a Claude response has no content array")
+  }
   const content: Array<Message.ContentBlock> = []
   for (const raw of body["content"]) {
     const block = contentOf(raw)
@@ -410,7 +413,7 @@ const decodeResponse = (
 // stream
 // ---------------------------------------------------------------------------
 
-const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
+const chunkDecoder = (): NativeBody.ChunkDecoder => {
   const writer = new EventWriter()
   let startUsage: Json | undefined
   let outputTokens: number | undefined
@@ -496,7 +499,7 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
     return Either.right(writer.take())
   }
   const end = (
-    metrics: ModelImplementation.InvocationMetrics | undefined
+    metrics: NativeBody.InvocationMetrics | undefined
   ): Either.Either<ReadonlyArray<Response.StreamEvent>, string> => {
     if (writer.hasStopped) {
       writer.metadata(
@@ -515,7 +518,7 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
  * @since 0.1.0
  * @category models
  */
-export const Anthropic: ModelImplementation.ModelImplementation = ModelImplementation.make({
+export const Anthropic: NativeBody.NativeBody = NativeBody.make({
   family: "anthropic",
   name: "Anthropic Claude (Messages API)",
   encodeRequest,

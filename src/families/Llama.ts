@@ -13,13 +13,14 @@
  */
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import type * as Conversation from "../Conversation.js"
+import { parseJson } from "../internal/json.js"
 import {
   EventWriter,
-  isRecord,
   type Json,
   numberAt,
-  parseJson,
   response,
   stableId,
   stringAt,
@@ -41,7 +42,7 @@ import {
 import type * as Message from "../Message.js"
 import * as ModelCatalog from "../ModelCatalog.js"
 import * as Response from "../Response.js"
-import * as ModelImplementation from "./ModelImplementation.js"
+import * as NativeBody from "./NativeBody.js"
 
 const FAMILY = "Meta Llama"
 
@@ -82,7 +83,7 @@ const llama3Turns = (
   message: Message.Message,
   modelId: string,
   images: Array<string>
-): Either.Either<string, ModelImplementation.UnsupportedFeature> =>
+): Either.Either<string, NativeBody.UnsupportedFeature> =>
   Either.gen(function*() {
     const out: Array<string> = []
     const texts: Array<string> = []
@@ -124,7 +125,7 @@ const llama3Turns = (
     return out.join("")
   })
 
-const llama3Prompt = (request: ModelImplementation.EncodeRequest, images: Array<string>) =>
+const llama3Prompt = (request: NativeBody.EncodeRequest, images: Array<string>) =>
   Either.gen(function*() {
     const modelId = request.model.modelId
     const system = yield* systemTexts(FAMILY, request, { cachePoints: "refuse" })
@@ -142,7 +143,7 @@ const llama3Prompt = (request: ModelImplementation.EncodeRequest, images: Array<
     return parts.join("")
   })
 
-const llama2Prompt = (request: ModelImplementation.EncodeRequest) =>
+const llama2Prompt = (request: NativeBody.EncodeRequest) =>
   Either.gen(function*() {
     const modelId = request.model.modelId
     yield* noTools(FAMILY, request)
@@ -160,8 +161,8 @@ const llama2Prompt = (request: ModelImplementation.EncodeRequest) =>
   })
 
 const encodeRequest = (
-  request: ModelImplementation.EncodeRequest
-): Effect.Effect<Json, ModelImplementation.UnsupportedFeature> =>
+  request: NativeBody.EncodeRequest
+): Effect.Effect<Json, NativeBody.UnsupportedFeature> =>
   Either.gen(function*() {
     const model = request.model
     const images: Array<string> = []
@@ -197,12 +198,12 @@ export const parseToolCalls = (generation: string): ReadonlyArray<ToolCall> | un
   const calls: Array<ToolCall> = []
   for (const candidate of candidates) {
     const parsed = parseJson(candidate)
-    if (parsed === undefined) return undefined
-    const values = Array.isArray(parsed.value) ? parsed.value : [parsed.value]
+    if (Either.isLeft(parsed)) return undefined
+    const values = Array.isArray(parsed.right) ? parsed.right : [parsed.right]
     for (const value of values) {
-      if (!isRecord(value) || typeof value["name"] !== "string") return undefined
+      if (!Predicate.isRecord(value) || typeof value["name"] !== "string") return undefined
       const input = value["parameters"] ?? value["arguments"] ?? {}
-      if (!isRecord(input)) return undefined
+      if (!Predicate.isRecord(input)) return undefined
       calls.push({ name: value["name"], input })
     }
   }
@@ -237,11 +238,11 @@ const contentOf = (generation: string): {
 const decodeResponse = (
   body: unknown,
   requestId?: string,
-  metrics?: ModelImplementation.InvocationMetrics
-): Effect.Effect<Response.Response, Response.MalformedResponse> => {
-  if (!isRecord(body) || typeof body["generation"] !== "string") {
+  metrics?: NativeBody.InvocationMetrics
+): Effect.Effect<Response.Response, MalformedResponseError> => {
+  if (!Predicate.isRecord(body) || typeof body["generation"] !== "string") {
     return Either.left(
-      new Response.MalformedResponse({
+      new MalformedResponseError({
         message: "a Llama response has no generation",
         ...(requestId !== undefined ? { requestId } : {})
       })
@@ -269,7 +270,7 @@ const decodeResponse = (
  * Text streams as it comes, unless the generation opens like a tool call (`{`, `[` or `<|python_tag|>`): then it is
  * held until the end and becomes tool uses when it parses as calls, text otherwise.
  */
-const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
+const chunkDecoder = (): NativeBody.ChunkDecoder => {
   const writer = new EventWriter()
   let generation = ""
   let mode: "undecided" | "text" | "held" = "undecided"
@@ -295,7 +296,7 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
     return Either.right(writer.take())
   }
   const end = (
-    metrics: ModelImplementation.InvocationMetrics | undefined
+    metrics: NativeBody.InvocationMetrics | undefined
   ): Either.Either<ReadonlyArray<Response.StreamEvent>, string> => {
     writer.start()
     let toolCalls = false
@@ -327,7 +328,7 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
  * @since 0.1.0
  * @category models
  */
-export const Llama: ModelImplementation.ModelImplementation = ModelImplementation.make({
+export const Llama: NativeBody.NativeBody = NativeBody.make({
   family: "meta-llama",
   name: "Meta Llama (chat template)",
   encodeRequest,

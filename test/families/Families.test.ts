@@ -1,16 +1,16 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import * as Conversation from "../../src/Conversation.js"
+import { Anthropic } from "../../src/families/Anthropic.js"
+import { Cohere } from "../../src/families/Cohere.js"
+import { Jamba } from "../../src/families/Jamba.js"
+import { Llama, parseToolCalls } from "../../src/families/Llama.js"
+import { Mistral } from "../../src/families/Mistral.js"
+import * as NativeBody from "../../src/families/NativeBody.js"
+import { Nova } from "../../src/families/Nova.js"
+import { Titan } from "../../src/families/Titan.js"
 import * as Message from "../../src/Message.js"
 import * as Models from "../../src/Models.js"
-import { Anthropic } from "../../src/models/Anthropic.js"
-import { Cohere } from "../../src/models/Cohere.js"
-import { Jamba } from "../../src/models/Jamba.js"
-import { Llama, parseToolCalls } from "../../src/models/Llama.js"
-import { Mistral } from "../../src/models/Mistral.js"
-import * as ModelImplementation from "../../src/models/ModelImplementation.js"
-import { Nova } from "../../src/models/Nova.js"
-import { Titan } from "../../src/models/Titan.js"
 import * as Response from "../../src/Response.js"
 import { emulatorLayer, headerMetrics, invoke, invokeStream, recordedChunks, recording, request } from "./helpers.js"
 
@@ -164,7 +164,7 @@ describe("Llama", () => {
       assert.strictEqual(use.name, "get_weather")
       assert.deepStrictEqual(use.input, { city: "Paris" })
       const pieces = call.match(/.{1,5}/g)!
-      const streamed = yield* ModelImplementation.foldChunks(
+      const streamed = yield* NativeBody.foldChunks(
         Llama,
         pieces.map((generation, i) => ({
           generation,
@@ -175,7 +175,7 @@ describe("Llama", () => {
       )
       assert.deepStrictEqual(streamed.message, whole.message)
       assert.strictEqual(streamed.stopReason, "tool_use")
-      const braces = yield* ModelImplementation.foldChunks(Llama, [
+      const braces = yield* NativeBody.foldChunks(Llama, [
         { generation: "{curly", prompt_token_count: 3, generation_token_count: 1, stop_reason: null },
         { generation: " text}", prompt_token_count: null, generation_token_count: 2, stop_reason: "length" }
       ])
@@ -191,7 +191,7 @@ describe("Llama", () => {
       assert.strictEqual(response.stopReason, "max_tokens")
       assert.deepStrictEqual(response.usage, { inputTokens: 10, outputTokens: 60, totalTokens: 70 })
       const streamRec = recording("dd-trace-py__invoke-stream-llama2-chat.json")
-      const streamed = yield* ModelImplementation.foldChunks(Llama, recordedChunks(streamRec))
+      const streamed = yield* NativeBody.foldChunks(Llama, recordedChunks(streamRec))
       const expected = (streamRec.frames ?? []).map((f) => String(f.bytesDecoded?.["generation"] ?? "")).join("")
       assert.strictEqual(Response.text(streamed), expected)
       assert.strictEqual(streamed.stopReason, "max_tokens")
@@ -243,7 +243,7 @@ describe("Titan", () => {
         assert.deepStrictEqual(response.usage, { inputTokens: 18, outputTokens: 50, totalTokens: 68 })
       }
       const streamRec = recording("dd-trace-py__invoke-stream-titan-text.json")
-      const streamed = yield* ModelImplementation.foldChunks(Titan, recordedChunks(streamRec))
+      const streamed = yield* NativeBody.foldChunks(Titan, recordedChunks(streamRec))
       assert.isTrue(Response.text(streamed).endsWith("businesses can identify performance"))
       assert.strictEqual(streamed.stopReason, "max_tokens")
       assert.strictEqual(streamed.usage.inputTokens, 18)
@@ -344,7 +344,7 @@ describe("Cohere", () => {
       assert.strictEqual(response.stopReason, "max_tokens")
       assert.deepStrictEqual(response.usage, { inputTokens: 40, outputTokens: 20, totalTokens: 60 })
       const streamRec = recording("dd-trace-py__invoke-stream-cohere-command.json")
-      const streamed = yield* ModelImplementation.foldChunks(Cohere, recordedChunks(streamRec))
+      const streamed = yield* NativeBody.foldChunks(Cohere, recordedChunks(streamRec))
       assert.strictEqual(
         Response.text(streamed),
         (streamRec.frames ?? []).map((f) => String(f.bytesDecoded?.["text"] ?? "")).join("")
@@ -382,7 +382,7 @@ describe("Jamba", () => {
 
   it.effect("OpenAI-style tool call pieces in a stream", () =>
     Effect.gen(function*() {
-      const response = yield* ModelImplementation.foldChunks(Jamba, [
+      const response = yield* NativeBody.foldChunks(Jamba, [
         { choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] },
         {
           choices: [{
@@ -407,7 +407,7 @@ describe("Jamba", () => {
     }))
 })
 
-const families: ReadonlyArray<readonly [string, ModelImplementation.ModelImplementation, boolean]> = [
+const families: ReadonlyArray<readonly [string, NativeBody.NativeBody, boolean]> = [
   ["amazon.nova-micro-v1:0", Nova, true],
   ["meta.llama3-1-8b-instruct-v1:0", Llama, false],
   ["amazon.titan-text-express-v1", Titan, false],

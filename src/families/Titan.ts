@@ -10,10 +10,11 @@
  */
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import {
   arrayAt,
   EventWriter,
-  isRecord,
   type Json,
   numberAt,
   response,
@@ -25,7 +26,7 @@ import {
 } from "../internal/native.js"
 import { noTools, plainText, systemTexts } from "../internal/nativeEncode.js"
 import * as Response from "../Response.js"
-import * as ModelImplementation from "./ModelImplementation.js"
+import * as NativeBody from "./NativeBody.js"
 
 const FAMILY = "Amazon Titan Text"
 
@@ -53,8 +54,8 @@ export const stopReasonOf = (reason: string | undefined): Response.StopReason =>
 }
 
 const encodeRequest = (
-  request: ModelImplementation.EncodeRequest
-): Effect.Effect<Json, ModelImplementation.UnsupportedFeature> =>
+  request: NativeBody.EncodeRequest
+): Effect.Effect<Json, NativeBody.UnsupportedFeature> =>
   Either.gen(function*() {
     const model = request.model
     yield* noTools(FAMILY, request)
@@ -83,12 +84,12 @@ const encodeRequest = (
 const decodeResponse = (
   body: unknown,
   requestId?: string,
-  metrics?: ModelImplementation.InvocationMetrics
-): Effect.Effect<Response.Response, Response.MalformedResponse> => {
-  const first = isRecord(body) ? arrayAt(body, "results")[0] : undefined
-  if (!isRecord(body) || !isRecord(first)) {
+  metrics?: NativeBody.InvocationMetrics
+): Effect.Effect<Response.Response, MalformedResponseError> => {
+  const first = Predicate.isRecord(body) ? arrayAt(body, "results")[0] : undefined
+  if (!Predicate.isRecord(body) || !Predicate.isRecord(first)) {
     return Either.left(
-      new Response.MalformedResponse({
+      new MalformedResponseError({
         message: "a Titan response has no results",
         ...(requestId !== undefined ? { requestId } : {})
       })
@@ -108,7 +109,7 @@ const decodeResponse = (
   )
 }
 
-const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
+const chunkDecoder = (): NativeBody.ChunkDecoder => {
   const writer = new EventWriter()
   let inputTokens: number | undefined
   let outputTokens: number | undefined
@@ -122,7 +123,7 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
     return Either.right(writer.take())
   }
   const end = (
-    metrics: ModelImplementation.InvocationMetrics | undefined
+    metrics: NativeBody.InvocationMetrics | undefined
   ): Either.Either<ReadonlyArray<Response.StreamEvent>, string> => {
     if (writer.hasStopped) {
       writer.metadata(
@@ -141,7 +142,7 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
  * @since 0.1.0
  * @category models
  */
-export const Titan: ModelImplementation.ModelImplementation = ModelImplementation.make({
+export const Titan: NativeBody.NativeBody = NativeBody.make({
   family: "amazon-titan-text",
   name: "Amazon Titan Text",
   encodeRequest,

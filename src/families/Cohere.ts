@@ -9,11 +9,12 @@
  */
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import type * as Conversation from "../Conversation.js"
 import {
   arrayAt,
   EventWriter,
-  isRecord,
   type Json,
   numberAt,
   recordAt,
@@ -37,7 +38,7 @@ import {
 import type * as Message from "../Message.js"
 import * as ModelCatalog from "../ModelCatalog.js"
 import * as Response from "../Response.js"
-import * as ModelImplementation from "./ModelImplementation.js"
+import * as NativeBody from "./NativeBody.js"
 
 const FAMILY = "Cohere Command"
 
@@ -76,7 +77,7 @@ export const stopReasonOf = (reason: string | undefined, toolCalls: boolean): Re
 }
 
 const cohereType = (schema: unknown): string => {
-  const type = isRecord(schema) ? schema["type"] : undefined
+  const type = Predicate.isRecord(schema) ? schema["type"] : undefined
   switch (type) {
     case "integer":
       return "int"
@@ -85,7 +86,7 @@ const cohereType = (schema: unknown): string => {
     case "boolean":
       return "bool"
     case "array": {
-      const items = isRecord(schema) ? schema["items"] : undefined
+      const items = Predicate.isRecord(schema) ? schema["items"] : undefined
       return `List[${cohereType(items)}]`
     }
     case "object":
@@ -97,11 +98,11 @@ const cohereType = (schema: unknown): string => {
 
 /** A JSON Schema object as Cohere `parameter_definitions` (one level: nested objects become `Dict`). */
 const parameterDefinitions = (schema: Message.JsonObject): Json => {
-  const properties = isRecord(schema["properties"]) ? schema["properties"] : {}
+  const properties = Predicate.isRecord(schema["properties"]) ? schema["properties"] : {}
   const required = new Set(Array.isArray(schema["required"]) ? schema["required"] : [])
   const out: Json = {}
   for (const [name, property] of Object.entries(properties)) {
-    const description = isRecord(property) ? stringAt(property, "description") : undefined
+    const description = Predicate.isRecord(property) ? stringAt(property, "description") : undefined
     out[name] = {
       ...(description !== undefined ? { description } : {}),
       type: cohereType(property),
@@ -116,7 +117,7 @@ const toolOutputs = (result: Message.ToolResult, modelId: string) =>
     const outputs: Array<Json> = []
     for (const part of result.content) {
       if (part._tag === "Text") outputs.push({ text: part.text })
-      else if (part._tag === "Json") outputs.push(isRecord(part.json) ? part.json : { result: part.json })
+      else if (part._tag === "Json") outputs.push(Predicate.isRecord(part.json) ? part.json : { result: part.json })
       else return yield* Either.left(unsupported(FAMILY, blockName(part), modelId, "inside tool results"))
     }
     return outputs
@@ -164,7 +165,7 @@ const toolResultsOf = (
 const toolCalls = (uses: ReadonlyArray<Message.ToolUse>): Array<Json> =>
   uses.map((use) => ({ name: use.name, parameters: use.input ?? {} }))
 
-const commandRBody = (request: ModelImplementation.EncodeRequest) =>
+const commandRBody = (request: NativeBody.EncodeRequest) =>
   Either.gen(function*() {
     const model = request.model
     const modelId = model.modelId
@@ -223,7 +224,7 @@ const commandRBody = (request: ModelImplementation.EncodeRequest) =>
     return withModelFields(body, model, (k) => ({ k }))
   })
 
-const commandBody = (request: ModelImplementation.EncodeRequest) =>
+const commandBody = (request: NativeBody.EncodeRequest) =>
   Either.gen(function*() {
     const model = request.model
     yield* noTools(FAMILY, request)
@@ -246,8 +247,8 @@ const commandBody = (request: ModelImplementation.EncodeRequest) =>
   })
 
 const encodeRequest = (
-  request: ModelImplementation.EncodeRequest
-): Effect.Effect<Json, ModelImplementation.UnsupportedFeature> =>
+  request: NativeBody.EncodeRequest
+): Effect.Effect<Json, NativeBody.UnsupportedFeature> =>
   isCommandR(request.model.modelId) ? commandRBody(request) : commandBody(request)
 
 // ---------------------------------------------------------------------------
@@ -255,14 +256,14 @@ const encodeRequest = (
 // ---------------------------------------------------------------------------
 
 const toolUsesOf = (calls: ReadonlyArray<unknown>, seed: string): Array<Message.ToolUse> =>
-  calls.filter(isRecord).map((call, i) => ({
+  calls.filter(Predicate.isRecord).map((call, i) => ({
     _tag: "ToolUse",
     toolUseId: `tooluse_cohere_${stableId(`${seed}#${i}`, 16)}`,
     name: stringAt(call, "name") ?? "",
     input: call["parameters"] ?? {}
   }))
 
-const billedUsage = (body: Json, metrics: ModelImplementation.InvocationMetrics | undefined): Response.Usage => {
+const billedUsage = (body: Json, metrics: NativeBody.InvocationMetrics | undefined): Response.Usage => {
   const meta = recordAt(body, "meta")
   const billed = meta === undefined ? undefined : recordAt(meta, "billed_units")
   return billed === undefined
@@ -273,13 +274,13 @@ const billedUsage = (body: Json, metrics: ModelImplementation.InvocationMetrics 
 const decodeResponse = (
   body: unknown,
   requestId?: string,
-  metrics?: ModelImplementation.InvocationMetrics
-): Effect.Effect<Response.Response, Response.MalformedResponse> => {
+  metrics?: NativeBody.InvocationMetrics
+): Effect.Effect<Response.Response, MalformedResponseError> => {
   const fail = (message: string) =>
-    Either.left(new Response.MalformedResponse({ message, ...(requestId !== undefined ? { requestId } : {}) }))
-  if (!isRecord(body)) return fail("a Cohere response is not a JSON object")
+    Either.left(new MalformedResponseError({ message, ...(requestId !== undefined ? { requestId } : {}) }))
+  if (!Predicate.isRecord(body)) return fail("a Cohere response is not a JSON object")
   const generation = arrayAt(body, "generations")[0]
-  if (isRecord(generation)) {
+  if (Predicate.isRecord(generation)) {
     const text = stringAt(generation, "text") ?? ""
     return Either.right(
       response(
@@ -308,7 +309,7 @@ const decodeResponse = (
   )
 }
 
-const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
+const chunkDecoder = (): NativeBody.ChunkDecoder => {
   const writer = new EventWriter()
   let seed = ""
   let usageRecord: Response.Usage | undefined
@@ -347,7 +348,7 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
     return Either.right(writer.take())
   }
   const end = (
-    metrics: ModelImplementation.InvocationMetrics | undefined
+    metrics: NativeBody.InvocationMetrics | undefined
   ): Either.Either<ReadonlyArray<Response.StreamEvent>, string> => {
     if (writer.hasStopped) {
       const fromBody = usageRecord !== undefined && usageRecord.totalTokens > 0 ? usageRecord : undefined
@@ -364,7 +365,7 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
  * @since 0.1.0
  * @category models
  */
-export const Cohere: ModelImplementation.ModelImplementation = ModelImplementation.make({
+export const Cohere: NativeBody.NativeBody = NativeBody.make({
   family: "cohere-command",
   name: "Cohere Command R",
   encodeRequest,

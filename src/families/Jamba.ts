@@ -8,9 +8,10 @@
  */
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import {
   arrayAt,
-  isRecord,
   type Json,
   numberAt,
   recordAt,
@@ -24,13 +25,13 @@ import {
 import { chatMessages, ChatStream, finishReasonOf, messageContent } from "../internal/nativeChat.js"
 import { onlyAutoToolChoice } from "../internal/nativeEncode.js"
 import * as Response from "../Response.js"
-import * as ModelImplementation from "./ModelImplementation.js"
+import * as NativeBody from "./NativeBody.js"
 
 const FAMILY = "AI21 Jamba"
 
 const encodeRequest = (
-  request: ModelImplementation.EncodeRequest
-): Effect.Effect<Json, ModelImplementation.UnsupportedFeature> =>
+  request: NativeBody.EncodeRequest
+): Effect.Effect<Json, NativeBody.UnsupportedFeature> =>
   Either.gen(function*() {
     const model = request.model
     yield* onlyAutoToolChoice(FAMILY, model.modelId, request.toolConfig)
@@ -47,7 +48,7 @@ const encodeRequest = (
     return withModelFields(body, model, undefined)
   })
 
-const usageOf = (raw: Json | undefined, metrics: ModelImplementation.InvocationMetrics | undefined) =>
+const usageOf = (raw: Json | undefined, metrics: NativeBody.InvocationMetrics | undefined) =>
   raw === undefined
     ? usageFromMetrics(metrics)
     : usage(numberAt(raw, "prompt_tokens"), numberAt(raw, "completion_tokens"))
@@ -55,13 +56,13 @@ const usageOf = (raw: Json | undefined, metrics: ModelImplementation.InvocationM
 const decodeResponse = (
   body: unknown,
   requestId?: string,
-  metrics?: ModelImplementation.InvocationMetrics
-): Effect.Effect<Response.Response, Response.MalformedResponse> => {
-  const choice = isRecord(body) ? arrayAt(body, "choices")[0] : undefined
-  const message = isRecord(choice) ? recordAt(choice, "message") : undefined
-  if (!isRecord(body) || !isRecord(choice) || message === undefined) {
+  metrics?: NativeBody.InvocationMetrics
+): Effect.Effect<Response.Response, MalformedResponseError> => {
+  const choice = Predicate.isRecord(body) ? arrayAt(body, "choices")[0] : undefined
+  const message = Predicate.isRecord(choice) ? recordAt(choice, "message") : undefined
+  if (!Predicate.isRecord(body) || !Predicate.isRecord(choice) || message === undefined) {
     return Either.left(
-      new Response.MalformedResponse({
+      new MalformedResponseError({
         message: "a Jamba response has no choices[0].message",
         ...(requestId !== undefined ? { requestId } : {})
       })
@@ -78,12 +79,12 @@ const decodeResponse = (
   )
 }
 
-const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
+const chunkDecoder = (): NativeBody.ChunkDecoder => {
   const chat = new ChatStream()
   let usageJson: Json | undefined
   const chunk = (raw: Json): Either.Either<ReadonlyArray<Response.StreamEvent>, string> => {
     const choice = arrayAt(raw, "choices")[0]
-    if (isRecord(choice)) {
+    if (Predicate.isRecord(choice)) {
       chat.choice(choice)
       chat.stop()
     }
@@ -91,7 +92,7 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
     return chat.take()
   }
   const end = (
-    metrics: ModelImplementation.InvocationMetrics | undefined
+    metrics: NativeBody.InvocationMetrics | undefined
   ): Either.Either<ReadonlyArray<Response.StreamEvent>, string> => {
     if (chat.writer.hasStopped) chat.writer.metadata(usageOf(usageJson, metrics), metrics?.invocationLatency)
     return chat.take()
@@ -105,7 +106,7 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
  * @since 0.1.0
  * @category models
  */
-export const Jamba: ModelImplementation.ModelImplementation = ModelImplementation.make({
+export const Jamba: NativeBody.NativeBody = NativeBody.make({
   family: "ai21-jamba",
   name: "AI21 Jamba (chat)",
   encodeRequest,

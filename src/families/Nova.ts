@@ -7,11 +7,12 @@
  */
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { MalformedResponseError } from "../BedrockError.js"
 import type * as Conversation from "../Conversation.js"
 import {
   EventWriter,
   fromBase64,
-  isRecord,
   type Json,
   numberAt,
   recordAt,
@@ -26,7 +27,7 @@ import {
 import { blockName, toolSpecs, unsupported } from "../internal/nativeEncode.js"
 import type * as Message from "../Message.js"
 import * as Response from "../Response.js"
-import * as ModelImplementation from "./ModelImplementation.js"
+import * as NativeBody from "./NativeBody.js"
 
 const FAMILY = "Amazon Nova"
 
@@ -58,7 +59,7 @@ const toolResultContent = (part: Message.ToolResultContent, modelId: string) =>
 const contentBlock = (
   block: Message.ContentBlock,
   modelId: string
-): Either.Either<Json, ModelImplementation.UnsupportedFeature> =>
+): Either.Either<Json, NativeBody.UnsupportedFeature> =>
   Either.gen(function*() {
     switch (block._tag) {
       case "Text":
@@ -134,8 +135,8 @@ const toolConfigOf = (toolConfig: Conversation.ToolConfiguration, modelId: strin
   })
 
 const encodeRequest = (
-  request: ModelImplementation.EncodeRequest
-): Effect.Effect<Json, ModelImplementation.UnsupportedFeature> =>
+  request: NativeBody.EncodeRequest
+): Effect.Effect<Json, NativeBody.UnsupportedFeature> =>
   Either.gen(function*() {
     const model = request.model
     const system: Array<Json> = []
@@ -175,7 +176,7 @@ const encodeRequest = (
 // ---------------------------------------------------------------------------
 
 const contentOf = (raw: unknown): Message.ContentBlock => {
-  if (!isRecord(raw)) return { _tag: "Unknown", type: "unknown", value: raw }
+  if (!Predicate.isRecord(raw)) return { _tag: "Unknown", type: "unknown", value: raw }
   if (typeof raw["text"] === "string") return { _tag: "Text", text: raw["text"] }
   const toolUse = recordAt(raw, "toolUse")
   if (toolUse !== undefined) {
@@ -219,13 +220,13 @@ const usageOf = (raw: Json): Response.Usage => {
 const decodeResponse = (
   body: unknown,
   requestId?: string,
-  metrics?: ModelImplementation.InvocationMetrics
-): Effect.Effect<Response.Response, Response.MalformedResponse> => {
-  const output = isRecord(body) ? recordAt(body, "output") : undefined
+  metrics?: NativeBody.InvocationMetrics
+): Effect.Effect<Response.Response, MalformedResponseError> => {
+  const output = Predicate.isRecord(body) ? recordAt(body, "output") : undefined
   const message = output === undefined ? undefined : recordAt(output, "message")
-  if (!isRecord(body) || message === undefined || !Array.isArray(message["content"])) {
+  if (!Predicate.isRecord(body) || message === undefined || !Array.isArray(message["content"])) {
     return Either.left(
-      new Response.MalformedResponse({
+      new MalformedResponseError({
         message: "a Nova response has no output.message.content",
         ...(requestId !== undefined ? { requestId } : {})
       })
@@ -247,7 +248,7 @@ const decodeResponse = (
 // stream
 // ---------------------------------------------------------------------------
 
-const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
+const chunkDecoder = (): NativeBody.ChunkDecoder => {
   const writer = new EventWriter()
   let usageJson: Json | undefined
   const chunk = (raw: Json): Either.Either<ReadonlyArray<Response.StreamEvent>, string> => {
@@ -313,7 +314,7 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
     return Either.right(writer.take())
   }
   const end = (
-    metrics: ModelImplementation.InvocationMetrics | undefined
+    metrics: NativeBody.InvocationMetrics | undefined
   ): Either.Either<ReadonlyArray<Response.StreamEvent>, string> => {
     if (writer.hasStopped) {
       const fromMetrics = usageFromMetrics(metrics)
@@ -343,7 +344,7 @@ const chunkDecoder = (): ModelImplementation.ChunkDecoder => {
  * @since 0.1.0
  * @category models
  */
-export const Nova: ModelImplementation.ModelImplementation = ModelImplementation.make({
+export const Nova: NativeBody.NativeBody = NativeBody.make({
   family: "amazon-nova",
   name: "Amazon Nova (messages-v1)",
   encodeRequest,

@@ -4,9 +4,9 @@ import { join } from "node:path"
 import * as BedrockRuntime from "../../src/BedrockRuntime.js"
 import { ClientConfig, ConnectionConfig, ModelConfig, StaticCredentials } from "../../src/Config.js"
 import { Emulator } from "../../src/emulator/Emulator.js"
+import type * as NativeBody from "../../src/families/NativeBody.js"
 import { captureInvocationMetrics, invocationMetricsOf } from "../../src/internal/invocationHeaders.js"
 import type * as Message from "../../src/Message.js"
-import type * as ModelImplementation from "../../src/models/ModelImplementation.js"
 import * as Response from "../../src/Response.js"
 
 /** Emulator on an ephemeral loopback port + a `BedrockRuntime` over it (real SDK, HTTP/2 unless asked otherwise). */
@@ -31,8 +31,8 @@ export const encoder = new TextEncoder()
 
 /** Encodes a request, sends it with InvokeModel and decodes the answer. */
 export const invoke = (
-  implementation: ModelImplementation.ModelImplementation,
-  request: ModelImplementation.EncodeRequest
+  implementation: NativeBody.NativeBody,
+  request: NativeBody.EncodeRequest
 ) =>
   Effect.gen(function*() {
     const runtime = yield* BedrockRuntime.BedrockRuntime
@@ -51,8 +51,8 @@ export const invoke = (
 
 /** Encodes a request, streams it with InvokeModelWithResponseStream, and returns the events and their fold. */
 export const invokeStream = (
-  implementation: ModelImplementation.ModelImplementation,
-  request: ModelImplementation.EncodeRequest
+  implementation: NativeBody.NativeBody,
+  request: NativeBody.EncodeRequest
 ) =>
   Effect.scoped(Effect.gen(function*() {
     const runtime = yield* BedrockRuntime.BedrockRuntime
@@ -73,9 +73,9 @@ export const request = (
   messages: ReadonlyArray<Message.Message>,
   extra: Omit<Partial<ConstructorParameters<typeof ModelConfig>[0]>, "system"> & {
     readonly system?: ReadonlyArray<Message.SystemContentBlock>
-    readonly toolConfig?: ModelImplementation.EncodeRequest["toolConfig"]
+    readonly toolConfig?: NativeBody.EncodeRequest["toolConfig"]
   } = {}
-): ModelImplementation.EncodeRequest => {
+): NativeBody.EncodeRequest => {
   const { system, toolConfig, ...model } = extra
   return {
     messages,
@@ -103,7 +103,7 @@ export const recordedChunks = (rec: Recording): ReadonlyArray<Uint8Array> =>
   )
 
 /** The invocation metrics of recorded `x-amzn-bedrock-*` response headers. */
-export const headerMetrics = (rec: Recording): ModelImplementation.InvocationMetrics => {
+export const headerMetrics = (rec: Recording): NativeBody.InvocationMetrics => {
   const n = (name: string) => {
     const value = rec.response.headers[name]
     return value === undefined ? undefined : Number(value)
