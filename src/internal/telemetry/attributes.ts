@@ -9,8 +9,15 @@
 import type * as Response from "../../Response.js"
 import { Attr, type Operation, OTHER, PROVIDER } from "./conventions.js"
 
-/** A span's attributes: what `Effect.withSpan`'s `attributes` and `Effect.annotateCurrentSpan` take. */
-export type Attributes = Readonly<Record<string, string | number | boolean | ReadonlyArray<string>>>
+/**
+ * A span's attributes: what `Effect.withSpan`'s `attributes` and `Effect.annotateCurrentSpan` take. Scalars only:
+ * `@effect/opentelemetry` 0.64 exports any other value as its pretty-printed text, so the conventions' string-array
+ * attributes are set as compact JSON (`stringArray`).
+ */
+export type Attributes = Readonly<Record<string, string | number | boolean>>
+
+/** A string-array attribute as compact JSON text, e.g. `["end_turn"]`. */
+export const stringArray = (values: ReadonlyArray<string>): string => JSON.stringify(values)
 
 /** The model settings of one call (a `ModelConfig` is one). */
 export interface RequestSettings {
@@ -82,7 +89,7 @@ export const requestAttributes = (
   ...(settings.topK === undefined ? {} : { [Attr.requestTopK]: settings.topK }),
   ...(settings.stopSequences === undefined || settings.stopSequences.length === 0
     ? {}
-    : { [Attr.requestStopSequences]: settings.stopSequences }),
+    : { [Attr.requestStopSequences]: stringArray(settings.stopSequences) }),
   ...(settings.guardrail === undefined ? {} : { [Attr.guardrailId]: settings.guardrail.identifier }),
   ...(extras?.api === undefined ? {} : { [Attr.api]: extras.api }),
   ...(extras?.outputType === undefined ? {} : { [Attr.outputType]: extras.outputType }),
@@ -111,7 +118,7 @@ export const usageAttributes = (usage: Response.Usage): Attributes => ({
  * the response id, and its usage. `cost` (USD, from the catalog) is added when known.
  */
 export const responseAttributes = (response: Response.Response, cost?: number): Attributes => ({
-  [Attr.responseFinishReasons]: [response.stopReason],
+  [Attr.responseFinishReasons]: stringArray([response.stopReason]),
   ...(response.requestId === undefined ? {} : { [Attr.responseId]: response.requestId }),
   ...usageAttributes(response.usage),
   ...(cost === undefined ? {} : { [Attr.costUsd]: cost })
