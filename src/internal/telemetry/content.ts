@@ -124,6 +124,9 @@ export const finishReason = (stopReason: Response.StopReason): string => {
     case "guardrail_intervened":
     case "content_filtered":
       return "content_filter"
+    case "malformed_model_output":
+    case "malformed_tool_use":
+      return "error"
     default:
       return stopReason
   }

@@ -46,47 +46,29 @@ export const timeToFirstChunk = Metric.histogram(
   "Time to receive the first chunk of a streaming call."
 )
 
+/** A monotonic counter (an OpenTelemetry `Counter` once exported). */
+const counter = (name: string, description: string) => Metric.counter(name, { description, incremental: true })
+
 /** Retries scheduled, by the `error.type` of the failure that caused them. */
-export const retries = Metric.counter(MetricName.retries, {
-  description: "Attempts retried, by the error that failed them.",
-  incremental: true
-})
+export const retries = counter(MetricName.retries, "Attempts retried, by the error that failed them.")
 
 /** Throttling failures (Bedrock's `ThrottlingException`), retried or not. */
-export const throttles = Metric.counter(MetricName.throttles, {
-  description: "Attempts Bedrock throttled.",
-  incremental: true
-})
+export const throttles = counter(MetricName.throttles, "Attempts Bedrock throttled.")
 
 /** The cost of successful calls in USD, from the model catalog's prices. */
-export const cost = Metric.counter(MetricName.cost, {
-  description: "Cost of the calls, in USD, at the model catalog's prices.",
-  incremental: true
-})
+export const cost = counter(MetricName.cost, "Cost of the calls, in USD, at the model catalog's prices.")
 
 /** Circuit breaker transitions, by state left and state entered. */
-export const breakerTransitions = Metric.counter(MetricName.breakerTransitions, {
-  description: "Circuit breaker state changes.",
-  incremental: true
-})
+export const breakerTransitions = counter(MetricName.breakerTransitions, "Circuit breaker state changes.")
 
 /** Embeddings cache lookups, by `bedrock_llm.cache.outcome` (`hit` or `miss`). */
-export const embeddingsCache = Metric.counter(MetricName.embeddingsCache, {
-  description: "Embeddings cache lookups, hits and misses.",
-  incremental: true
-})
+export const embeddingsCache = counter(MetricName.embeddingsCache, "Embeddings cache lookups, hits and misses.")
 
 /** Tool calls run by agents, by tool name, with `error.type` (the outcome's tag) when they did not succeed. */
-export const toolCalls = Metric.counter(MetricName.toolCalls, {
-  description: "Tool calls, with error.type when they failed.",
-  incremental: true
-})
+export const toolCalls = counter(MetricName.toolCalls, "Tool calls, with error.type when they failed.")
 
 /** Agent steps (model calls of a run), by agent name. */
-export const agentSteps = Metric.counter(MetricName.agentSteps, {
-  description: "Agent steps taken.",
-  incremental: true
-})
+export const agentSteps = counter(MetricName.agentSteps, "Agent steps taken.")
 
 // ---------------------------------------------------------------------------
 // label sets
