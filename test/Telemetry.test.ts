@@ -222,6 +222,29 @@ describe("spans through @effect/opentelemetry", () => {
       assert.strictEqual(spanNamed(on.spans, "on").attributes["content"], "hi")
     }))
 
+  it.effect("a scoped span covers every pull of a stream and records the time to first chunk on it", () =>
+    Effect.gen(function*() {
+      const pulls = Effect.gen(function*() {
+        const span = yield* Span.scopedSpan("chat stream.model", Span.clientSpan())
+        const pull = (n: number) =>
+          Span.annotateSpan(() => n === 0 ? Attributes.timeToFirstChunkAttributes(120) : { pulls: n + 1 }).pipe(
+            Span.underSpan(span),
+            Effect.withSpan(`pull ${n}`)
+          )
+        for (let n = 0; n < 3; n++) yield* pull(n)
+      }).pipe(Effect.scoped)
+      let underBuiltIn = 0
+      yield* Effect.scoped(
+        Effect.map(Span.scopedSpan("unrecorded"), (span) => (underBuiltIn += span === undefined ? 1 : 0))
+      )
+      assert.strictEqual(underBuiltIn, 1)
+      const emitted = yield* withOtel(pulls)
+      const stream = spanNamed(emitted.spans, "chat stream.model")
+      assert.strictEqual(stream.attributes["gen_ai.response.time_to_first_chunk"], 0.12)
+      assert.strictEqual(stream.attributes["pulls"], 3)
+      assert.strictEqual(spanNamed(emitted.spans, "pull 2").parentSpanContext?.spanId, stream.spanContext().spanId)
+    }))
+
   it.effect("a retry is a span event with its cause, attempt and delay", () =>
     Effect.gen(function*() {
       const throttled = new BedrockError.ThrottlingError({ message: "slow down", status: 429 })

@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
+import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import { type Attributes, retryEventAttributes } from "./attributes.js"
 import { captureContent } from "./content.js"
@@ -51,6 +52,23 @@ export const spanEvent = (name: string, build: () => Attributes): Effect.Effect<
 /** The `bedrock_llm.retry` event: the failure's `error.type`, the attempt that failed, the delay before the next. */
 export const retryEvent = (error: unknown, failedAttempt: number, delayMillis: number): Effect.Effect<void> =>
   spanEvent(SpanEvent.retry, () => retryEventAttributes(error, failedAttempt, delayMillis))
+
+/**
+ * A span that lives as long as the scope (a stream's whole life, across its pulls), made only under a recording
+ * tracer: `undefined` under the built-in one. Run each pull under it with `underSpan`.
+ */
+export const scopedSpan = (
+  name: string,
+  options?: Tracer.SpanOptions
+): Effect.Effect<Tracer.Span | undefined, never, Scope.Scope> =>
+  Effect.tracerWith((tracer) =>
+    tracer === builtInTracer ? Effect.succeed(undefined) : Effect.makeSpanScoped(name, options)
+  )
+
+/** Runs `self` as a child of `span` (as it is without one). */
+export const underSpan =
+  (span: Tracer.Span | undefined) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    span === undefined ? self : Effect.withParentSpan(self, span)
 
 /** The options of a client span: kind `client` (what the conventions ask of model calls) and its first attributes. */
 export const clientSpan = (attributes?: Attributes): Tracer.SpanOptions => ({
