@@ -22,6 +22,7 @@ interface ModelJson {
   readonly id: string
   readonly display_name: string
   readonly max_output_tokens: number
+  readonly alias: boolean
 }
 
 interface AgentJson {
@@ -87,6 +88,7 @@ export const Playground = () => {
       setModel((current) => list.data.some((entry) => entry.id === current) ? current : list.data[0]?.id ?? "")
     }, (error) => {
       setModels([])
+      setModel("")
       setLoadFailure(failureOfThrown(error))
     })
     json<{ agents: ReadonlyArray<AgentJson> }>("/v1/agents", { key }).then(
@@ -114,7 +116,7 @@ export const Playground = () => {
 
   const send = async () => {
     const text = draft.trim()
-    if (busy || (text === "" && images.length === 0) || key === "") return
+    if (busy || (text === "" && images.length === 0) || key === "" || (agent === "" && model === "")) return
     const user: Turn = { kind: "user", text, images: agent === "" ? images : [] }
     const history = [...turns, user]
     setTurns(history)
@@ -190,7 +192,7 @@ export const Playground = () => {
       />
       <div class="layout">
         <aside class="panel" aria-label="Settings">
-          <Field id="mode" label="Mode">
+          <Field id="mode" label="Chat or agent">
             <select id="mode" value={agent} onChange={(event) => setAgent(event.currentTarget.value)}>
               <option value="">Chat with a model</option>
               {agents.map((entry) => <option key={entry.name} value={entry.name}>Agent: {entry.name}</option>)}
@@ -201,8 +203,13 @@ export const Playground = () => {
               <>
                 <Field id="model" label="Model">
                   <select id="model" value={model} onChange={(event) => setModel(event.currentTarget.value)}>
-                    {models.map((entry) => <option key={entry.id} value={entry.id}>{entry.id}</option>)}
+                    {models.map((entry) => (
+                      <option key={entry.id} value={entry.id}>
+                        {entry.alias ? `${entry.id} (alias)` : entry.display_name}
+                      </option>
+                    ))}
                   </select>
+                  {model === "" ? null : <code class="muted model-id">{model}</code>}
                 </Field>
                 <Field id="system" label="System prompt">
                   <textarea
@@ -337,7 +344,7 @@ export const Playground = () => {
               {busy
                 ? <button type="button" class="danger" onClick={() => controller.current?.abort()}>Stop</button>
                 : null}
-              <button type="submit" disabled={busy || key === ""}>Send</button>
+              <button type="submit" disabled={busy || key === "" || (agent === "" && model === "")}>Send</button>
             </div>
           </form>
         </main>

@@ -8,10 +8,11 @@ const UsageLine = (
 ) =>
   props.usage === undefined ? null : (
     <p class="usage" data-testid="usage">
-      {props.label}: <span data-input={props.usage.input}>{count(props.usage.input)} in</span> ·{" "}
+      {props.label}: <span data-input={props.usage.input}>{count(props.usage.input)} in</span>
+      {" · "}
       <span data-output={props.usage.output}>{count(props.usage.output)} out</span>
-      {props.usage.cacheRead > 0 ? <span>· {count(props.usage.cacheRead)} cached</span> : null}
-      {props.cost === undefined ? null : <span data-cost={props.cost}>· {usd(props.cost)}</span>}
+      {props.usage.cacheRead > 0 ? ` · ${count(props.usage.cacheRead)} cached` : null}
+      {props.cost === undefined ? null : <>{" · "}<span data-cost={props.cost}>{usd(props.cost)}</span></>}
     </p>
   )
 
@@ -34,14 +35,15 @@ const ToolCallView = (props: { readonly call: ToolCall }) => (
   </li>
 )
 
-const StepView = (props: { readonly step: Step }) => (
+const StepView = (props: { readonly step: Step; readonly answered: boolean }) => (
   <li class="step">
     <h3>
-      Step {props.step.step + 1}
+      Step {props.step.step}
       {props.step.attempt > 1 ? <span class="badge warn">replay, attempt {props.step.attempt}</span> : null}
     </h3>
     {props.step.retries.map((retry, index) => <p key={index} class="badge warn">retry: {retry}</p>)}
     {props.step.text === "" ? null : <p class="text">{props.step.text}</p>}
+    {props.answered ? <p class="muted">wrote the answer below</p> : null}
     {props.step.calls.length === 0
       ? null
       : <ul class="tool-calls">{props.step.calls.map((call) => <ToolCallView key={call.id} call={call} />)}</ul>}
@@ -68,13 +70,20 @@ const Answer = (props: { readonly turn: AnswerTurn }) => {
       )}
       {steps.length === 0
         ? null
-        : <ol class="steps">{steps.map((step) => <StepView key={step.step} step={step} />)}</ol>}
+        : <ol class="steps">{steps.map((step) => <StepView key={step.step} step={step} answered={step.text === "" && step.calls.length === 0 && turn.done} />)}</ol>}
       {turn.steps.length > 0 && turn.done && turn.text !== ""
         ? <p class="text final" data-testid="answer">{turn.text}</p>
         : live === ""
         ? null
         : <p class="text" data-testid="answer">{live}</p>}
-      {turn.stopped ? <p class="badge warn">stopped</p> : null}
+      {turn.stopped
+        ? (
+          <p>
+            <span class="badge warn">stopped</span>
+            <span class="muted">the gateway aborted the call and settles what it used</span>
+          </p>
+        )
+        : null}
       {turn.failure === undefined ? null : <FailureNote failure={turn.failure} />}
       <UsageLine usage={turn.usage} cost={turn.cost} label="usage" />
     </article>

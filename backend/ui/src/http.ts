@@ -120,7 +120,7 @@ export const statusOfType = (type: unknown): number => statusOfErrorType[String(
 
 /** A failure said for what it is: a title and a sentence. */
 export const describe = (failure: Failure): { readonly title: string; readonly detail: string } => {
-  const retry = failure.retryAfter === undefined ? "" : ` Retry in ${duration(failure.retryAfter)}.`
+  const retry = failure.retryAfter === undefined ? "" : `\nRetry in ${duration(failure.retryAfter)}.`
   if (failure.status === 401) return { title: "Invalid key", detail: failure.message }
   if (failure.status === 403) return { title: "Not allowed", detail: failure.message }
   if (failure.status === 429 && (failure.code === "insufficient_quota" || /budget/i.test(failure.message))) {

@@ -288,11 +288,11 @@ export const turnsOfConversation = (messages: ReadonlyArray<unknown>): Array<Tur
       result: results.get(block.toolUseId)
     }))
     const previous = turns[turns.length - 1]
-    const step: Step = { step: 0, attempt: 1, text: calls.length > 0 ? text : "", calls, retries: [] }
+    const step: Step = { step: 1, attempt: 1, text: calls.length > 0 ? text : "", calls, retries: [] }
     if (previous?.kind === "answer" && !previous.done) {
       turns[turns.length - 1] = {
         ...previous,
-        steps: [...previous.steps, { ...step, step: previous.steps.length }],
+        steps: [...previous.steps, { ...step, step: previous.steps.length + 1 }],
         text: calls.length > 0 ? previous.text : text,
         done: calls.length === 0
       }
