@@ -8,7 +8,7 @@ const promise = <A>(run: () => Promise<A>) => Effect.promise(run)
 layer(Browser.layer)("the playground's agent runs and refusals in Chromium", (it) => {
   it.scoped("an agent run shows its tool calls with their input, their results and the answer; it can be reopened", () =>
     Effect.gen(function*() {
-      const service = yield* startService()
+      const service = yield* startService({ clock: Browser.liveClock })
       const key = yield* service.createKey()
       const page = yield* Browser.playground(service.url, key.secret)
       yield* promise(() => page.getByLabel("Chat or agent").selectOption("calculator"))

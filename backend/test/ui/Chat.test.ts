@@ -1,4 +1,4 @@
-import { assert, describe, layer } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import * as Emulator from "bedrock-llm/emulator"
 import * as Effect from "effect/Effect"
 import { vi } from "vitest"
@@ -7,7 +7,8 @@ import { call, startService } from "../support/service.js"
 import * as Browser from "./browser.js"
 
 const model = "anthropic.claude-3-haiku-20240307-v1:0"
-const answer = "Streaming starts with this sentence, goes on for a while, word after word, and ends with the word omega."
+const answer =
+  "Streaming starts with this sentence, goes on for a while, word after word, and ends with the word omega."
 
 /** A slow stream (the emulator paces deltas) with a fixed usage, so that the cost is not zero. */
 const slowEmulator: Emulator.Options = {
@@ -26,7 +27,7 @@ const png = Buffer.from(
 layer(Browser.layer)("the playground's chat in Chromium", (it) => {
   it.scoped("text streams in before the stream ends; the usage and cost shown are the server's record", () =>
     Effect.gen(function*() {
-      const service = yield* startService({ emulator: slowEmulator })
+      const service = yield* startService({ emulator: slowEmulator, clock: Browser.liveClock })
       const key = yield* service.createKey()
       const page = yield* Browser.playground(service.url, key.secret)
       yield* promise(() => page.getByLabel("Model").selectOption(model))
@@ -54,8 +55,14 @@ layer(Browser.layer)("the playground's chat in Chromium", (it) => {
       const { totals } = usage.body
       assert.strictEqual(totals.requests, 1)
       const shown = reply.getByTestId("usage")
-      assert.strictEqual(Number(yield* promise(() => shown.locator("[data-input]").getAttribute("data-input"))), totals.inputTokens)
-      assert.strictEqual(Number(yield* promise(() => shown.locator("[data-output]").getAttribute("data-output"))), totals.outputTokens)
+      assert.strictEqual(
+        Number(yield* promise(() => shown.locator("[data-input]").getAttribute("data-input"))),
+        totals.inputTokens
+      )
+      assert.strictEqual(
+        Number(yield* promise(() => shown.locator("[data-output]").getAttribute("data-output"))),
+        totals.outputTokens
+      )
       assert.isAbove(totals.costUsd, 0)
       assert.include(yield* promise(() => shown.innerText()), `$${totals.costUsd.toFixed(6)}`)
       assert.include(yield* promise(() => page.getByTestId("totals").innerText()), `$${totals.costUsd.toFixed(6)}`)
@@ -67,7 +74,7 @@ layer(Browser.layer)("the playground's chat in Chromium", (it) => {
 
   it.scoped("the stop button aborts the stream, and the emulator sees the abort", () =>
     Effect.gen(function*() {
-      const service = yield* startService({ emulator: slowEmulator })
+      const service = yield* startService({ emulator: slowEmulator, clock: Browser.liveClock })
       const key = yield* service.createKey()
       const page = yield* Browser.playground(service.url, key.secret)
       yield* promise(() => page.getByLabel(/^Message/).fill("Tell me a long story"))
@@ -88,7 +95,7 @@ layer(Browser.layer)("the playground's chat in Chromium", (it) => {
   it.scoped("images by file picker and by drag-and-drop are sent inline to Bedrock", () =>
     Effect.gen(function*() {
       const recorder = yield* startRecorder(yield* Emulator.make())
-      const service = yield* startService({ sharedEmulator: recorder.emulator })
+      const service = yield* startService({ sharedEmulator: recorder.emulator, clock: Browser.liveClock })
       const key = yield* service.createKey()
       const page = yield* Browser.playground(service.url, key.secret)
       yield* promise(() => page.getByLabel("Model").selectOption(model))
@@ -96,12 +103,14 @@ layer(Browser.layer)("the playground's chat in Chromium", (it) => {
         page.locator("#attach").setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: png })
       )
       yield* promise(async () => {
-        const dataTransfer = await page.evaluateHandle((base64) => {
-          const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0))
+        // The page's own DataTransfer holding a File, as a drop from the desktop delivers it (the test's
+        // tsconfig has no DOM types, hence the page-side source as a string).
+        const dataTransfer = await page.evaluateHandle(`(() => {
+          const bytes = Uint8Array.from(atob("${png.toString("base64")}"), (char) => char.charCodeAt(0))
           const transfer = new DataTransfer()
           transfer.items.add(new File([bytes], "dropped.png", { type: "image/png" }))
           return transfer
-        }, png.toString("base64"))
+        })()`)
         await page.locator("form.composer").dispatchEvent("drop", { dataTransfer })
       })
       yield* promise(() => page.getByRole("img", { name: "attachment 2" }).waitFor())

@@ -2,15 +2,16 @@
  * UI test harness: Debian's Chromium driven by playwright-core (headless, no sandbox, a fresh user-data directory per
  * launch), one browser per test file, the UI built before it starts, screenshots into the git-ignored `artifacts/`.
  */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import { existsSync } from "node:fs"
 import { mkdir, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import type * as Scope from "effect/Scope"
 import { type BrowserContext, chromium, type Page } from "playwright-core"
 import { buildUi } from "../../src/ui/UiBuild.js"
 
@@ -25,6 +26,12 @@ const args = [
   "--disable-sync",
   "--no-first-run"
 ]
+
+/**
+ * The clock of a service a browser talks to: the real one (an `it.scoped` test runs on the `TestClock`, at 1970),
+ * since the browser's own dates, such as the usage range, are real.
+ */
+export const liveClock = Clock.make()
 
 /** Where screenshots go (git-ignored). */
 export const artifacts = fileURLToPath(new URL("./artifacts", import.meta.url))

@@ -54,12 +54,14 @@ const LimitFields = (
   props: { readonly prefix: string; readonly value: Limits; readonly onChange: (value: Limits) => void }
 ) => (
   <>
-    <Field id={`${props.prefix}-models`} label="Allowed models (comma-separated, * matches any)">
+    <Field id={`${props.prefix}-models`} label="Allowed models">
       <input
         id={`${props.prefix}-models`}
+        aria-describedby={`${props.prefix}-models-hint`}
         value={props.value.models}
         onInput={(event) => props.onChange({ ...props.value, models: event.currentTarget.value })}
       />
+      <span id={`${props.prefix}-models-hint`} class="hint">comma-separated; * matches any characters</span>
     </Field>
     <Field id={`${props.prefix}-rpm`} label="Requests per minute">
       <input

@@ -38,13 +38,14 @@ export const DayColumns = (props: {
   readonly data: ReadonlyArray<Datum>
   readonly format: (value: number) => string
 }) => {
-  const width = 640
-  const height = 180
-  const left = 56
-  const bottom = 24
+  const width = 420
+  const height = 170
+  const left = 72
+  const bottom = 22
   const top = niceMax(props.data.map((datum) => datum.value))
   const slot = (width - left) / Math.max(1, props.data.length)
-  const labelEvery = Math.ceil(props.data.length / 10)
+  // Every few days, counted back from the last one, which is always labelled.
+  const labelEvery = Math.ceil(props.data.length / 8)
   return (
     <figure class="chart" data-chart={props.id}>
       <figcaption>{props.title}</figcaption>
@@ -66,7 +67,7 @@ export const DayColumns = (props: {
               >
                 <title>{`${datum.label}: ${props.format(datum.value)}`}</title>
               </rect>
-              {index % labelEvery === 0
+              {(props.data.length - 1 - index) % labelEvery === 0
                 ? <text class="tick" x={x + slot / 2} y={height - 6} text-anchor="middle">{datum.label.slice(5)}</text>
                 : null}
             </g>
@@ -87,10 +88,10 @@ export const CategoryBars = (props: {
 }) => {
   const sorted = [...props.data].sort((a, b) => b.value - a.value)
   const top = Math.max(0, ...sorted.map((datum) => datum.value)) || 1
-  const row = 26
-  const width = 640
-  const labelWidth = 220
-  const valueWidth = 90
+  const row = 24
+  const width = 420
+  const labelWidth = 150
+  const valueWidth = 80
   const height = Math.max(row, sorted.length * row)
   return (
     <figure class="chart" data-chart={props.id}>
@@ -104,13 +105,14 @@ export const CategoryBars = (props: {
               const barWidth = (datum.value / top) * (width - labelWidth - valueWidth)
               return (
                 <g key={datum.label} data-category={datum.label} data-value={datum.value}>
-                  <text class="label" x={labelWidth - 8} y={y + 17} text-anchor="end">
-                    {datum.label.length > 30 ? `${datum.label.slice(0, 29)}…` : datum.label}
+                  <text class="label" x={labelWidth - 8} y={y + 16} text-anchor="end">
+                    <title>{datum.label}</title>
+                    {datum.label.length > 20 ? `${datum.label.slice(0, 19)}…` : datum.label}
                   </text>
                   <rect class="bar" x={labelWidth} y={y + 4} width={barWidth} height={row - 8}>
                     <title>{`${datum.label}: ${props.format(datum.value)}`}</title>
                   </rect>
-                  <text class="value" x={labelWidth + barWidth + 6} y={y + 17}>{props.format(datum.value)}</text>
+                  <text class="value" x={labelWidth + barWidth + 6} y={y + 16}>{props.format(datum.value)}</text>
                 </g>
               )
             })}

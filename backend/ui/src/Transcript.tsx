@@ -12,7 +12,12 @@ const UsageLine = (
       {" · "}
       <span data-output={props.usage.output}>{count(props.usage.output)} out</span>
       {props.usage.cacheRead > 0 ? ` · ${count(props.usage.cacheRead)} cached` : null}
-      {props.cost === undefined ? null : <>{" · "}<span data-cost={props.cost}>{usd(props.cost)}</span></>}
+      {props.cost === undefined ? null : (
+        <>
+          {" · "}
+          <span data-cost={props.cost}>{usd(props.cost)}</span>
+        </>
+      )}
     </p>
   )
 
@@ -70,7 +75,17 @@ const Answer = (props: { readonly turn: AnswerTurn }) => {
       )}
       {steps.length === 0
         ? null
-        : <ol class="steps">{steps.map((step) => <StepView key={step.step} step={step} answered={step.text === "" && step.calls.length === 0 && turn.done} />)}</ol>}
+        : (
+          <ol class="steps">
+            {steps.map((step) => (
+              <StepView
+                key={step.step}
+                step={step}
+                answered={step.text === "" && step.calls.length === 0 && turn.done}
+              />
+            ))}
+          </ol>
+        )}
       {turn.steps.length > 0 && turn.done && turn.text !== ""
         ? <p class="text final" data-testid="answer">{turn.text}</p>
         : live === ""
