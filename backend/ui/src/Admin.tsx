@@ -139,29 +139,40 @@ const KeyRow = (props: {
           {item.monthlyBudgetUsd === undefined ? "none" : usdShort(item.monthlyBudgetUsd)}
           {props.spent === undefined ? null : <div class="muted">spent {usdShort(props.spent)}</div>}
         </td>
-        <td class="row-actions">
+        <td>
           {item.status === "revoked" ? null : (
-            <>
+            <div class="row-actions">
               <button
                 type="button"
                 class="secondary"
+                aria-label={`Edit ${item.name}`}
                 aria-expanded={editing !== undefined}
                 onClick={() => setEditing(editing === undefined ? limitsOf(item) : undefined)}
               >
-                Edit<span class="sr-only">{item.name}</span>
+                Edit
               </button>
               {confirming
                 ? (
-                  <button type="button" class="danger" onClick={() => props.onRevoke(item.id)}>
-                    Confirm revoke<span class="sr-only">{item.name}</span>
+                  <button
+                    type="button"
+                    class="danger"
+                    aria-label={`Confirm revoke ${item.name}`}
+                    onClick={() => props.onRevoke(item.id)}
+                  >
+                    Confirm revoke
                   </button>
                 )
                 : (
-                  <button type="button" class="secondary" onClick={() => setConfirming(true)}>
-                    Revoke<span class="sr-only">{item.name}</span>
+                  <button
+                    type="button"
+                    class="secondary"
+                    aria-label={`Revoke ${item.name}`}
+                    onClick={() => setConfirming(true)}
+                  >
+                    Revoke
                   </button>
                 )}
-            </>
+            </div>
           )}
         </td>
       </tr>

@@ -43,7 +43,7 @@ export const DayColumns = (props: {
   const left = 72
   const bottom = 22
   const top = niceMax(props.data.map((datum) => datum.value))
-  const slot = (width - left) / Math.max(1, props.data.length)
+  const slot = (width - left - 14) / Math.max(1, props.data.length)
   // Every few days, counted back from the last one, which is always labelled.
   const labelEvery = Math.ceil(props.data.length / 8)
   return (
