@@ -5,8 +5,8 @@
  */
 import { useEffect, useState } from "preact/hooks"
 import { BudgetMeter, CategoryBars, type Datum, DayColumns } from "./Charts.js"
-import { FailureNote, Field, Header } from "./common.js"
-import { count, stored, usdShort, utcDay } from "./format.js"
+import { FailureNote, Field, Header, NumberField, useStoredKey } from "./common.js"
+import { count, usdShort, utcDay } from "./format.js"
 import { type Failure, failureOfThrown, json } from "./http.js"
 
 const apis = ["openai", "anthropic", "bedrock", "agents"] as const
@@ -63,34 +63,28 @@ const LimitFields = (
       />
       <span id={`${props.prefix}-models-hint`} class="hint">comma-separated; * matches any characters</span>
     </Field>
-    <Field id={`${props.prefix}-rpm`} label="Requests per minute">
-      <input
-        id={`${props.prefix}-rpm`}
-        type="number"
-        min={1}
-        value={props.value.rpm}
-        onInput={(event) => props.onChange({ ...props.value, rpm: event.currentTarget.value })}
-      />
-    </Field>
-    <Field id={`${props.prefix}-tpm`} label="Tokens per minute">
-      <input
-        id={`${props.prefix}-tpm`}
-        type="number"
-        min={1}
-        value={props.value.tpm}
-        onInput={(event) => props.onChange({ ...props.value, tpm: event.currentTarget.value })}
-      />
-    </Field>
-    <Field id={`${props.prefix}-budget`} label="Monthly budget (USD)">
-      <input
-        id={`${props.prefix}-budget`}
-        type="number"
-        min={0}
-        step="any"
-        value={props.value.budget}
-        onInput={(event) => props.onChange({ ...props.value, budget: event.currentTarget.value })}
-      />
-    </Field>
+    <NumberField
+      id={`${props.prefix}-rpm`}
+      label="Requests per minute"
+      min={1}
+      value={props.value.rpm}
+      onInput={(rpm) => props.onChange({ ...props.value, rpm })}
+    />
+    <NumberField
+      id={`${props.prefix}-tpm`}
+      label="Tokens per minute"
+      min={1}
+      value={props.value.tpm}
+      onInput={(tpm) => props.onChange({ ...props.value, tpm })}
+    />
+    <NumberField
+      id={`${props.prefix}-budget`}
+      label="Monthly budget (USD)"
+      min={0}
+      step="any"
+      value={props.value.budget}
+      onInput={(budget) => props.onChange({ ...props.value, budget })}
+    />
   </>
 )
 
@@ -337,7 +331,7 @@ const Usage = (
 const emptyLimits: Limits = { models: "*", rpm: "", tpm: "", budget: "" }
 
 export const Admin = () => {
-  const [adminKey, setAdminKey] = useState(stored.get("bllm.adminKey"))
+  const [adminKey, setAdminKey] = useStoredKey("bllm.adminKey")
   const [keys, setKeys] = useState<ReadonlyArray<KeyView>>([])
   const [spent, setSpent] = useState<ReadonlyMap<string, number>>(new Map())
   const [failure, setFailure] = useState<Failure | undefined>(undefined)
@@ -405,10 +399,7 @@ export const Admin = () => {
         other={{ href: "/playground", label: "Playground" }}
         keyLabel="Admin key"
         keyValue={adminKey}
-        onKey={(next) => {
-          stored.set("bllm.adminKey", next)
-          setAdminKey(next)
-        }}
+        onKey={setAdminKey}
       />
       <main class="admin">
         {adminKey === "" ? <p class="muted">Enter the admin key above.</p> : null}

@@ -4,8 +4,8 @@
  * saved conversations (kept by the agents' conversation API) to reopen.
  */
 import { useEffect, useRef, useState } from "preact/hooks"
-import { FailureNote, Field, Header } from "./common.js"
-import { count, stored, usd } from "./format.js"
+import { FailureNote, Field, Header, NumberField, useStoredKey } from "./common.js"
+import { count, usd } from "./format.js"
 import { type Failure, failureOfThrown, json } from "./http.js"
 import {
   addUsage,
@@ -55,7 +55,7 @@ const totalsOf = (turns: ReadonlyArray<Turn>) => {
 }
 
 export const Playground = () => {
-  const [key, setKey] = useState(stored.get("bllm.key"))
+  const [key, setKey] = useStoredKey("bllm.key")
   const [models, setModels] = useState<ReadonlyArray<ModelJson>>([])
   const [agents, setAgents] = useState<ReadonlyArray<AgentJson>>([])
   const [conversations, setConversations] = useState<ReadonlyArray<string>>([])
@@ -185,10 +185,7 @@ export const Playground = () => {
         other={{ href: "/admin", label: "Admin console" }}
         keyLabel="API key"
         keyValue={key}
-        onKey={(next) => {
-          stored.set("bllm.key", next)
-          setKey(next)
-        }}
+        onKey={setKey}
       />
       <div class="layout">
         <aside class="panel" aria-label="Settings">
@@ -219,27 +216,23 @@ export const Playground = () => {
                     onInput={(event) => setSystem(event.currentTarget.value)}
                   />
                 </Field>
-                <Field id="temperature" label="Temperature">
-                  <input
-                    id="temperature"
-                    type="number"
-                    min={0}
-                    max={1}
-                    step={0.1}
-                    value={temperature}
-                    onInput={(event) => setTemperature(event.currentTarget.value)}
-                  />
-                </Field>
-                <Field id="max-tokens" label="Max tokens">
-                  <input
-                    id="max-tokens"
-                    type="number"
-                    min={1}
-                    step={1}
-                    value={maxTokens}
-                    onInput={(event) => setMaxTokens(event.currentTarget.value)}
-                  />
-                </Field>
+                <NumberField
+                  id="temperature"
+                  label="Temperature"
+                  min={0}
+                  max={1}
+                  step={0.1}
+                  value={temperature}
+                  onInput={setTemperature}
+                />
+                <NumberField
+                  id="max-tokens"
+                  label="Max tokens"
+                  min={1}
+                  step={1}
+                  value={maxTokens}
+                  onInput={setMaxTokens}
+                />
               </>
             )
             : (

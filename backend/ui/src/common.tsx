@@ -1,6 +1,7 @@
 /** Pieces both pages use: the page header with its key form, and a refusal shown for what it is. */
 import type { ComponentChildren } from "preact"
 import { useState } from "preact/hooks"
+import { stored } from "./format.js"
 import { describe, type Failure } from "./http.js"
 
 /** The header: the page's name, a link to the other page, and the key form. */
@@ -56,3 +57,35 @@ export const Field = (props: { readonly id: string; readonly label: string; read
     {props.children}
   </div>
 )
+
+/** A labelled number input; its value stays text (empty: none). */
+export const NumberField = (props: {
+  readonly id: string
+  readonly label: string
+  readonly value: string
+  readonly onInput: (value: string) => void
+  readonly min: number
+  readonly max?: number
+  readonly step?: number | "any"
+}) => (
+  <Field id={props.id} label={props.label}>
+    <input
+      id={props.id}
+      type="number"
+      min={props.min}
+      max={props.max}
+      step={props.step}
+      value={props.value}
+      onInput={(event) => props.onInput(event.currentTarget.value)}
+    />
+  </Field>
+)
+
+/** A key kept in `localStorage` under `name`: its value, and a setter that stores it. */
+export const useStoredKey = (name: string): readonly [string, (key: string) => void] => {
+  const [key, setKey] = useState(stored.get(name))
+  return [key, (next: string) => {
+    stored.set(name, next)
+    setKey(next)
+  }]
+}
