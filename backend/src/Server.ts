@@ -37,6 +37,7 @@ import type * as RateLimiter from "./limits/RateLimiter.js"
 import type { Fields } from "./RequestLog.js"
 import { ServiceConfig, type Settings } from "./ServiceConfig.js"
 import * as Stores from "./Stores.js"
+import * as UiRoutes from "./ui/UiRoutes.js"
 
 /**
  * The handlers of every group of `Api`.
@@ -127,7 +128,7 @@ export const coreLayer = (options: Options): Layer.Layer<Core, unknown> =>
   )
 
 /**
- * The service's `HttpApp` (every group, `/openapi.json`, `/docs`, behind the request middleware) served by whichever
+ * The service's `HttpApp` (every group, `/openapi.json`, `/docs`, the UI's `/playground` and `/admin`, behind the request middleware) served by whichever
  * `HttpServer` is provided: `NodeHttpServer` in `layer`, one invocation at a time on Lambda.
  *
  * @since 0.1.0
@@ -140,6 +141,7 @@ export const served = (
   HttpApiBuilder.serve(Http.middleware(options.settings, control)).pipe(
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
+    Layer.provide(UiRoutes.layer),
     Layer.provide(options.api ?? HttpApiBuilder.api(Api).pipe(Layer.provide(handlers)))
   )
 

@@ -44,7 +44,8 @@ export const banner = (options: {
   const lines = [
     `bedrock-llm gateway listening on ${options.url}`,
     `  Bedrock: ${options.backend}`,
-    `  API docs: ${options.url}/docs (OpenAPI: ${options.url}/openapi.json)`
+    `  API docs: ${options.url}/docs (OpenAPI: ${options.url}/openapi.json)`,
+    `  Playground: ${options.url}/playground  Admin console: ${options.url}/admin`
   ]
   if (options.adminKey !== undefined) lines.push(`  admin key: ${options.adminKey}`)
   if (options.userKey !== undefined) {

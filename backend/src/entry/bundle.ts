@@ -13,6 +13,7 @@ import * as esbuild from "esbuild"
 import { rm, stat } from "node:fs/promises"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { buildUi } from "../ui/UiBuild.js"
 
 /**
  * The backend package's directory.
@@ -74,6 +75,8 @@ export const bundle = async (
   const [out, defaultEntry] = Object.entries(targets[target])[0]!
   const entryPoints: Record<string, string> = { ...targets[target], [out]: options.entry ?? defaultEntry }
   await rm(dir, { recursive: true, force: true })
+  // The UI's script and stylesheet are a generated module the service imports on the first UI request.
+  await buildUi()
   const result = await esbuild.build({
     absWorkingDir: backendDir,
     entryPoints,
