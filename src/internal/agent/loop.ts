@@ -101,9 +101,66 @@ const finish = <A>(
   )
 }
 
+/** What a run is made of besides the agent's settings (`makeRun`). @internal */
+export interface RunParts<A> {
+  readonly options: RunOptionsOf<A>
+  /** Receives the events besides the run's `onEvent` (the consumer of the agent's `stream`). */
+  readonly consumer: ((event: Event<A>) => Effect.Effect<void>) | undefined
+  readonly fibers: ChildFibers.ChildFibers
+  readonly publish: (state: RunState.RunState) => Effect.Effect<void>
+  /** The memory's messages, sent before the run's own. */
+  readonly history: ReadonlyArray<Message.Message>
+}
+
+/** Everything the steps of one run share: the client, the tool handlers, the events, the output tool. @internal */
+export const makeRun = <A>(
+  settings: Settings,
+  parts: RunParts<A>
+): Effect.Effect<Step.Run<A>, never, BedrockClient.BedrockClient | Toolkit.Requirements<Record<string, Tool.Any>>> =>
+  Effect.gen(function*() {
+    const { options } = parts
+    const client = yield* BedrockClient.BedrockClient
+    const events = Events.make<A>(options.onEvent, parts.consumer)
+    const outputTool = options.output === undefined
+      ? undefined
+      : OutputTool.make(options.output, options.outputToolName ?? "respond")
+    const tools = ToolExecution.make({
+      agent: settings.name,
+      tools: settings.toolkit.tools,
+      handlers: yield* Toolkit.handlers(settings.toolkit),
+      permits: yield* Effect.makeSemaphore(settings.toolConcurrency),
+      toolTimeout: settings.toolTimeout,
+      events,
+      onApproval: options.onApproval,
+      fibers: parts.fibers
+    })
+    return {
+      agent: settings.name,
+      limits: settings.limits,
+      toolkit: settings.toolkit,
+      system: settings.system,
+      model: settings.model,
+      toolChoice: settings.toolChoice,
+      history: parts.history,
+      outputTool,
+      client,
+      events,
+      modelCall: {
+        client,
+        events,
+        streaming: settings.streaming,
+        maxReplays: settings.maxReplays,
+        isClientTool: (use) => use.type === undefined && use.name !== outputTool?.name,
+        startTool: tools.start
+      },
+      tools,
+      publish: parts.publish
+    }
+  })
+
 /**
- * One run of the agent: `consumer` receives the events besides the run's `onEvent` (the `stream` of the agent).
- * @internal
+ * One run of the agent: the memory read, the steps from the input's state until one finishes the run (the limits
+ * checked before each), the memory written; within the deadline, in the span `Agent.run`. @internal
  */
 export const run = <A>(
   settings: Settings,
@@ -113,55 +170,16 @@ export const run = <A>(
 ): Effect.Effect<Result<A>, AgentError, BedrockClient.BedrockClient | Toolkit.Requirements<Record<string, Tool.Any>>> =>
   Effect.suspend(() => {
     const { limits, name } = settings
-    const events = Events.make<A>(options.onEvent, consumer)
     const fibers = ChildFibers.make()
     const memory = options.memory ?? settings.memory
     const first = RunState.initial(toMessages(input))
     const latest = Ref.unsafeMake(first)
     const publish = (state: RunState.RunState) => Ref.set(latest, state)
-    const outputTool = options.output === undefined
-      ? undefined
-      : OutputTool.make(options.output, options.outputToolName ?? "respond")
-    const isClientTool = (use: { readonly name: string; readonly type?: string | undefined }) =>
-      use.type === undefined && use.name !== outputTool?.name
-
     const body = Effect.gen(function*() {
-      const client = yield* BedrockClient.BedrockClient
-      const tools = ToolExecution.make({
-        agent: name,
-        tools: settings.toolkit.tools,
-        handlers: yield* Toolkit.handlers(settings.toolkit),
-        permits: yield* Effect.makeSemaphore(settings.toolConcurrency),
-        toolTimeout: settings.toolTimeout,
-        events,
-        onApproval: options.onApproval,
-        fibers
-      })
       const history = memory === undefined
         ? []
         : yield* Effect.mapError(memory.messages, memoryError(name, first, "read"))
-      const run: Step.Run<A> = {
-        agent: name,
-        limits,
-        toolkit: settings.toolkit,
-        system: settings.system,
-        model: settings.model,
-        toolChoice: settings.toolChoice,
-        history,
-        outputTool,
-        client,
-        events,
-        modelCall: {
-          client,
-          events,
-          streaming: settings.streaming,
-          maxReplays: settings.maxReplays,
-          isClientTool,
-          startTool: tools.start
-        },
-        tools,
-        publish
-      }
+      const run = yield* makeRun(settings, { options, consumer, fibers, publish, history })
       const loop = (state: RunState.RunState): Effect.Effect<Result<A>, AgentError> =>
         Limits.enforce(limits, name, state).pipe(
           Effect.zipRight(Step.step(run, state)),
@@ -169,7 +187,6 @@ export const run = <A>(
         )
       return yield* loop(first)
     }).pipe(Effect.ensuring(fibers.interruptAll))
-
     return Limits.withDeadline(body, limits, name, Ref.get(latest)).pipe(
       withSpan("Agent.run", { attributes: { agent: name } })
     )
