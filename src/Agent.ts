@@ -88,8 +88,8 @@ export interface Options<Tools extends Record<string, Tool.Any>> {
   /**
    * Whether each model call streams; default `true`. A streamed step starts each tool as soon as its input is
    * complete, while the model still writes the rest of its answer, gives `stream` the text as it is written, and is
-   * replayed when its stream fails mid-way. With `false` each step is one Converse call: a step costs about half the
-   * client CPU (`bench/RESULTS.md`), tools start once the whole answer is in, a step's `TextDelta` carries its whole
+   * replayed when its stream fails mid-way. With `false` each step is one Converse call: a step costs less client CPU
+   * (figures in `bench/README.md`), tools start once the whole answer is in, a step's `TextDelta` carries its whole
    * text, and a failed call is retried by the client's retry policy alone.
    */
   readonly streaming?: boolean | undefined
@@ -291,8 +291,28 @@ export interface Agent<Tools extends Record<string, Tool.Any>> {
 }
 
 /**
- * An agent, e.g. `Agent.make({ instructions, toolkit, limits: { maxSteps: 8 } })`. The loop itself is in
+ * An agent: instructions, a toolkit and limits; nothing runs until `run` or `stream`. The loop itself is in
  * `internal/agent/` (see `docs/AGENT.md`, "How the loop is built").
+ *
+ * @example
+ * ```ts
+ * import { Agent, Tool, Toolkit } from "bedrock-llm"
+ * import { Effect, Schema } from "effect"
+ *
+ * const Add = Tool.make("add", {
+ *   description: "Adds two numbers",
+ *   parameters: { first: Schema.Number, second: Schema.Number },
+ *   success: Schema.Struct({ sum: Schema.Number })
+ * })
+ * const toolkit = Toolkit.make(Add)
+ * const agent = Agent.make({ instructions: "Use the tools you have.", toolkit, limits: { maxSteps: 4 } })
+ *
+ * // requires BedrockClient and the handlers of the toolkit
+ * const answer = agent.run("What is 2 + 40?").pipe(
+ *   Effect.map((result) => result.text),
+ *   Effect.provide(toolkit.toLayer({ add: ({ first, second }) => Effect.succeed({ sum: first + second }) }))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category constructors
