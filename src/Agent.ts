@@ -296,8 +296,11 @@ export interface Agent<Tools extends Record<string, Tool.Any>> {
  *
  * @example
  * ```ts
- * import { Agent, Tool, Toolkit } from "bedrock-llm"
- * import { Effect, Schema } from "effect"
+ * import * as Agent from "bedrock-llm/Agent"
+ * import * as Tool from "bedrock-llm/Tool"
+ * import * as Toolkit from "bedrock-llm/Toolkit"
+ * import * as Effect from "effect/Effect"
+ * import * as Schema from "effect/Schema"
  *
  * const Add = Tool.make("add", {
  *   description: "Adds two numbers",
