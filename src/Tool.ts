@@ -34,7 +34,7 @@ import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Conversation from "./Conversation.js"
-import * as Handlers from "./internal/toolHandlers.js"
+import * as Handlers from "./internal/agent/toolHandlers.js"
 import * as Message from "./Message.js"
 
 /**

@@ -10,7 +10,7 @@ import * as Layer from "effect/Layer"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import * as Conversation from "./Conversation.js"
-import * as Handlers from "./internal/toolHandlers.js"
+import * as Handlers from "./internal/agent/toolHandlers.js"
 import * as Tool from "./Tool.js"
 
 /**

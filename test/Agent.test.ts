@@ -2,15 +2,14 @@ import { assert, describe, it, layer } from "@effect/vitest"
 import { Chunk, Deferred, Effect, Fiber, Layer, Option, Ref, Schema, Stream, TestClock } from "effect"
 import * as Agent from "../src/Agent.js"
 import * as BedrockClient from "../src/BedrockClient.js"
-import { ModelConfig } from "../src/Config.js"
 import * as Conversation from "../src/Conversation.js"
 import * as ConversationMemory from "../src/ConversationMemory.js"
 import { Emulator } from "../src/emulator/Emulator.js"
 import { converseEvents } from "../src/emulator/engine/index.js"
 import * as Message from "../src/Message.js"
-import type * as Response from "../src/Response.js"
 import * as Tool from "../src/Tool.js"
 import * as Toolkit from "../src/Toolkit.js"
+import { scriptedClient } from "./agent/scriptedClient.js"
 import { liveLayer } from "./support/live.js"
 
 // ---------------------------------------------------------------------------
@@ -95,59 +94,6 @@ const scripted = (modelId: string) => ({ modelId, maxTokens: 256 })
 // replaces the shared `it.effect` with one that has no TestClock)
 // ---------------------------------------------------------------------------
 
-interface FakeTurn {
-  readonly text?: string | undefined
-  readonly toolUses?: ReadonlyArray<{ readonly id: string; readonly name: string; readonly input: unknown }> | undefined
-}
-
-const eventsOf = (turn: FakeTurn): ReadonlyArray<Response.StreamEvent> => {
-  const events: Array<Response.StreamEvent> = [{ _tag: "MessageStart", role: "assistant" }]
-  let index = 0
-  if (turn.text !== undefined) {
-    events.push({ _tag: "ContentBlockDelta", index, delta: { _tag: "TextDelta", text: turn.text } })
-    events.push({ _tag: "ContentBlockStop", index: index++ })
-  }
-  for (const use of turn.toolUses ?? []) {
-    events.push({
-      _tag: "ContentBlockStart",
-      index,
-      start: { _tag: "ToolUseStart", toolUseId: use.id, name: use.name }
-    })
-    events.push({
-      _tag: "ContentBlockDelta",
-      index,
-      delta: { _tag: "ToolUseInputDelta", input: JSON.stringify(use.input) }
-    })
-    events.push({ _tag: "ContentBlockStop", index: index++ })
-  }
-  const stopReason = (turn.toolUses ?? []).length > 0 ? "tool_use" : "end_turn"
-  events.push({ _tag: "MessageStop", stopReason })
-  events.push({ _tag: "Metadata", usage: { inputTokens: 10, outputTokens: 5, totalTokens: 15 }, metrics: {} })
-  return events
-}
-
-const fakeClient = (turns: ReadonlyArray<FakeTurn>, requests: Array<BedrockClient.BedrockClient.Request> = []) => {
-  let next = 0
-  return Layer.sync(BedrockClient.BedrockClient, () => {
-    const unused = Effect.dieMessage("not used by the agent")
-    const stream = (input: BedrockClient.BedrockClient.Input) =>
-      Stream.suspend(() => {
-        requests.push(input as BedrockClient.BedrockClient.Request)
-        return Stream.fromIterable(eventsOf(turns[Math.min(next++, turns.length - 1)]!))
-      })
-    return {
-      model: new ModelConfig({ modelId: "fake" }),
-      generate: () => unused,
-      stream,
-      streamPull: (input) => Stream.toPull(stream(input)),
-      generateObject: () => unused,
-      batch: () => unused,
-      cost: () => Effect.succeed({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0.001 }),
-      usage: unused
-    }
-  })
-}
-
 const Slow = Tool.make("slow", { description: "Takes its time", parameters: { ms: Schema.Number } })
 
 describe("Agent timing (TestClock)", () => {
@@ -159,7 +105,7 @@ describe("Agent timing (TestClock)", () => {
       const agent = Agent.make({ toolkit, toolTimeout: "5 seconds" })
       const fiber = yield* agent.run("go").pipe(
         Effect.provide(Layer.mergeAll(
-          fakeClient([{ toolUses: [{ id: "s1", name: "slow", input: { ms: 60_000 } }] }, { text: "done" }]),
+          scriptedClient([{ toolUses: [{ id: "s1", name: "slow", input: { ms: 60_000 } }] }, { text: "done" }]),
           toolkit.toLayer({
             slow: ({ ms }) =>
               Deferred.succeed(started, undefined).pipe(
@@ -190,7 +136,7 @@ describe("Agent timing (TestClock)", () => {
       const agent = Agent.make({ toolkit, limits: { deadline: "30 seconds" } })
       const fiber = yield* agent.run("go").pipe(
         Effect.provide(Layer.mergeAll(
-          fakeClient([{ text: "Working.", toolUses: [{ id: "s1", name: "slow", input: { ms: 3_600_000 } }] }]),
+          scriptedClient([{ text: "Working.", toolUses: [{ id: "s1", name: "slow", input: { ms: 3_600_000 } }] }]),
           toolkit.toLayer({
             slow: ({ ms }) =>
               Deferred.succeed(started, undefined).pipe(
@@ -220,7 +166,7 @@ describe("Agent timing (TestClock)", () => {
       const agent = Agent.make({ toolkit, toolConcurrency: 2 })
       const fiber = yield* agent.run("go").pipe(
         Effect.provide(Layer.mergeAll(
-          fakeClient([
+          scriptedClient([
             { toolUses: [1, 2, 3].map((i) => ({ id: `s${i}`, name: "slow", input: { ms: 1000 } })) },
             { text: "done" }
           ]),
@@ -253,7 +199,7 @@ describe("Agent timing (TestClock)", () => {
       }
       const agent = Agent.make({ toolkit, memory, instructions: "Be brief." })
       const layer = Layer.mergeAll(
-        fakeClient([
+        scriptedClient([
           { text: "Let me wait.", toolUses: [{ id: "s1", name: "slow", input: { ms: 0 } }] },
           { text: "Waited." },
           { text: "Hello again." }
@@ -295,7 +241,7 @@ describe("Agent timing (TestClock)", () => {
       const toolkit = Toolkit.make(Slow)
       const result = yield* Agent.make({ toolkit }).run("go").pipe(
         Effect.provide(Layer.mergeAll(
-          fakeClient([{ toolUses: [{ id: "n1", name: "nope", input: {} }] }, { text: "ok" }]),
+          scriptedClient([{ toolUses: [{ id: "n1", name: "nope", input: {} }] }, { text: "ok" }]),
           toolkit.toLayer({ slow: () => Effect.void })
         ))
       )
@@ -311,7 +257,7 @@ describe("Agent timing (TestClock)", () => {
         append: () => Effect.fail(new Error("disk full"))
       }
       const error = yield* Effect.flip(Agent.make({ memory }).run("hi")).pipe(
-        Effect.provide(fakeClient([{ text: "Hello." }]))
+        Effect.provide(scriptedClient([{ text: "Hello." }]))
       )
       assert.strictEqual(error._tag, "AgentMemoryError")
       if (error._tag === "AgentMemoryError") assert.strictEqual(error.operation, "write")

@@ -9,7 +9,7 @@
 import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type { CallContext, HandlerService } from "../Tool.js"
+import type { CallContext, HandlerService } from "../../Tool.js"
 
 type AnyHandler = (parameters: any, context: CallContext) => Effect.Effect<unknown, unknown, any>
 
