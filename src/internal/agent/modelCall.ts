@@ -8,11 +8,13 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as BedrockClient from "../../BedrockClient.js"
 import * as Message from "../../Message.js"
 import * as Response from "../../Response.js"
+import { parseToolInput } from "../json.js"
 import type { Emitter } from "./events.js"
 
 /** What a model call needs from its run. @internal */
@@ -31,16 +33,6 @@ export interface ModelCallContext {
 export interface ModelAnswer {
   readonly response: Response.Response
   readonly attempts: number
-}
-
-/** A tool input as the model streamed it: JSON, where nothing at all means no parameters. */
-const parseJson = (text: string): Option.Option<unknown> => {
-  if (text.trim() === "") return Option.some({})
-  try {
-    return Option.some(JSON.parse(text))
-  } catch {
-    return Option.none()
-  }
 }
 
 /** A step as one Converse call: its text, then every client tool it asks for, started in order. */
@@ -90,9 +82,9 @@ const streamedAttempt = (
           const block = pending.get(event.index)
           if (block === undefined) return undefined
           pending.delete(event.index)
-          return Option.match(parseJson(block.input), {
-            onNone: () => undefined,
-            onSome: (input) => context.startTool(step, attempt, Message.toolUse(block.toolUseId, block.name, input))
+          return Either.match(parseToolInput(block.input), {
+            onLeft: () => undefined,
+            onRight: (input) => context.startTool(step, attempt, Message.toolUse(block.toolUseId, block.name, input))
           })
         }
         default:
