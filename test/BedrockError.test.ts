@@ -362,13 +362,22 @@ describe("TypeId and isBedrockLlmError", () => {
     const { UnknownModel } = await import("../src/ModelCatalog.js")
     const { VersionConflict } = await import("../src/MemoryStore.js")
     const { UnsupportedFeature } = await import("../src/NativeBodies.js")
+    const { MaxStepsReached } = await import("../src/Agent.js")
     const errors = [
       new BedrockError.ThrottlingError({ message: "slow down" }),
       new BedrockError.MalformedResponseError({ message: "cut" }),
       new InvalidConversation({ message: "empty", messageIndex: 0, rule: "no-messages" }),
       new UnknownModel({ id: "x", hint: "none" }),
       new VersionConflict({ conversationId: "c", expectedVersion: 1, message: "conflict" }),
-      new UnsupportedFeature({ family: "amazon-titan-text", feature: "tools", message: "no tools" })
+      new UnsupportedFeature({ family: "amazon-titan-text", feature: "tools", message: "no tools" }),
+      new MaxStepsReached({
+        message: "too many steps",
+        transcript: [],
+        steps: 3,
+        usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+        cost: 0,
+        maxSteps: 3
+      })
     ]
     for (const error of errors) {
       assert.isTrue(BedrockError.isBedrockLlmError(error), error._tag)

@@ -9,6 +9,7 @@ import * as Schema from "effect/Schema"
 import type * as BedrockClient from "../../BedrockClient.js"
 import * as Message from "../../Message.js"
 import * as Response from "../../Response.js"
+import { TypeId } from "../errorTypeId.js"
 
 const progress = {
   message: Schema.String,
@@ -40,7 +41,10 @@ export interface Progress {
 export class MaxStepsReached extends Schema.TaggedError<MaxStepsReached>("bedrock-llm/MaxStepsReached")(
   "MaxStepsReached",
   { ...progress, maxSteps: Schema.Number }
-) {}
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
  * The run used more tokens than `maxTokens`.
@@ -51,7 +55,10 @@ export class MaxStepsReached extends Schema.TaggedError<MaxStepsReached>("bedroc
 export class TokenBudgetExceeded extends Schema.TaggedError<TokenBudgetExceeded>("bedrock-llm/TokenBudgetExceeded")(
   "TokenBudgetExceeded",
   { ...progress, budget: Schema.Number, used: Schema.Number }
-) {}
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
  * The run cost more than `maxCost` (USD).
@@ -62,7 +69,10 @@ export class TokenBudgetExceeded extends Schema.TaggedError<TokenBudgetExceeded>
 export class CostBudgetExceeded extends Schema.TaggedError<CostBudgetExceeded>("bedrock-llm/CostBudgetExceeded")(
   "CostBudgetExceeded",
   { ...progress, budget: Schema.Number, used: Schema.Number }
-) {}
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
  * The run did not finish before its deadline; running tools and the model request were interrupted.
@@ -73,7 +83,10 @@ export class CostBudgetExceeded extends Schema.TaggedError<CostBudgetExceeded>("
 export class DeadlineExceeded extends Schema.TaggedError<DeadlineExceeded>("bedrock-llm/DeadlineExceeded")(
   "DeadlineExceeded",
   { ...progress, deadlineMs: Schema.Number }
-) {}
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
  * A limit of the run was reached; every variant carries the transcript so far.
@@ -94,6 +107,9 @@ export class AgentModelError extends Schema.TaggedError<AgentModelError>("bedroc
   { ...progress, step: Schema.Number, error: Schema.Unknown }
 ) {
   declare readonly error: BedrockClient.ClientError
+
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
 }
 
 /**
@@ -105,7 +121,10 @@ export class AgentModelError extends Schema.TaggedError<AgentModelError>("bedroc
 export class AgentMemoryError extends Schema.TaggedError<AgentMemoryError>("bedrock-llm/AgentMemoryError")(
   "AgentMemoryError",
   { ...progress, operation: Schema.Literal("read", "write"), error: Schema.Unknown }
-) {}
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
 
 /**
  * Any failure of a run.
