@@ -1,6 +1,7 @@
 /**
  * Streams a JSONL object to S3 with a multipart upload: lines are gathered into parts of `partBytes` (at least S3's
- * 5 MiB minimum) and each part is sent as soon as it is full, so no more than one part is ever held in memory.
+ * 5 MiB minimum) and each part is sent as soon as it is full, so no more than one part is ever held in memory; the
+ * next line waits for the part's upload (backpressure on the record stream).
  */
 import {
   AbortMultipartUploadCommand,
@@ -22,6 +23,31 @@ export interface ObjectWriter {
   readonly abort: Effect.Effect<void>
 }
 
+/**
+ * One part's bytes, encoded straight into a buffer that is reused for every part: no buffer per line and no copy to
+ * join them (the buffer grows only for a line larger than a part).
+ */
+const makePartBuffer = (capacity: number) => {
+  let buffer = Buffer.allocUnsafe(capacity)
+  let size = 0
+  return {
+    size: () => size,
+    append: (line: string, bytes: number) => {
+      if (size + bytes > buffer.length) {
+        const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, size + bytes))
+        buffer.copy(grown, 0, 0, size)
+        buffer = grown
+      }
+      size += buffer.write(line, size, "utf8")
+    },
+    /** The part so far; valid until `clear`. */
+    contents: () => buffer.subarray(0, size),
+    clear: () => {
+      size = 0
+    }
+  }
+}
+
 /** Starts a multipart upload of `bucket/key`. */
 export const openObjectWriter = (
   client: S3Client,
@@ -40,13 +66,10 @@ export const openObjectWriter = (
     })
     const uploadId = created.UploadId ?? ""
     const parts: Array<{ PartNumber: number; ETag: string }> = []
-    let buffered: Array<Buffer> = []
-    let size = 0
+    const part = makePartBuffer(partBytes)
 
     const sendPart = Effect.suspend(() => {
-      const body = Buffer.concat(buffered, size)
-      buffered = []
-      size = 0
+      const body = part.contents()
       const partNumber = parts.length + 1
       return Effect.tryPromise({
         try: (signal) =>
@@ -56,6 +79,7 @@ export const openObjectWriter = (
           ),
         catch: serviceError("UploadPart")
       }).pipe(Effect.map((uploaded) => {
+        part.clear()
         parts.push({ PartNumber: partNumber, ETag: uploaded.ETag ?? "" })
       }))
     })
@@ -64,13 +88,14 @@ export const openObjectWriter = (
       key,
       write: (line) =>
         Effect.suspend(() => {
-          const bytes = Buffer.from(line, "utf8")
-          buffered.push(bytes)
-          size += bytes.length
-          return size >= partBytes ? sendPart : Effect.void
+          const bytes = Buffer.byteLength(line, "utf8")
+          const flushFirst = part.size() + bytes > partBytes && part.size() >= minimumPartBytes
+          return flushFirst
+            ? Effect.zipRight(sendPart, Effect.sync(() => part.append(line, bytes)))
+            : Effect.sync(() => part.append(line, bytes))
         }),
       complete: Effect.gen(function*() {
-        if (size > 0 || parts.length === 0) yield* sendPart
+        if (part.size() > 0 || parts.length === 0) yield* sendPart
         yield* Effect.tryPromise({
           try: (signal) =>
             client.send(
