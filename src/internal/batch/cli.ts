@@ -162,7 +162,8 @@ export const runBatch = (args: ReadonlyArray<string>) =>
             }
           })
           yield* writeJson(state, submission)
-          yield* Console.error(`\nsubmitted ${submission.jobs.length} job(s); saved to ${state}`)
+          const jobs = submission.jobs.length
+          yield* Console.error(`\nsubmitted ${jobs} ${jobs === 1 ? "job" : "jobs"}; saved to ${state}`)
           if (values.wait === true || values.emulator === true) {
             yield* writeAll(batch, submission, values.out ?? input.replace(/\.jsonl$/, "") + ".results.jsonl")
           }
