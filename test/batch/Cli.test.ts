@@ -63,34 +63,12 @@ describe("bedrock-llm batch", () => {
           "--poll-seconds",
           "0.02"
         ]
-        const submitted = yield* cli([
-          "batch",
-          "submit",
-          input,
-          "--model",
-          novaMicro,
-          "--bucket",
-          "cli",
-          "--role-arn",
-          roleArn,
-          "--max-records-per-job",
-          "200",
-          ...endpoints
-        ])
+        const submit = ["batch", "submit", input, "--model", novaMicro, "--bucket", "cli", "--role-arn", roleArn]
+        const submitted = yield* cli([...submit, "--max-records-per-job", "200", ...endpoints])
         assert.strictEqual(submitted.code, 0, submitted.stderr)
         const state = JSON.parse(readFileSync(`${input}.batch.json`, "utf8")) as BatchInference.Submission
         assert.deepStrictEqual(state.jobs.map((job) => job.records), [150, 100])
-        const again = yield* cli([
-          "batch",
-          "submit",
-          input,
-          "--model",
-          novaMicro,
-          "--bucket",
-          "cli",
-          "--role-arn",
-          roleArn
-        ])
+        const again = yield* cli(submit)
         assert.notStrictEqual(again.code, 0)
         assert.include(again.stderr, "was submitted")
         const out = join(directory, "results.jsonl")

@@ -7,7 +7,7 @@ import {
   StopModelInvocationJobCommand,
   ValidationException
 } from "@aws-sdk/client-bedrock"
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3"
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { batchEmulator, credentials, novaMicro, roleArn } from "./helpers.js"
@@ -34,6 +34,13 @@ const input = (count: number, bad: ReadonlySet<number> = new Set()) =>
         : { messages: [{ role: "user", content: [{ text: `question ${index}` }] }] }
     })).join("\n")
 
+/** Creates the bucket `jobs` and writes `in/input.jsonl`. */
+const putInput = (s3: S3Client, body: string) =>
+  Effect.promise(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "jobs" }))
+    await s3.send(new PutObjectCommand({ Bucket: "jobs", Key: "in/input.jsonl", Body: body }))
+  })
+
 const jobRequest = (jobName: string, inputKey = "in/input.jsonl") => ({
   jobName,
   roleArn,
@@ -48,11 +55,7 @@ describe("the emulator's batch inference jobs, through @aws-sdk/client-bedrock",
     Effect.gen(function*() {
       const emulator = yield* batchEmulator({ timeline: "manual" })
       const { bedrock, s3 } = yield* clients(emulator.url, emulator.batch!.s3Url)
-      const { CreateBucketCommand } = yield* Effect.promise(() => import("@aws-sdk/client-s3"))
-      yield* Effect.promise(() => s3.send(new CreateBucketCommand({ Bucket: "jobs" })))
-      yield* Effect.promise(() =>
-        s3.send(new PutObjectCommand({ Bucket: "jobs", Key: "in/input.jsonl", Body: input(120, new Set([5, 6])) }))
-      )
+      yield* putInput(s3, input(120, new Set([5, 6])))
       const created = yield* Effect.promise(() =>
         bedrock.send(new CreateModelInvocationJobCommand(jobRequest("first-job")))
       )
@@ -157,11 +160,7 @@ describe("the emulator's batch inference jobs, through @aws-sdk/client-bedrock",
     Effect.gen(function*() {
       const emulator = yield* batchEmulator({ timeline: "manual" })
       const { bedrock, s3 } = yield* clients(emulator.url, emulator.batch!.s3Url)
-      const { CreateBucketCommand } = yield* Effect.promise(() => import("@aws-sdk/client-s3"))
-      yield* Effect.promise(() => s3.send(new CreateBucketCommand({ Bucket: "jobs" })))
-      yield* Effect.promise(() =>
-        s3.send(new PutObjectCommand({ Bucket: "jobs", Key: "in/input.jsonl", Body: input(10) }))
-      )
+      yield* putInput(s3, input(10))
       const created = yield* Effect.promise(() =>
         bedrock.send(new CreateModelInvocationJobCommand(jobRequest("small")))
       )

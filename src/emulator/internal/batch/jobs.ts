@@ -195,27 +195,20 @@ export const makeJobTable = (options: JobTableOptions): JobTable => {
     set(job, "Completed")
   }
 
+  /** The states that only move on; Validating and InProgress do their work instead. */
+  const moves: Partial<Record<JobStatus, JobStatus>> = {
+    Submitted: "Validating",
+    Scheduled: "InProgress",
+    Stopping: "Stopped"
+  }
+
   /** One move of a job's state; returns whether the job has further states. */
   const step = async (job: Job): Promise<boolean> => {
-    switch (job.status) {
-      case "Submitted":
-        set(job, "Validating")
-        return true
-      case "Validating":
-        await validate(job)
-        return !terminalStatuses.has(job.status)
-      case "Scheduled":
-        set(job, "InProgress")
-        return true
-      case "InProgress":
-        await run(job)
-        return !terminalStatuses.has(job.status)
-      case "Stopping":
-        set(job, "Stopped")
-        return false
-      default:
-        return false
-    }
+    const next = moves[job.status]
+    if (next !== undefined) set(job, next)
+    else if (job.status === "Validating") await validate(job)
+    else if (job.status === "InProgress") await run(job)
+    return !terminalStatuses.has(job.status)
   }
 
   const track = (work: Promise<void>) => {
