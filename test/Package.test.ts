@@ -141,6 +141,11 @@ console.log(JSON.stringify(Object.fromEntries(await Promise.all(paths.map(async 
     async () => {
       const help = succeeded(run("npx", ["bedrock-llm-emulator", "--help"], app, { npm_config_offline: "true" }), "npx")
       assert.match(help, /^Usage: bedrock-llm-emulator \[options\]/)
+      const batchHelp = succeeded(
+        run("npx", ["bedrock-llm", "batch", "--help"], app, { npm_config_offline: "true" }),
+        "npx"
+      )
+      assert.match(batchHelp, /^Usage: bedrock-llm batch <command>/)
 
       const child = spawn(join(app, "node_modules", ".bin", "bedrock-llm-emulator"), ["--port", "0", "--quiet"], {
         cwd: app,
