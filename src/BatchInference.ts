@@ -57,7 +57,8 @@ export type { BatchRecord, ConverseRecord, InvocationType, NativeRecord, Quotas,
 
 /**
  * Bedrock's default batch inference quotas (Amazon Bedrock endpoints and quotas, AWS General Reference); all are
- * adjustable per account, so set `quotas` to what Service Quotas shows for yours.
+ * adjustable per account, so set `quotas` to what Service Quotas shows for yours. The emulator keeps its own copy
+ * (it is written from the service's facts, never from the library's definitions, so that each checks the other).
  *
  * @since 0.1.0
  * @category constants
