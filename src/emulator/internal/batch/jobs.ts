@@ -30,31 +30,10 @@ export const terminalStatuses: ReadonlySet<JobStatus> = new Set([
   "Expired"
 ])
 
-export interface Job {
-  readonly jobArn: string
-  readonly jobId: string
-  readonly jobName: string
-  readonly modelId: string
-  readonly roleArn: string
-  readonly clientRequestToken: string | undefined
-  readonly invocationType: InvocationType
-  readonly inputUri: string
-  readonly outputUri: string
-  readonly timeoutDurationInHours: number
-  readonly submitTime: Date
-  readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>
-  status: JobStatus
-  message: string | undefined
-  lastModifiedTime: Date
-  endTime: Date | undefined
-  counts: Counts | undefined
-  stopRequested: boolean
-  readonly fault: JobFault | undefined
-}
-
 /** How the jobs' states move: a timer per state, or only on `advance()`. */
 export type Timeline = { readonly stepMs: number } | "manual"
 
+/** What CreateModelInvocationJob asks for. */
 export interface NewJob {
   readonly jobName: string
   readonly modelId: string
@@ -65,6 +44,20 @@ export interface NewJob {
   readonly outputUri: string
   readonly timeoutDurationInHours: number
   readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>
+}
+
+/** A job: what was asked, and its state. */
+export interface Job extends NewJob {
+  readonly jobArn: string
+  readonly jobId: string
+  readonly submitTime: Date
+  status: JobStatus
+  message: string | undefined
+  lastModifiedTime: Date
+  endTime: Date | undefined
+  counts: Counts | undefined
+  stopRequested: boolean
+  readonly fault: JobFault | undefined
 }
 
 export interface JobTable {
