@@ -137,7 +137,9 @@ export const Prices = Schema.Struct({
   output: Usd,
   cacheRead: Schema.optional(Usd),
   cacheWrite: Schema.optional(Usd),
-  regionalSurcharge: Schema.optional(Schema.Number.pipe(Schema.between(0, 1)))
+  regionalSurcharge: Schema.optional(Schema.Number.pipe(Schema.between(0, 1))),
+  /** The fraction off these prices for batch inference (e.g. `0.5`); absent when the model has no batch inference. */
+  batchDiscount: Schema.optional(Schema.Number.pipe(Schema.between(0, 1)))
 })
 
 /**

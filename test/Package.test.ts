@@ -141,6 +141,11 @@ console.log(JSON.stringify(Object.fromEntries(await Promise.all(paths.map(async 
     async () => {
       const help = succeeded(run("npx", ["bedrock-llm-emulator", "--help"], app, { npm_config_offline: "true" }), "npx")
       assert.match(help, /^Usage: bedrock-llm-emulator \[options\]/)
+      const batchHelp = succeeded(
+        run("npx", ["bedrock-llm", "batch", "--help"], app, { npm_config_offline: "true" }),
+        "npx"
+      )
+      assert.match(batchHelp, /^Usage: bedrock-llm batch <command>/)
 
       const child = spawn(join(app, "node_modules", ".bin", "bedrock-llm-emulator"), ["--port", "0", "--quiet"], {
         cwd: app,
@@ -186,6 +191,16 @@ console.log(JSON.stringify(Object.fromEntries(await Promise.all(paths.map(async 
 })
 
 describe("package.json and the README", () => {
+  it("BatchInference is its own subpath, over two optional peers on the Bedrock Runtime client's version line", () => {
+    assert.property(manifest.exports, "./BatchInference")
+    const runtimeLine = manifest.dependencies["@aws-sdk/client-bedrock-runtime"]!
+    for (const name of ["@aws-sdk/client-bedrock", "@aws-sdk/client-s3"]) {
+      assert.strictEqual(manifest.peerDependencies[name], runtimeLine, name)
+      assert.isTrue(manifest.peerDependenciesMeta[name]?.optional, name)
+      assert.notProperty(manifest.dependencies, name)
+    }
+  })
+
   it("effect and @effect/platform are peers with ranges, client-dynamodb an optional peer, and the README installs them", () => {
     const peers = manifest.peerDependencies
     assert.match(peers["effect"]!, /^\^3\.22/)

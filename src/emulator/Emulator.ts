@@ -11,14 +11,62 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Engine from "./engine/index.js"
 import type { Credentials } from "./internal/auth.js"
+import type { JobFault } from "./internal/batch/faults.js"
+import { type JobTable, makeJobTable, type Timeline } from "./internal/batch/jobs.js"
+import { type BatchQuotas, defaultQuotas } from "./internal/batch/quotas.js"
 import { type FaultPlan, type FaultRates, makeRandomFaults } from "./internal/faults.js"
 import { loadRecordings, makeReplayBook, type Recording, type ReplayBook } from "./internal/replay.js"
+import { listenS3, type RunningS3Server } from "./internal/s3/server.js"
+import { type ObjectStore, openStore } from "./internal/s3/store.js"
 import { loadScenario, makeScript, type ScenarioJson, type Script } from "./internal/scenario.js"
 import { makeCore, type RequestLog } from "./internal/server.js"
 import type { Stats } from "./internal/stats.js"
 import { listen } from "./internal/transport.js"
 
-export type { Credentials, FaultPlan, FaultRates, Recording, RequestLog, ScenarioJson, Stats }
+export type {
+  BatchQuotas,
+  Credentials,
+  FaultPlan,
+  FaultRates,
+  JobFault,
+  Recording,
+  RequestLog,
+  ScenarioJson,
+  Stats,
+  Timeline
+}
+
+/**
+ * Options of the emulator's batch inference (the control-plane job operations and an S3-compatible server).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BatchOptions {
+  /** How jobs move through their states: `{ stepMs }` per state (default `{ stepMs: 0 }`), or `"manual"`. */
+  readonly timeline?: Timeline | undefined
+  /** The quotas jobs are checked against; Bedrock's default quotas unless set. */
+  readonly quotas?: Partial<BatchQuotas> | undefined
+  /** TCP port of the S3 server; `0` (the default) picks a free one. */
+  readonly s3Port?: number | undefined
+}
+
+/**
+ * The batch side of a running emulator.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunningBatch {
+  /** Endpoint of the S3-compatible server for `@aws-sdk/client-s3` (path-style: `forcePathStyle: true`). */
+  readonly s3Url: string
+  /** Moves every unfinished job one state on (the `"manual"` timeline); resolves when done. */
+  readonly advance: () => Promise<void>
+  /** Gives the next created job a fault: it fails, expires or completes partially. */
+  readonly injectFault: (fault: JobFault) => void
+  /** Resolves when no job is in the middle of a step. */
+  readonly idle: () => Promise<void>
+}
 
 /**
  * Options of the emulator; every field is optional.
@@ -51,6 +99,8 @@ export interface Options {
   readonly maxBodyBytes?: number | undefined
   /** Called once per model request (never with credentials or signatures). */
   readonly onRequest?: ((entry: RequestLog) => void) | undefined
+  /** Serves batch inference jobs (Bedrock's control-plane paths) and starts an S3-compatible server beside them. */
+  readonly batch?: BatchOptions | boolean | undefined
 }
 
 /**
@@ -72,6 +122,8 @@ export interface RunningEmulator {
   readonly reset: () => void
   /** The fault plan: `faults.enqueue("throttle", "throttle")` fails the next two requests. */
   readonly faults: FaultPlan
+  /** Batch inference, when started with `batch`. */
+  readonly batch: RunningBatch | undefined
   /** Stops listening and destroys open connections and streams. */
   readonly close: () => Promise<void>
 }
@@ -98,6 +150,40 @@ const resolveScript = async (scenario: ScenarioJson | string | undefined): Promi
 const resolveReplay = async (replay: string | ReadonlyArray<Recording> | undefined): Promise<ReplayBook | undefined> =>
   replay === undefined ? undefined : makeReplayBook(typeof replay === "string" ? await loadRecordings(replay) : replay)
 
+interface BatchSide {
+  readonly jobs: JobTable
+  readonly s3: RunningS3Server
+  readonly store: ObjectStore
+  readonly close: () => Promise<void>
+}
+
+const startBatch = async (option: BatchOptions | boolean | undefined, host: string): Promise<BatchSide | undefined> => {
+  if (option === undefined || option === false) return undefined
+  const batch = option === true ? {} : option
+  const store = await openStore()
+  const s3 = await listenS3(store, host, batch.s3Port ?? 0).catch(async (cause: unknown) => {
+    await store.close()
+    throw new EmulatorStartError({ message: `Cannot start the S3 server: ${String(cause)}`, cause })
+  })
+  const jobs = makeJobTable({
+    store,
+    engine: Engine,
+    quotas: { ...defaultQuotas, ...batch.quotas },
+    timeline: batch.timeline ?? { stepMs: 0 }
+  })
+  return {
+    jobs,
+    s3,
+    store,
+    close: async () => {
+      jobs.shutdown()
+      await jobs.idle()
+      await s3.close()
+      await store.close()
+    }
+  }
+}
+
 /**
  * Starts an emulator (loopback, ephemeral port unless told otherwise); rejects with `EmulatorStartError`.
  *
@@ -113,6 +199,7 @@ export const start = async (options: Options = {}): Promise<RunningEmulator> => 
         : new EmulatorStartError({ message: `Cannot read emulator input: ${String(cause)}`, cause })
     }
   )
+  const batch = await startBatch(options.batch, host)
   const core = makeCore({
     engine: Engine,
     credentials: options.credentials,
@@ -124,9 +211,13 @@ export const start = async (options: Options = {}): Promise<RunningEmulator> => 
     randomFaults: options.faults !== undefined ? makeRandomFaults(options.faults) : undefined,
     script,
     replay,
-    onRequest: options.onRequest
+    onRequest: options.onRequest,
+    batch: batch === undefined
+      ? undefined
+      : { jobs: batch.jobs, knownModel: (modelId) => Engine.resolveModel(modelId) !== undefined }
   })
-  const transport = await listen({ host, port: options.port ?? 0 }, core.handle).catch((cause: unknown) => {
+  const transport = await listen({ host, port: options.port ?? 0 }, core.handle).catch(async (cause: unknown) => {
+    await batch?.close()
     throw new EmulatorStartError({ message: `Cannot listen on ${host}:${options.port ?? 0}: ${String(cause)}`, cause })
   })
   const port = transport.address.port
@@ -140,10 +231,16 @@ export const start = async (options: Options = {}): Promise<RunningEmulator> => 
     resetStats: core.stats.reset,
     reset: core.reset,
     faults: { enqueue: core.faults.enqueue, clear: core.faults.clear, pending: core.faults.pending },
+    batch: batch === undefined ? undefined : {
+      s3Url: batch.s3.url,
+      advance: batch.jobs.advance,
+      injectFault: batch.jobs.injectFault,
+      idle: batch.jobs.idle
+    },
     close: () => {
       if (closing === undefined) {
         core.shutdown()
-        closing = transport.close()
+        closing = transport.close().then(() => batch?.close())
       }
       return closing
     }

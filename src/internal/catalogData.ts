@@ -637,6 +637,16 @@ const ai21: ReadonlyArray<Entry> = [
 ]
 
 /** The built-in entries in encoded form; `ModelCatalog.defaults` decodes them. */
+/**
+ * Models with batch inference, at half the on-demand price: the Claude, Nova (1) and Llama text models of the
+ * "Supported Regions and models for batch inference" page (docs.aws.amazon.com/bedrock/latest/userguide/
+ * batch-inference-supported.html) and the batch rate of the Bedrock pricing page's prose, read 2026-12-04.
+ */
+const batchFamilies = /^(anthropic\.claude-|amazon\.nova-(micro|lite|pro|premier)-v1|meta\.llama)/
+
+const withBatchPrice = (entry: Entry): Entry =>
+  batchFamilies.test(entry.id) ? { ...entry, prices: { ...entry.prices, batchDiscount: 0.5 } } : entry
+
 export const catalogEntries: ReadonlyArray<Entry> = [
   ...anthropic,
   ...nova,
@@ -646,4 +656,4 @@ export const catalogEntries: ReadonlyArray<Entry> = [
   ...mistral,
   ...cohere,
   ...ai21
-]
+].map(withBatchPrice)

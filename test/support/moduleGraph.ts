@@ -95,6 +95,8 @@ export const packageOf = (module: string): string | undefined => {
 const forbiddenPackages = [
   /^@effect\/ai$/,
   /^@aws-sdk\/client-dynamodb$/,
+  /^@aws-sdk\/client-bedrock$/,
+  /^@aws-sdk\/client-s3$/,
   /^@aws-sdk\/dynamodb-codec$/,
   /^@aws-crypto\//,
   /^@effect\/(platform-node|platform-node-shared|cluster|sql|rpc|workflow|experimental)$/
@@ -112,7 +114,11 @@ export const rootImportProblems = (
 ): ReadonlyArray<string> => [
   ...new Set(modules.flatMap(({ importer, module }) => {
     const pkg = packageOf(module)
-    if (pkg === undefined) return isLibrary(module) && /[/\\]emulator[/\\]/.test(module) ? [`emulator: ${module}`] : []
+    if (pkg === undefined) {
+      if (!isLibrary(module)) return []
+      if (/[/\\]emulator[/\\]/.test(module)) return [`emulator: ${module}`]
+      return /BatchInference|[/\\]internal[/\\]batch[/\\]/.test(module) ? [`batch: ${module}`] : []
+    }
     if (forbiddenPackages.some((pattern) => pattern.test(pkg))) return [`${pkg}: ${module}`]
     if (pkg === "@smithy/signature-v4" && importer !== undefined && !packageOf(importer)?.startsWith("@aws-sdk/")) {
       return [`@smithy/signature-v4 loaded by ${importer}`]

@@ -5,6 +5,8 @@
 import { randomUUID } from "node:crypto"
 import type * as Engine from "../engine/index.js"
 import { authenticate, type Credentials } from "./auth.js"
+import type { JobTable } from "./batch/jobs.js"
+import { type BatchReply, handleBatch, isBatchPath } from "./batch/routes.js"
 import { corruptCrc, eventFrame, exceptionFrame, padded, splitFrames, truncate } from "./eventStream.js"
 import { type Fault, faultKind, type FaultQueue, makeFaultQueue, parseFaults } from "./faults.js"
 import type { ReplayBook } from "./replay.js"
@@ -50,6 +52,8 @@ export interface CoreOptions {
   readonly script?: Script | undefined
   readonly replay?: ReplayBook | undefined
   readonly onRequest?: ((entry: RequestLog) => void) | undefined
+  /** Batch inference jobs, when the emulator serves the control-plane batch operations. */
+  readonly batch?: { readonly jobs: JobTable; readonly knownModel: (modelId: string) => boolean } | undefined
 }
 
 export interface Core {
@@ -361,6 +365,28 @@ export const makeCore = (options: CoreOptions): Core => {
     })
   }
 
+  /** Reads, authenticates and answers a batch control-plane request; `undefined` for no batch operation. */
+  const batchReply = async (
+    exchange: Exchange,
+    path: string,
+    query: string,
+    batch: NonNullable<CoreOptions["batch"]>
+  ): Promise<BatchReply | undefined> => {
+    const body = await exchange.readBody(1 << 20)
+    if (body === undefined) return { error: validation("The request body is too large.") }
+    const authError = await authenticate(
+      { method: exchange.method, path, query, headers: exchange.headers, body },
+      { credentials: options.credentials, allowBearerToken: options.allowBearerToken }
+    )
+    if (authError !== undefined) return { error: authError }
+    const parsed = body.length === 0 ? { ok: true as const, value: undefined } : parseJson(body)
+    if (!parsed.ok) return { error: validation(malformed) }
+    const params = new URLSearchParams(query)
+    const reply = handleBatch(batch.jobs, exchange.method, path, params, parsed.value, batch.knownModel)
+    if (reply !== undefined) stats.request("ModelInvocationJob")
+    return reply
+  }
+
   const serve = async (exchange: Exchange, requestId: string, started: number): Promise<RequestLog | undefined> => {
     const queryStart = exchange.url.indexOf("?")
     const path = queryStart === -1 ? exchange.url : exchange.url.slice(0, queryStart)
@@ -384,6 +410,15 @@ export const makeCore = (options: CoreOptions): Core => {
       sendError(exchange, requestId, error)
       stats.response(error.status)
       return log(error.status)
+    }
+    if (route === undefined && options.batch !== undefined && isBatchPath(path)) {
+      const reply = await batchReply(exchange, path, query, options.batch)
+      if (reply !== undefined) {
+        if ("error" in reply) return fail(reply.error)
+        sendJson(exchange, requestId, reply.status, jsonHeaders, JSON.stringify(reply.body))
+        stats.response(reply.status)
+        return log(reply.status)
+      }
     }
     if (route === undefined) {
       stats.request("Unknown")
