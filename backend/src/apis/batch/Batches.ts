@@ -271,8 +271,8 @@ export const make = Effect.gen(function*() {
 
   const submit = (key: KeyRecord, file: StoredFile, model: string) =>
     Effect.gen(function*() {
-      const targets = yield* lineContext(key).targetsOf(model)
       const context = lineContext(key)
+      const targets = yield* context.targetsOf(model)
       const records = linesOf(store.content(key.id, file.id)).pipe(
         Stream.mapError(storeFailure),
         Stream.zipWithIndex,
