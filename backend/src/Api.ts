@@ -9,6 +9,7 @@ import * as OpenApi from "@effect/platform/OpenApi"
 import { AdminGroup } from "./apis/admin/AdminApi.js"
 import { AgentsGroup } from "./apis/agents/AgentsApi.js"
 import { AnthropicGroup } from "./apis/anthropic/AnthropicApi.js"
+import { BatchGroup } from "./apis/batch/BatchApi.js"
 import { BedrockGroup } from "./apis/bedrock/BedrockApi.js"
 import { HealthGroup } from "./apis/health/HealthApi.js"
 import { OpenAiGroup } from "./apis/openai/OpenAiApi.js"
@@ -23,6 +24,7 @@ export class Api extends HttpApi.make("bedrock-llm-backend")
   .add(HealthGroup)
   .add(AdminGroup)
   .add(OpenAiGroup)
+  .add(BatchGroup)
   .add(AnthropicGroup)
   .add(BedrockGroup)
   .add(AgentsGroup)

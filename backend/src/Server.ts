@@ -14,16 +14,20 @@ import * as HttpApiScalar from "@effect/platform/HttpApiScalar"
 import type * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
 import { type BedrockRuntime, ModelCatalog } from "bedrock-llm"
+import type * as BatchInference from "bedrock-llm/BatchInference"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { createServer } from "node:http"
 import { Api } from "./Api.js"
 import * as AdminHandlers from "./apis/admin/AdminHandlers.js"
 import * as AgentsHandlers from "./apis/agents/AgentsHandlers.js"
 import * as AnthropicHandlers from "./apis/anthropic/AnthropicHandlers.js"
+import * as Batches from "./apis/batch/Batches.js"
+import * as BatchHandlers from "./apis/batch/BatchHandlers.js"
 import * as BedrockHandlers from "./apis/bedrock/BedrockHandlers.js"
 import * as HealthHandlers from "./apis/health/HealthHandlers.js"
 import * as OpenAiHandlers from "./apis/openai/OpenAiHandlers.js"
@@ -35,7 +39,7 @@ import type * as Admission from "./limits/Admission.js"
 import type * as Budget from "./limits/Budget.js"
 import type * as RateLimiter from "./limits/RateLimiter.js"
 import type { Fields } from "./RequestLog.js"
-import { ServiceConfig, type Settings } from "./ServiceConfig.js"
+import { type BatchSettings, ServiceConfig, type Settings } from "./ServiceConfig.js"
 import * as Stores from "./Stores.js"
 import * as UiRoutes from "./ui/UiRoutes.js"
 
@@ -49,6 +53,7 @@ export const handlers = Layer.mergeAll(
   HealthHandlers.layer,
   AdminHandlers.layer,
   OpenAiHandlers.layer,
+  BatchHandlers.layer,
   AnthropicHandlers.layer,
   BedrockHandlers.layer,
   AgentsHandlers.layer
@@ -85,6 +90,8 @@ export interface Options {
   readonly dynamo?: Layer.Layer<Dynamo> | undefined
   /** Receives every request's log line instead of the logger (tests). */
   readonly onLog?: ((fields: Fields) => Effect.Effect<void>) | undefined
+  /** The Batch API's `BatchInference` configuration; default the one of `settings.batch` (off when `None`). */
+  readonly batch?: BatchInference.Config | undefined
   /** The API with its handlers; default `Api` with `handlers` (tests extend it with groups of their own). */
   readonly api?: Layer.Layer<HttpApi.Api, never, Core> | undefined
 }
@@ -105,6 +112,23 @@ export type Core =
   | ModelCatalog.ModelCatalog
   | BedrockRuntime.BedrockRuntime
   | ServiceConfig
+  | Batches.Batches
+
+/**
+ * The `BatchInference` configuration of the Batch API settings (the SDK's credentials).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const batchConfigOf = (settings: BatchSettings): BatchInference.Config => ({
+  bucket: settings.bucket,
+  roleArn: settings.roleArn,
+  prefix: settings.prefix,
+  region: settings.region,
+  s3Endpoint: settings.s3Endpoint,
+  bedrockEndpoint: settings.bedrockEndpoint,
+  quotas: { minRecordsPerJob: settings.minRecordsPerJob }
+})
 
 const waitUntil = (done: () => boolean, deadline: number) =>
   Effect.gen(function*() {
@@ -119,7 +143,8 @@ const waitUntil = (done: () => boolean, deadline: number) =>
  * @category layers
  */
 export const coreLayer = (options: Options): Layer.Layer<Core, unknown> =>
-  Layer.mergeAll(Gateway.layer, Authentication.layer).pipe(
+  Batches.layer(options.batch ?? Option.getOrUndefined(Option.map(options.settings.batch, batchConfigOf))).pipe(
+    Layer.provideMerge(Layer.mergeAll(Gateway.layer, Authentication.layer)),
     Layer.provideMerge(Stores.limits),
     Layer.provideMerge(Stores.layer(options.settings.store, options.dynamo)),
     Layer.provideMerge(options.catalog ?? ModelCatalog.layer),

@@ -26,6 +26,12 @@
  * | `BACKEND_DYNAMODB_CONVERSATIONS_TABLE` | `bedrock-llm-conversations` | agent conversations (the library's `MemoryStore` table: `pk`, string) |
  * | `BACKEND_LOG_LEVEL` | `Info` | `Debug`, `Info`, `Warning`, `Error`, `None` |
  * | `BACKEND_EMF_NAMESPACE` | none (off) | CloudWatch namespace of the per-request embedded metric format lines on standard output (see `Emf`) |
+ * | `BACKEND_BATCH_BUCKET` | none (Batch API off) | the S3 bucket of Bedrock batch jobs, and of the Batch API's files and batches |
+ * | `BACKEND_BATCH_ROLE_ARN` | none | the service role Bedrock batch jobs run as (required with `BACKEND_BATCH_BUCKET`) |
+ * | `BACKEND_BATCH_PREFIX` | `bedrock-llm-batch/` | key prefix in the batch bucket |
+ * | `BACKEND_BATCH_S3_ENDPOINT` | the SDK's | an S3 endpoint (an S3-compatible server) |
+ * | `BACKEND_BATCH_BEDROCK_ENDPOINT` | the SDK's | an endpoint of Bedrock's control plane (the emulator) |
+ * | `BACKEND_BATCH_MIN_RECORDS` | `100` | Bedrock's minimum records per batch job (the account's quota) |
  * | `OTEL_EXPORTER_OTLP_ENDPOINT` | none | OTLP/HTTP endpoint: traces and metrics exported when set |
  * | `OTEL_SERVICE_NAME` | `bedrock-llm-backend` | service name of exported telemetry |
  *
@@ -107,6 +113,22 @@ export type StoreSettings =
   }
 
 /**
+ * Where the Batch API runs its Bedrock batch jobs (and keeps its files and batches).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BatchSettings {
+  readonly bucket: string
+  readonly roleArn: string
+  readonly prefix: string
+  readonly region: string | undefined
+  readonly s3Endpoint: string | undefined
+  readonly bedrockEndpoint: string | undefined
+  readonly minRecordsPerJob: number
+}
+
+/**
  * The whole configuration.
  *
  * @since 0.1.0
@@ -138,6 +160,8 @@ export interface Settings {
   /** CloudWatch namespace of the embedded metric format lines; `None`: none are written. */
   readonly emfNamespace: Option.Option<string>
   readonly serviceName: string
+  /** The Batch API's bucket and role; `None`: the Batch API is off. */
+  readonly batch: Option.Option<BatchSettings>
 }
 
 const PositiveInt = Schema.Int.pipe(Schema.positive())
@@ -186,6 +210,34 @@ const adminKeyHashConfig: Config.Config<Option.Option<Redacted.Redacted<string>>
     : Option.map(key, (secret) => Redacted.make(ApiKey.hash(secret)))
 ))
 
+const batchConfig: Config.Config<Option.Option<BatchSettings>> = Config.all({
+  bucket: Config.option(Config.nonEmptyString("BACKEND_BATCH_BUCKET")),
+  roleArn: Config.option(Config.nonEmptyString("BACKEND_BATCH_ROLE_ARN")),
+  prefix: withDefault(Config.nonEmptyString("BACKEND_BATCH_PREFIX"), "bedrock-llm-batch/"),
+  region: Config.option(Config.nonEmptyString("AWS_REGION")),
+  s3Endpoint: Config.option(Config.nonEmptyString("BACKEND_BATCH_S3_ENDPOINT")),
+  bedrockEndpoint: Config.option(Config.nonEmptyString("BACKEND_BATCH_BEDROCK_ENDPOINT")),
+  minRecordsPerJob: withDefault(
+    Schema.Config("BACKEND_BATCH_MIN_RECORDS", Schema.NumberFromString.pipe(Schema.compose(PositiveInt))),
+    100
+  )
+}).pipe(
+  Config.validate({
+    message: "BACKEND_BATCH_ROLE_ARN must be set with BACKEND_BATCH_BUCKET",
+    validation: ({ bucket, roleArn }) => Option.isNone(bucket) || Option.isSome(roleArn)
+  }),
+  Config.map(({ bucket, roleArn, ...rest }) =>
+    Option.map(Option.all({ bucket, roleArn }), (named): BatchSettings => ({
+      ...named,
+      prefix: rest.prefix,
+      region: Option.getOrUndefined(rest.region),
+      s3Endpoint: Option.getOrUndefined(rest.s3Endpoint),
+      bedrockEndpoint: Option.getOrUndefined(rest.bedrockEndpoint),
+      minRecordsPerJob: rest.minRecordsPerJob
+    }))
+  )
+)
+
 /**
  * The configuration from the environment (see the table above).
  *
@@ -221,7 +273,8 @@ export const fromEnv: Config.Config<Settings> = Config.all({
   logLevel: withDefault(Config.logLevel("BACKEND_LOG_LEVEL"), LogLevel.Info),
   otlpEndpoint: Config.option(Config.nonEmptyString("OTEL_EXPORTER_OTLP_ENDPOINT")),
   emfNamespace: Config.option(Schema.Config("BACKEND_EMF_NAMESPACE", EmfNamespace)),
-  serviceName: withDefault(Config.nonEmptyString("OTEL_SERVICE_NAME"), "bedrock-llm-backend")
+  serviceName: withDefault(Config.nonEmptyString("OTEL_SERVICE_NAME"), "bedrock-llm-backend"),
+  batch: batchConfig
 })
 
 /**
@@ -251,6 +304,7 @@ export const make = (overrides: Partial<Settings> = {}): Settings => ({
   otlpEndpoint: Option.none(),
   emfNamespace: Option.none(),
   serviceName: "bedrock-llm-backend",
+  batch: Option.none(),
   ...overrides
 })
 

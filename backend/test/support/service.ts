@@ -3,6 +3,7 @@
  * (or DynamoDB stores on a given endpoint), closed with the scope.
  */
 import { BedrockRuntime, Config as LibraryConfig } from "bedrock-llm"
+import * as BatchInference from "bedrock-llm/BatchInference"
 import * as Emulator from "bedrock-llm/emulator"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -61,6 +62,8 @@ export interface TestOptions {
   readonly provide?: Layer.Layer<never> | undefined
   /** The clock of every request (default the live one); see `frozenClock`. */
   readonly clock?: Clock.Clock | undefined
+  /** Serves the Batch API on the emulator's batch jobs and S3 server (start it with `emulator: { batch }`). */
+  readonly batch?: Partial<BatchInference.Config> | undefined
 }
 
 /** A clock that runs at the live pace from `at` (epoch ms): several instances share one origin, TTLs still pass. */
@@ -126,10 +129,20 @@ export const startService = (options: TestOptions = {}): Effect.Effect<TestServi
       }),
       ...options.settings
     })
+    const batch = options.batch === undefined || emulator.batch === undefined ? undefined : {
+      bucket: "gateway-batch",
+      roleArn: "arn:aws:iam::123456789012:role/BedrockBatchInference",
+      credentials: localCredentials,
+      bedrockEndpoint: emulator.url,
+      s3Endpoint: emulator.batch.s3Url,
+      ...options.batch
+    }
+    if (batch !== undefined) yield* Effect.orDie(BatchInference.ensureBucket(batch))
     const built = Layer.build(Layer.provide(
       serviceLayer({
         settings,
         api: probeApi,
+        batch,
         bedrock: runtimeOn(emulator, options.connection),
         ...(options.dynamoEndpoint === undefined ? {} : {
           dynamo: dynamoOn(options.dynamoEndpoint)

@@ -55,8 +55,11 @@ const decodeEmbedding = RequestBody.decode(EmbeddingRequest)
 /**
  * Answers a handler's failure in OpenAI's shape; a defect (a bug) is logged and answered as OpenAI's 500, never
  * with its details.
+ *
+ * @since 0.1.0
+ * @category utils
  */
-const answer = <R>(
+export const answer = <R>(
   effect: Effect.Effect<HttpServerResponse.HttpServerResponse, OpenAiError.OpenAiFailure, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> =>
   effect.pipe(
