@@ -90,6 +90,7 @@ export interface Entry {
     readonly cacheRead?: number | undefined
     readonly cacheWrite?: number | undefined
     readonly regionalSurcharge?: number | undefined
+    readonly batchDiscount?: number | undefined
   }
   readonly pricesAsOf: string
   readonly pricesSource?: string | undefined
