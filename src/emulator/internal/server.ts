@@ -3,7 +3,6 @@
  * written as JSON or as a paced event stream with backpressure.
  */
 import { randomUUID } from "node:crypto"
-import type * as Engine from "../engine/index.js"
 import { authenticate, type Credentials } from "./auth.js"
 import type { JobTable } from "./batch/jobs.js"
 import { type BatchReply, handleBatch, isBatchPath } from "./batch/routes.js"
@@ -25,8 +24,9 @@ import {
   type WireError
 } from "./wire.js"
 
-/** The engine functions the server calls (the agreed interface of `src/emulator/engine/index.ts`). */
-export type EngineApi = Pick<typeof Engine, "converse" | "converseEvents" | "invoke" | "countTokens" | "applyGuardrail">
+import type { EngineApi } from "./engineApi.js"
+
+export type { EngineApi }
 
 /** One line of the request log. */
 export interface RequestLog {

@@ -4,8 +4,8 @@
  * timer (`stepMs` per state) or only when a test calls `advance()`.
  */
 import { randomBytes } from "node:crypto"
+import type { EngineApi } from "../engineApi.js"
 import type { ObjectStore } from "../s3/store.js"
-import type { EngineApi } from "../server.js"
 import type { JobFault } from "./faults.js"
 import type { BatchQuotas } from "./quotas.js"
 import { type Counts, type InputFile, type InvocationType, runJob, validateInput } from "./runner.js"
