@@ -313,10 +313,17 @@ export const make: Effect.Effect<
     aliases.set(alias, resolved)
   }
 
+  const runtimeWithin = Deadline.runtimeWithin(baseRuntime)
   const runtimeFor = yield* Effect.cachedFunction((region: string) =>
     region === "" || region === baseRuntime.config.region
-      ? Effect.succeed(baseRuntime)
-      : Scope.extend(BedrockRuntime.make(new LibraryConfig.ClientConfig({ ...baseRuntime.config, region })), layerScope)
+      ? Effect.succeed(runtimeWithin)
+      : Effect.map(
+        Scope.extend(
+          BedrockRuntime.make(new LibraryConfig.ClientConfig({ ...baseRuntime.config, region })),
+          layerScope
+        ),
+        Deadline.runtimeWithin
+      )
   )
   const clientFor = yield* Effect.cachedFunction((region: string) =>
     Effect.flatMap(runtimeFor(region), (runtime) =>
@@ -481,7 +488,7 @@ export const make: Effect.Effect<
     extra: () => RequestLog.Fields
   ) =>
     Effect.uninterruptibleMask((restore) =>
-      Effect.matchCauseEffect(restore(withDeadline(effect)), {
+      Effect.matchCauseEffect(restore(effect), {
         onFailure: (cause) =>
           Effect.zipRight(
             finish(
@@ -661,10 +668,10 @@ export const make: Effect.Effect<
         model: new LibraryConfig.ModelConfig({ modelId: target.modelId, maxTokens: 1 })
       })
       const runtime = yield* runtimeFor(target.region ?? "")
-      const counted = yield* withDeadline(runtime.countTokens({
+      const counted = yield* runtime.countTokens({
         modelId: target.modelId,
         input: { invokeModel: { body: textEncoder.encode(JSON.stringify(body)) } }
-      }))
+      })
       return { inputTokens: counted.inputTokens ?? 0, exact: true, modelId: target.modelId }
     })
 

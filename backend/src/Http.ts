@@ -20,6 +20,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { randomBytes } from "node:crypto"
 import { Deadline } from "./Deadline.js"
@@ -96,6 +97,21 @@ export const refusal = (
       )
   }
 }
+
+/**
+ * The server's spans only when they go somewhere: without an OTLP endpoint, no HTTP server span (whose attributes
+ * parse the URL and copy the headers of every request) and no library span under it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const tracedWhen = (enabled: boolean) => <A, E, R>(layer: Layer.Layer<A, E, R>): Layer.Layer<A, E, R> =>
+  enabled
+    ? layer
+    : layer.pipe(
+      HttpMiddleware.withTracerDisabledWhen(() => true),
+      Layer.locally(FiberRef.currentTracerEnabled, false)
+    )
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/
 

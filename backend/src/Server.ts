@@ -19,6 +19,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { createServer } from "node:http"
 import { Api } from "./Api.js"
 import * as AdminHandlers from "./apis/admin/AdminHandlers.js"
@@ -138,6 +139,7 @@ export const served = (
   control: Http.Control
 ): Layer.Layer<never, never, HttpServer.HttpServer | HttpRouter.HttpRouter.DefaultServices | Core> =>
   HttpApiBuilder.serve(Http.middleware(options.settings, control)).pipe(
+    Http.tracedWhen(Option.isSome(options.settings.otlpEndpoint)),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(options.api ?? HttpApiBuilder.api(Api).pipe(Layer.provide(handlers)))

@@ -48,6 +48,11 @@ export declare namespace Counters {
     readonly get: (key: string) => Effect.Effect<Readonly<Record<string, number>>, StoreError>
     /** Succeeds when the store answers (readiness). */
     readonly ping: Effect.Effect<void, StoreError>
+    /**
+     * Whether independent writes are worth running concurrently: for a remote store, yes (round trips overlap); in
+     * memory, no (each write is a few microseconds, and a fiber for each costs more).
+     */
+    readonly concurrentWrites: boolean
   }
 }
 
@@ -110,7 +115,8 @@ export const makeMemory: Effect.Effect<Counters.Service> = Effect.sync(() => {
         const found = counters.get(key)
         return found === undefined || found.expiresAt <= now ? {} : { ...found.values }
       }),
-    ping: Effect.void
+    ping: Effect.void,
+    concurrentWrites: false
   })
 })
 
@@ -180,7 +186,8 @@ export const makeDynamo = (table: string): Effect.Effect<Counters.Service, never
         }).pipe(Effect.map((output) => numbersOf(output.Attributes)), Effect.provide(context))
       },
       get,
-      ping: Dynamo.describeTable(store, "ping", table).pipe(Effect.asVoid, Effect.provide(context))
+      ping: Dynamo.describeTable(store, "ping", table).pipe(Effect.asVoid, Effect.provide(context)),
+      concurrentWrites: true
     })
   })
 
