@@ -17,13 +17,13 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import { fork } from "node:child_process"
+import { type ChildProcess, fork, spawn } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as Inspector from "node:inspector/promises"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
-import { cpuNow, fmt, median } from "../../bench/support/report.js"
+import { cpuNow, fmt } from "../../bench/support/report.js"
 import { Gateway } from "../src/Gateway.js"
 import { CurrentKey } from "../src/keys/Authentication.js"
 import { dynaliteWithTables } from "../test/support/dynalite.js"
@@ -85,6 +85,7 @@ const loadClient = fileURLToPath(new URL("./loadClient.ts", import.meta.url))
 /** With `--profile DIR`, a V8 CPU profile of each measured window (not the start-up) is written there. */
 const profiler = async () => {
   if (values.profile === undefined) return undefined
+  mkdirSync(values.profile, { recursive: true })
   const session = new Inspector.Session()
   session.connect()
   await session.post("Profiler.enable")
@@ -93,7 +94,7 @@ const profiler = async () => {
 }
 
 const profiled = async <A>(name: string, measured: () => Promise<A>): Promise<A> => {
-  const session = await profiler()
+  const session = name === "" ? undefined : await profiler()
   if (session === undefined) return measured()
   await session.post("Profiler.start")
   const result = await measured()
@@ -105,7 +106,12 @@ const profiled = async <A>(name: string, measured: () => Promise<A>): Promise<A>
 }
 
 /** Runs `count` HTTP calls from a child process; the CPU is this (the gateway's) process's only. */
-const measureOverHttp = (job: Omit<Job, "count" | "concurrency" | "warmup">, count: number, concurrency: number) =>
+const measureOverHttp = (
+  job: Omit<Job, "count" | "concurrency" | "warmup">,
+  count: number,
+  concurrency: number,
+  warmup = Math.min(50, count)
+) =>
   new Promise<Measured>((resolve, reject) => {
     const child = fork(loadClient, [], { execArgv: ["--import", "tsx"] })
     let cpu = 0
@@ -117,6 +123,7 @@ const measureOverHttp = (job: Omit<Job, "count" | "concurrency" | "warmup">, cou
       }
       const spent = (cpuNow() - cpu) / count
       if (message.firstFailure !== undefined) process.stderr.write(`first failure: ${message.firstFailure}\n`)
+      child.kill()
       resolve({
         p50: percentile(message.latencies, 50),
         p99: percentile(message.latencies, 99),
@@ -126,7 +133,7 @@ const measureOverHttp = (job: Omit<Job, "count" | "concurrency" | "warmup">, cou
     })
     child.on("error", reject)
     child.on("exit", (code) => code === 0 ? undefined : reject(new Error(`load client exited with ${code}`)))
-    child.send({ ...job, count, concurrency, warmup: Math.min(50, count) } satisfies Job)
+    child.send({ ...job, count, concurrency, warmup } satisfies Job)
   })
 
 const program = Effect.gen(function*() {
@@ -229,10 +236,21 @@ const breakdownPhase = (libraryCall: () => Promise<void>, emulator: Emulator.Run
     const totals = { library: 0, core: 0, http: 0, chat: 0 }
     const rounds = 4
     for (let round = 0; round < rounds; round++) {
-      totals.library += (yield* Effect.promise(() => measureInProcess(libraryCall, requests, concurrency))).cpu
-      totals.core += (yield* Effect.promise(() => measureInProcess(gatewayCall, requests, concurrency))).cpu
-      totals.http += (yield* Effect.promise(() => measureOverHttp(health, requests, concurrency))).cpu
-      totals.chat += (yield* Effect.promise(() => measureOverHttp(chat, requests, concurrency))).cpu
+      const named = (name: string) => round === 0 ? `breakdown-${name}` : ""
+      totals.library += (yield* Effect.promise(() =>
+        profiled(named("library"), () =>
+          measureInProcess(libraryCall, requests, concurrency))
+      )).cpu
+      totals.core += (yield* Effect.promise(() =>
+        profiled(named("core"), () =>
+          measureInProcess(gatewayCall, requests, concurrency))
+      )).cpu
+      totals.http += (yield* Effect.promise(() =>
+        profiled(named("health"), () => measureOverHttp(health, requests, concurrency))
+      )).cpu
+      totals.chat += (yield* Effect.promise(() =>
+        profiled(named("chat"), () => measureOverHttp(chat, requests, concurrency))
+      )).cpu
     }
     const per = (x: number) => fmt(x / rounds)
     process.stdout.write(
@@ -246,65 +264,93 @@ const breakdownPhase = (libraryCall: () => Promise<void>, emulator: Emulator.Run
     )
   })
 
-// Streams: a paced emulator (4 tokens/s, about 25 tokens per answer), `streams` SSE streams at once on one instance.
+const emulatorCli = fileURLToPath(new URL("../../src/emulator/cli.ts", import.meta.url))
+
+/** The emulator in a process of its own (its memory is not the instance's), stopped with the scope. */
+const emulatorProcess = (args: ReadonlyArray<string>) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly child: ChildProcess; readonly url: string }, Error>((resume) => {
+      const child = spawn(process.execPath, ["--import", "tsx", emulatorCli, "--port", "0", ...args], {
+        stdio: ["ignore", "pipe", "inherit"]
+      })
+      let output = ""
+      child.stdout.on("data", (chunk: Buffer) => {
+        output += chunk.toString("utf8")
+        const url = output.match(/listening on (http:\/\/\S+)/)?.[1]
+        if (url !== undefined) resume(Effect.succeed({ child, url }))
+      })
+      child.on("exit", (code) => resume(Effect.fail(new Error(`the emulator exited with ${code}`))))
+    }),
+    ({ child }) => Effect.sync(() => child.kill())
+  ).pipe(Effect.map(({ url }) => ({ url, stats: () => ({ requests: 0 }) }) as unknown as Emulator.RunningEmulator))
+
+// Streams: a paced emulator (4 tokens/s, about 25 tokens per answer) in its own process, `streams` OpenAI streams at
+// once on one instance, from the client process: the peak RSS is the instance's own.
 const streamsPhase = () =>
   Effect.gen(function*() {
-    const paced = yield* Emulator.make({ tokensPerSecond: 4 })
+    const paced = yield* emulatorProcess(["--tokens-per-second", "4"])
     const sse = yield* startService({ sharedEmulator: paced, connection })
     const sseKey = yield* sse.createKey()
-    let peakRss = process.memoryUsage().rss
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50)
-    const firstTokens: Array<number> = []
     const baseRss = process.memoryUsage().rss
-    const started = performance.now()
+    let peakRss = baseRss
+    let peakHeap = 0
+    const sampler = setInterval(() => {
+      const usage = process.memoryUsage()
+      peakRss = Math.max(peakRss, usage.rss)
+      peakHeap = Math.max(peakHeap, usage.heapUsed)
+    }, 50)
     let peakInFlight = 0
     const inFlightSampler = setInterval(() => (peakInFlight = Math.max(peakInFlight, sse.running.inFlight())), 20)
-    const failures: Array<string> = []
-    const completed = yield* Effect.promise(() =>
-      Promise.all(Array.from({ length: streams }, async (_, i) => {
-        // Opened 100 at a time, 20 ms apart: all are open together (each answer streams for about 6 s).
-        await new Promise((resolve) => setTimeout(resolve, Math.floor(i / 100) * 20))
-        const start = performance.now()
-        try {
-          const response = await fetch(`${sse.url}/probe/stream`, {
-            method: "POST",
-            headers: { authorization: `Bearer ${sseKey.secret}`, "content-type": "application/json" },
-            body: JSON.stringify({ model, prompt: "Write 20 words about the sea.", maxTokens: 400 })
-          })
-          const reader = response.body!.getReader()
-          let first = true
-          let text = ""
-          for (;;) {
-            const { done, value } = await reader.read()
-            if (done) break
-            text += new TextDecoder().decode(value)
-            if (first && text.includes("ContentBlockDelta")) {
-              firstTokens.push(performance.now() - start)
-              first = false
-            }
-          }
-          return text.includes("event: Metadata")
-        } catch (error) {
-          failures.push(String((error as { cause?: unknown }).cause ?? error))
-          return false
-        }
-      }))
+    const started = performance.now()
+    // With `--profile DIR`: what is live on the heap 4 s in, while every stream is open (sampled by allocation site).
+    const session = yield* Effect.promise(profiler)
+    if (session !== undefined) {
+      yield* Effect.promise(() => session.post("HeapProfiler.enable"))
+      yield* Effect.promise(() =>
+        session.post("HeapProfiler.startSampling", {
+          samplingInterval: 32_768,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true
+        })
+      )
+      setTimeout(() =>
+        session.post("HeapProfiler.stopSampling").then(({ profile }) => {
+          writeFileSync(join(values.profile!, "streams.heapprofile"), JSON.stringify(profile))
+          session.disconnect()
+        }, (error) => process.stderr.write(`heap profile: ${String(error)}\n`)), 4_000)
+    }
+    const outcome = yield* Effect.promise(() =>
+      measureOverHttp(
+        {
+          url: `${sse.url}/v1/chat/completions`,
+          headers: { authorization: `Bearer ${sseKey.secret}`, "content-type": "application/json" },
+          body: JSON.stringify({
+            model,
+            messages: [{ role: "user", content: "Write 20 words about the sea." }],
+            max_tokens: 400,
+            stream: true
+          }),
+          firstMarker: `"content":"`,
+          endMarker: "data: [DONE]",
+          // Opened 100 at a time, 20 ms apart: all are open together (each answer streams for about 6 s).
+          startBatch: 100
+        },
+        streams,
+        streams,
+        0
+      )
     )
     clearInterval(inFlightSampler)
     clearInterval(sampler)
-    const streamRows = [
-      "",
-      `${streams} concurrent SSE streams (paced emulator, 4 tokens/s): ${
-        completed.filter(Boolean).length
-      } complete in ${fmt((performance.now() - started) / 1000)} s; time to first token p50 ${
-        fmt(median(firstTokens))
-      } ms, p99 ${fmt(percentile(firstTokens, 99))} ms; peak RSS ${fmt(peakRss / 2 ** 20)} MiB (${
-        fmt((peakRss - baseRss) / 2 ** 20)
-      } MiB above the start of the phase); at most ${peakInFlight} in flight at once${
-        failures.length === 0 ? "" : `; ${failures.length} failed (${[...new Set(failures)].join(", ")})`
-      }.`
-    ]
-    process.stdout.write(`${streamRows.join("\n")}\n`)
+    process.stdout.write(
+      `\n${streams} concurrent SSE streams (paced emulator, 4 tokens/s): ${streams - outcome.failed} complete in ${
+        fmt((performance.now() - started) / 1000)
+      } s; time to first token p50 ${fmt(outcome.p50)} ms, p99 ${fmt(outcome.p99)} ms; peak RSS ${
+        fmt(peakRss / 2 ** 20)
+      } MiB (${fmt((peakRss - baseRss) / 2 ** 20)} MiB above the start of the phase), peak heap used ${
+        fmt(peakHeap / 2 ** 20)
+      } MiB; at most ${peakInFlight} in flight at once${outcome.failed === 0 ? "" : `; ${outcome.failed} failed`}.\n`
+    )
   })
 
 Effect.runPromise(Effect.scoped(program)).then(() => process.exit(0), (error) => {

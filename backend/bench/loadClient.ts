@@ -2,7 +2,8 @@
  * The gateway benchmark's HTTP client, run in a child process so that the gateway's process pays none of the client's
  * CPU. It takes one job on IPC (`url`, `headers`, `body`, `count`, `concurrency`, `warmup`), runs the warm-up, says
  * `ready`, waits for `go` (the parent reads its CPU clock between the two), then sends `count` requests over keep-alive
- * connections with `concurrency` in flight and answers with their latencies (ms) and failures.
+ * connections with `concurrency` in flight and answers with their latencies (ms; for streams, to the first token) and
+ * failures.
  */
 import * as Http from "node:http"
 
@@ -15,6 +16,12 @@ export interface Job {
   readonly count: number
   readonly concurrency: number
   readonly warmup: number
+  /** For streams: latencies are to the first response chunk containing this text (time to first token). */
+  readonly firstMarker?: string | undefined
+  /** For streams: a response that does not end with this text counts as failed. */
+  readonly endMarker?: string | undefined
+  /** For streams: requests are started this many at a time, 20 ms apart. */
+  readonly startBatch?: number | undefined
 }
 
 export interface Outcome {
@@ -23,7 +30,15 @@ export interface Outcome {
   readonly firstFailure?: string | undefined
 }
 
-const send = (agent: Http.Agent, url: URL, method: string, headers: Record<string, string>, body: Buffer) =>
+const send = (
+  agent: Http.Agent,
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  job: Job,
+  onFirst: () => void
+) =>
   new Promise<void>((resolve, reject) => {
     const request = Http.request(url, {
       method,
@@ -31,11 +46,21 @@ const send = (agent: Http.Agent, url: URL, method: string, headers: Record<strin
       headers: method === "GET" ? headers : { ...headers, "content-length": String(body.length) }
     }, (response) => {
       const chunks: Array<Buffer> = []
-      response.on("data", (chunk: Buffer) => chunks.push(chunk))
-      response.on("end", () =>
-        response.statusCode === 200
-          ? resolve()
-          : reject(new Error(`status ${response.statusCode}: ${Buffer.concat(chunks).toString("utf8").slice(0, 300)}`)))
+      let first = job.firstMarker === undefined
+      response.on("data", (chunk: Buffer) => {
+        chunks.push(chunk)
+        if (!first && chunk.includes(job.firstMarker!)) {
+          first = true
+          onFirst()
+        }
+      })
+      response.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8")
+        if (response.statusCode !== 200) reject(new Error(`status ${response.statusCode}: ${text.slice(0, 300)}`))
+        else if (job.endMarker !== undefined && !text.trimEnd().endsWith(job.endMarker)) {
+          reject(new Error(`incomplete stream: ${text.slice(-200)}`))
+        } else resolve()
+      })
       response.on("error", reject)
     })
     request.on("error", reject)
@@ -53,9 +78,14 @@ const run = async (job: Job, count: number, agent: Http.Agent): Promise<Outcome>
   await Promise.all(Array.from({ length: Math.min(job.concurrency, Math.max(1, count)) }, async () => {
     while (next < count) {
       next++
+      const index = next - 1
+      if (job.startBatch !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(index / job.startBatch!) * 20))
+      }
       const start = performance.now()
-      await send(agent, url, job.method ?? "POST", job.headers, body).then(
-        () => latencies.push(performance.now() - start),
+      let firstAt: number | undefined
+      await send(agent, url, job.method ?? "POST", job.headers, body, job, () => (firstAt = performance.now())).then(
+        () => latencies.push((firstAt ?? performance.now()) - start),
         (error: unknown) => {
           failed++
           firstFailure ??= String(error)

@@ -22,6 +22,7 @@ import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
@@ -578,6 +579,8 @@ export const make: Effect.Effect<
         {
           readonly first: Chunk.Chunk<Response.StreamEvent>
           readonly pull: BedrockClient.Pull<Response.StreamEvent, GatewayError>
+          /** The served attempt's scope (closing it aborts the Bedrock request), unless it ended at once. */
+          readonly scope?: Scope.CloseableScope | undefined
         },
         GatewayError
       > => {
@@ -592,7 +595,7 @@ export const make: Effect.Effect<
           const first = yield* Effect.either(pull)
           if (first._tag === "Right") {
             served = target
-            return { first: first.right, pull }
+            return { first: first.right, pull, scope: attemptScope }
           }
           yield* Scope.close(attemptScope, Exit.void)
           if (Option.isNone(first.left)) {
@@ -610,19 +613,44 @@ export const make: Effect.Effect<
 
       const opened = yield* withDeadline(open(0)).pipe(Effect.tapErrorCause(() => settle))
       yield* observe(opened.first)
-      const events = Stream.concat(
-        Stream.fromChunk(opened.first),
-        Stream.repeatEffectChunkOption(Effect.tap(opened.pull, observe))
-      ).pipe(Stream.ensuring(settle))
       const left = yield* Deadline.remaining
-      return Option.match(left, {
-        onNone: () => events,
-        onSome: (duration) =>
-          Stream.interruptWhen(
-            events,
-            Effect.zipRight(Effect.sleep(duration), Effect.failSync(() => Deadline.expired(duration)))
-          )
-      })
+      const pull = Option.isNone(left) || opened.scope === undefined
+        ? opened.pull
+        : yield* pullWithin(opened.pull, opened.scope, requestScope, left.value)
+      return Stream.concat(
+        Stream.fromChunk(opened.first),
+        Stream.repeatEffectChunkOption(Effect.tap(pull, observe))
+      ).pipe(Stream.ensuring(settle))
+    })
+
+  /**
+   * The pull of a served stream, failing with the request's deadline once it passes: one timer per stream closes the
+   * attempt's scope then (aborting the Bedrock request, which ends the pending pull), where `Stream.interruptWhen`
+   * would race every pull against the deadline (its allocations were most of an open stream's memory).
+   */
+  const pullWithin = <A>(
+    pull: BedrockClient.Pull<A, GatewayError>,
+    attemptScope: Scope.CloseableScope,
+    requestScope: Scope.Scope,
+    duration: Duration.Duration
+  ) =>
+    Effect.gen(function*() {
+      let expired = false
+      yield* Effect.forkIn(
+        Effect.zipRight(
+          Effect.sleep(duration),
+          Effect.suspend(() => {
+            expired = true
+            return Scope.close(attemptScope, Exit.void)
+          })
+        ),
+        requestScope
+      )
+      return Effect.catchAll(
+        pull,
+        (error): BedrockClient.Pull<A, GatewayError> =>
+          Effect.fail(expired ? Option.some(Deadline.expired(duration)) : error)
+      )
     })
 
   const embed = (texts: ReadonlyArray<string>, options: EmbedOptions) =>

@@ -115,7 +115,10 @@ export const tracedWhen = (enabled: boolean) => <A, E, R>(layer: Layer.Layer<A, 
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/
 
-const newRequestId = () => `req_${randomBytes(12).toString("hex")}`
+/** A random prefix per process and a counter: unique without a call into the CSPRNG per request. */
+const requestIdPrefix = `req_${randomBytes(8).toString("hex")}`
+let requestCount = 0
+const newRequestId = () => `${requestIdPrefix}${(++requestCount).toString(16).padStart(8, "0")}`
 
 /**
  * The state the middleware consults on every request.
