@@ -35,6 +35,7 @@ import * as Authentication from "./keys/Authentication.js"
 import type * as Admission from "./limits/Admission.js"
 import type * as Budget from "./limits/Budget.js"
 import type * as RateLimiter from "./limits/RateLimiter.js"
+import * as Sweeper from "./limits/Sweeper.js"
 import type { Fields } from "./RequestLog.js"
 import { ServiceConfig, type Settings } from "./ServiceConfig.js"
 import * as Stores from "./Stores.js"
@@ -119,8 +120,12 @@ const waitUntil = (done: () => boolean, deadline: number) =>
  * @category layers
  */
 export const coreLayer = (options: Options): Layer.Layer<Core, unknown> =>
-  Layer.mergeAll(Gateway.layer, Authentication.layer).pipe(
-    Layer.provideMerge(Stores.limits),
+  Layer.mergeAll(
+    Gateway.layer,
+    Authentication.layer,
+    Sweeper.layer(options.settings.reservationSweepInterval)
+  ).pipe(
+    Layer.provideMerge(Stores.limitsWith(Sweeper.holdFor(options.settings))),
     Layer.provideMerge(Stores.layer(options.settings.store, options.dynamo)),
     Layer.provideMerge(options.catalog ?? ModelCatalog.layer),
     Layer.provideMerge(options.bedrock),
