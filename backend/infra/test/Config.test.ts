@@ -80,7 +80,9 @@ describe("the deployment configuration", () => {
     expect(problems({ ...base, frontDoor: "rest-api", batch: { models: ["amazon.nova-lite-v1:0"] } })).toContain(
       "batch.models[0]: amazon.nova-lite-v1:0 is not in \"models\""
     )
-    expect(problems({ ...base, frontDoor: "rest-api", name: "a-very-long-deployment-na", stage: "production", batch: {} })).toContain(
+    expect(
+      problems({ ...base, frontDoor: "rest-api", name: "a-very-long-deployment-na", stage: "production", batch: {} })
+    ).toContain(
       "batch: the batch bucket's name"
     )
     expect(decode({ ...base, frontDoor: "rest-api", batch: {} }).batch).toEqual({
