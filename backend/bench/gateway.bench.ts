@@ -1,15 +1,17 @@
 /**
  * What the gateway adds over calling the library in-process, on the same emulator: added latency (p50, p99) and CPU
- * per non-streamed request at concurrency 1, 16 and 128, with in-memory stores and with DynamoDB stores (dynalite);
- * time to first token of a stream; and 1,000 concurrent SSE streams on one instance (peak RSS).
+ * per non-streamed request (`POST /v1/chat/completions`) at concurrency 1, 16 and 128, with in-memory stores and with
+ * DynamoDB stores (dynalite); where that CPU goes (`--phases breakdown`); and many concurrent SSE streams on one
+ * instance (time to first token, peak RSS).
  *
- * Everything runs in this process (emulator, gateway, client), so CPU per request is the whole process's CPU divided
- * by requests, for the library path and for the gateway path; the difference is the gateway plus its HTTP hop
- * (client included). Until the client APIs land, the gateway path is the probe group the tests use (the same seam an
- * API calls). dynalite runs in this process too, so the DynamoDB column's CPU includes dynalite's own work (a real
- * DynamoDB costs the gateway only the SDK calls). The machine is shared: figures are indicative.
+ * The HTTP client runs in a child process (`loadClient.ts`), so the CPU per request is this process's only: the
+ * emulator, the library and, on the gateway path, the gateway with its HTTP server. The streams phase runs its paced
+ * emulator in a process of its own too, so its peak RSS is the instance's. dynalite runs in this process, so the
+ * DynamoDB column's CPU includes dynalite's own work (a real DynamoDB costs the gateway only the SDK calls). The
+ * machine is shared: figures are indicative. `--profile DIR` writes a CPU profile of each measured window (read them
+ * with `profileTop.ts`) and a heap profile of the streams phase.
  *
- * `npm run bench:backend [-- --requests 400 --streams 1000]`
+ * `npm run bench:backend [-- --phases requests,breakdown,streams --requests 400 --streams 1000 --concurrency 1,16,128]`
  */
 import { BedrockClient, Message } from "bedrock-llm"
 import * as Emulator from "bedrock-llm/emulator"

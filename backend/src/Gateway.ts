@@ -218,6 +218,8 @@ export const isFallbackError = (error: unknown): boolean =>
 /** Tokens per image in the input bound: above what any catalogued model charges for one image. */
 const imageTokenBound = 10_000
 const textEncoder = new TextEncoder()
+/** UTF-8 bytes of a string, counted without encoding it. */
+const utf8Length = (text: string): number => Buffer.byteLength(text, "utf8")
 
 interface InputSize {
   /** UTF-8 bytes of every text and JSON part: an upper bound of their tokens (no tokenizer makes a token of less). */
@@ -234,7 +236,7 @@ const sizeOfRequest = (request: BedrockClient.BedrockClient.Request): InputSize 
   let images = 0
   let unbounded = false
   const text = (value: string) => {
-    bytes += textEncoder.encode(value).length
+    bytes += utf8Length(value)
     estimate += ModelCatalog.estimateTokens(value)
   }
   const json = (value: unknown) => text(JSON.stringify(value ?? null))
@@ -657,7 +659,7 @@ export const make: Effect.Effect<
     Effect.gen(function*() {
       const size = texts.reduce<InputSize>(
         (total, text) => ({
-          bytes: total.bytes + textEncoder.encode(text).length,
+          bytes: total.bytes + utf8Length(text),
           estimate: total.estimate + ModelCatalog.estimateTokens(text),
           images: 0,
           unbounded: false
