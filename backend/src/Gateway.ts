@@ -22,6 +22,7 @@ import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
@@ -217,6 +218,8 @@ export const isFallbackError = (error: unknown): boolean =>
 /** Tokens per image in the input bound: above what any catalogued model charges for one image. */
 const imageTokenBound = 10_000
 const textEncoder = new TextEncoder()
+/** UTF-8 bytes of a string, counted without encoding it. */
+const utf8Length = (text: string): number => Buffer.byteLength(text, "utf8")
 
 interface InputSize {
   /** UTF-8 bytes of every text and JSON part: an upper bound of their tokens (no tokenizer makes a token of less). */
@@ -233,7 +236,7 @@ const sizeOfRequest = (request: BedrockClient.BedrockClient.Request): InputSize 
   let images = 0
   let unbounded = false
   const text = (value: string) => {
-    bytes += textEncoder.encode(value).length
+    bytes += utf8Length(value)
     estimate += ModelCatalog.estimateTokens(value)
   }
   const json = (value: unknown) => text(JSON.stringify(value ?? null))
@@ -313,10 +316,17 @@ export const make: Effect.Effect<
     aliases.set(alias, resolved)
   }
 
+  const runtimeWithin = Deadline.runtimeWithin(baseRuntime)
   const runtimeFor = yield* Effect.cachedFunction((region: string) =>
     region === "" || region === baseRuntime.config.region
-      ? Effect.succeed(baseRuntime)
-      : Scope.extend(BedrockRuntime.make(new LibraryConfig.ClientConfig({ ...baseRuntime.config, region })), layerScope)
+      ? Effect.succeed(runtimeWithin)
+      : Effect.map(
+        Scope.extend(
+          BedrockRuntime.make(new LibraryConfig.ClientConfig({ ...baseRuntime.config, region })),
+          layerScope
+        ),
+        Deadline.runtimeWithin
+      )
   )
   const clientFor = yield* Effect.cachedFunction((region: string) =>
     Effect.flatMap(runtimeFor(region), (runtime) =>
@@ -481,7 +491,7 @@ export const make: Effect.Effect<
     extra: () => RequestLog.Fields
   ) =>
     Effect.uninterruptibleMask((restore) =>
-      Effect.matchCauseEffect(restore(withDeadline(effect)), {
+      Effect.matchCauseEffect(restore(effect), {
         onFailure: (cause) =>
           Effect.zipRight(
             finish(
@@ -571,6 +581,8 @@ export const make: Effect.Effect<
         {
           readonly first: Chunk.Chunk<Response.StreamEvent>
           readonly pull: BedrockClient.Pull<Response.StreamEvent, GatewayError>
+          /** The served attempt's scope (closing it aborts the Bedrock request), unless it ended at once. */
+          readonly scope?: Scope.CloseableScope | undefined
         },
         GatewayError
       > => {
@@ -585,7 +597,7 @@ export const make: Effect.Effect<
           const first = yield* Effect.either(pull)
           if (first._tag === "Right") {
             served = target
-            return { first: first.right, pull }
+            return { first: first.right, pull, scope: attemptScope }
           }
           yield* Scope.close(attemptScope, Exit.void)
           if (Option.isNone(first.left)) {
@@ -603,26 +615,51 @@ export const make: Effect.Effect<
 
       const opened = yield* withDeadline(open(0)).pipe(Effect.tapErrorCause(() => settle))
       yield* observe(opened.first)
-      const events = Stream.concat(
-        Stream.fromChunk(opened.first),
-        Stream.repeatEffectChunkOption(Effect.tap(opened.pull, observe))
-      ).pipe(Stream.ensuring(settle))
       const left = yield* Deadline.remaining
-      return Option.match(left, {
-        onNone: () => events,
-        onSome: (duration) =>
-          Stream.interruptWhen(
-            events,
-            Effect.zipRight(Effect.sleep(duration), Effect.failSync(() => Deadline.expired(duration)))
-          )
-      })
+      const pull = Option.isNone(left) || opened.scope === undefined
+        ? opened.pull
+        : yield* pullWithin(opened.pull, opened.scope, requestScope, left.value)
+      return Stream.concat(
+        Stream.fromChunk(opened.first),
+        Stream.repeatEffectChunkOption(Effect.tap(pull, observe))
+      ).pipe(Stream.ensuring(settle))
+    })
+
+  /**
+   * The pull of a served stream, failing with the request's deadline once it passes: one timer per stream closes the
+   * attempt's scope then (aborting the Bedrock request, which ends the pending pull), where `Stream.interruptWhen`
+   * would race every pull against the deadline (its allocations were most of an open stream's memory).
+   */
+  const pullWithin = <A>(
+    pull: BedrockClient.Pull<A, GatewayError>,
+    attemptScope: Scope.CloseableScope,
+    requestScope: Scope.Scope,
+    duration: Duration.Duration
+  ) =>
+    Effect.gen(function*() {
+      let expired = false
+      yield* Effect.forkIn(
+        Effect.zipRight(
+          Effect.sleep(duration),
+          Effect.suspend(() => {
+            expired = true
+            return Scope.close(attemptScope, Exit.void)
+          })
+        ),
+        requestScope
+      )
+      return Effect.catchAll(
+        pull,
+        (error): BedrockClient.Pull<A, GatewayError> =>
+          Effect.fail(expired ? Option.some(Deadline.expired(duration)) : error)
+      )
     })
 
   const embed = (texts: ReadonlyArray<string>, options: EmbedOptions) =>
     Effect.gen(function*() {
       const size = texts.reduce<InputSize>(
         (total, text) => ({
-          bytes: total.bytes + textEncoder.encode(text).length,
+          bytes: total.bytes + utf8Length(text),
           estimate: total.estimate + ModelCatalog.estimateTokens(text),
           images: 0,
           unbounded: false
@@ -661,10 +698,10 @@ export const make: Effect.Effect<
         model: new LibraryConfig.ModelConfig({ modelId: target.modelId, maxTokens: 1 })
       })
       const runtime = yield* runtimeFor(target.region ?? "")
-      const counted = yield* withDeadline(runtime.countTokens({
+      const counted = yield* runtime.countTokens({
         modelId: target.modelId,
         input: { invokeModel: { body: textEncoder.encode(JSON.stringify(body)) } }
-      }))
+      })
       return { inputTokens: counted.inputTokens ?? 0, exact: true, modelId: target.modelId }
     })
 

@@ -20,6 +20,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { randomBytes } from "node:crypto"
 import { Deadline } from "./Deadline.js"
@@ -97,9 +98,27 @@ export const refusal = (
   }
 }
 
+/**
+ * The server's spans only when they go somewhere: without an OTLP endpoint, no HTTP server span (whose attributes
+ * parse the URL and copy the headers of every request) and no library span under it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const tracedWhen = (enabled: boolean) => <A, E, R>(layer: Layer.Layer<A, E, R>): Layer.Layer<A, E, R> =>
+  enabled
+    ? layer
+    : layer.pipe(
+      HttpMiddleware.withTracerDisabledWhen(() => true),
+      Layer.locally(FiberRef.currentTracerEnabled, false)
+    )
+
 const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/
 
-const newRequestId = () => `req_${randomBytes(12).toString("hex")}`
+/** A random prefix per process and a counter: unique without a call into the CSPRNG per request. */
+const requestIdPrefix = `req_${randomBytes(8).toString("hex")}`
+let requestCount = 0
+const newRequestId = () => `${requestIdPrefix}${(++requestCount).toString(16).padStart(8, "0")}`
 
 /**
  * The state the middleware consults on every request.

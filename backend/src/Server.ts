@@ -38,6 +38,7 @@ import * as Authentication from "./keys/Authentication.js"
 import type * as Admission from "./limits/Admission.js"
 import type * as Budget from "./limits/Budget.js"
 import type * as RateLimiter from "./limits/RateLimiter.js"
+import * as Sweeper from "./limits/Sweeper.js"
 import type { Fields } from "./RequestLog.js"
 import { type BatchSettings, ServiceConfig, type Settings } from "./ServiceConfig.js"
 import * as Stores from "./Stores.js"
@@ -144,8 +145,10 @@ const waitUntil = (done: () => boolean, deadline: number) =>
  */
 export const coreLayer = (options: Options): Layer.Layer<Core, unknown> =>
   Batches.layer(options.batch ?? Option.getOrUndefined(Option.map(options.settings.batch, batchConfigOf))).pipe(
-    Layer.provideMerge(Layer.mergeAll(Gateway.layer, Authentication.layer)),
-    Layer.provideMerge(Stores.limits),
+    Layer.provideMerge(
+      Layer.mergeAll(Gateway.layer, Authentication.layer, Sweeper.layer(options.settings.reservationSweepInterval))
+    ),
+    Layer.provideMerge(Stores.limitsWith(Sweeper.holdFor(options.settings))),
     Layer.provideMerge(Stores.layer(options.settings.store, options.dynamo)),
     Layer.provideMerge(options.catalog ?? ModelCatalog.layer),
     Layer.provideMerge(options.bedrock),
@@ -164,6 +167,7 @@ export const served = (
   control: Http.Control
 ): Layer.Layer<never, never, HttpServer.HttpServer | HttpRouter.HttpRouter.DefaultServices | Core> =>
   HttpApiBuilder.serve(Http.middleware(options.settings, control)).pipe(
+    Http.tracedWhen(Option.isSome(options.settings.otlpEndpoint)),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(UiRoutes.layer),

@@ -143,6 +143,12 @@ export interface Settings {
   readonly keyCacheTtl: Duration.Duration
   readonly maxBodyBytes: number
   readonly requestTimeout: Duration.Duration
+  /**
+   * How long a budget reservation is held before any instance's sweep may release it (above `requestTimeout`, so
+   * that only a reservation whose instance died is swept), and how often each instance sweeps.
+   */
+  readonly reservationTtl: Duration.Duration
+  readonly reservationSweepInterval: Duration.Duration
   readonly drainTimeout: Duration.Duration
   readonly sseKeepAlive: Duration.Duration
   /** How long an idle keep-alive connection is kept (above a load balancer's idle timeout). */
@@ -255,6 +261,8 @@ export const fromEnv: Config.Config<Settings> = Config.all({
     20 * 1024 * 1024
   ),
   requestTimeout: millis("BACKEND_REQUEST_TIMEOUT_MS", 600_000),
+  reservationTtl: millis("BACKEND_RESERVATION_TTL_MS", 900_000),
+  reservationSweepInterval: millis("BACKEND_RESERVATION_SWEEP_MS", 60_000),
   drainTimeout: millis("BACKEND_DRAIN_TIMEOUT_MS", 30_000),
   sseKeepAlive: millis("BACKEND_SSE_KEEPALIVE_MS", 15_000),
   keepAliveTimeout: millis("BACKEND_KEEP_ALIVE_TIMEOUT_MS", 65_000),
@@ -291,6 +299,8 @@ export const make = (overrides: Partial<Settings> = {}): Settings => ({
   keyCacheTtl: Duration.seconds(10),
   maxBodyBytes: 20 * 1024 * 1024,
   requestTimeout: Duration.minutes(10),
+  reservationTtl: Duration.minutes(15),
+  reservationSweepInterval: Duration.minutes(1),
   drainTimeout: Duration.seconds(30),
   sseKeepAlive: Duration.seconds(15),
   keepAliveTimeout: Duration.seconds(65),

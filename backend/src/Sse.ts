@@ -7,10 +7,12 @@
  * @since 0.1.0
  */
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
-import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 
@@ -51,9 +53,16 @@ export const encode = (event: Event): Uint8Array => {
  */
 export const keepAliveComment: Uint8Array = encoder.encode(": keep-alive\n\n")
 
+/** Frames held for a slow client before the producer waits (a few events; the socket's buffer holds the rest). */
+const mailboxFrames = 64
+
 /**
  * The bytes of an event stream with keep-alive comments: a comment is written whenever `keepAlive` has passed since
  * the last event or comment (time on the `Clock`, so tests drive it with `TestClock`). The stream ends with `events`.
+ *
+ * One fiber runs `events` and one ticks; both put frames into a small mailbox that the response drains, everything
+ * that has arrived as one chunk. (`Stream.merge` does the same with a queue hand-off per element, which makes its
+ * allocations the largest part of an open stream's memory.)
  *
  * @since 0.1.0
  * @category combinators
@@ -63,24 +72,66 @@ export const frames = <E, R>(
   keepAlive: Duration.DurationInput
 ): Stream.Stream<Uint8Array, E, R> => {
   const interval = Duration.toMillis(Duration.decode(keepAlive))
-  return Stream.unwrap(Effect.map(Clock.currentTimeMillis, (start) => {
-    let lastWrite = start
-    const written = Effect.map(Clock.currentTimeMillis, (now) => {
-      lastWrite = now
+  return Stream.unwrapScoped(Effect.gen(function*() {
+    const clock = yield* Effect.clock
+    let lastWrite = clock.unsafeCurrentTimeMillis()
+    let mailbox: Array<Uint8Array> = []
+    let ended: Exit.Exit<void, E> | undefined
+    let consumer: ((next: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>>) => void) | undefined
+    let producer: (() => void) | undefined
+
+    const take = (): Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>> | undefined => {
+      if (mailbox.length > 0) {
+        const chunk = Chunk.unsafeFromArray(mailbox)
+        mailbox = []
+        const resume = producer
+        producer = undefined
+        resume?.()
+        return Effect.succeed(chunk)
+      }
+      if (ended === undefined) return undefined
+      return Exit.isSuccess(ended) ? Effect.fail(Option.none()) : Effect.failCause(Cause.map(ended.cause, Option.some))
+    }
+    const wake = () => {
+      const resume = consumer
+      consumer = undefined
+      resume?.(pull)
+    }
+    const put = (frame: Uint8Array) => {
+      mailbox.push(frame)
+      lastWrite = clock.unsafeCurrentTimeMillis()
+      wake()
+    }
+    const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>> = Effect.suspend(() =>
+      take() ?? Effect.async((resume) => {
+        consumer = resume
+      })
+    )
+    const room = Effect.async<void>((resume) => {
+      if (mailbox.length < mailboxFrames) return resume(Effect.void)
+      producer = () => resume(Effect.void)
     })
-    // One step per chunk of events (the time read once per chunk), not per event.
-    const data = Stream.mapChunksEffect(
-      events,
-      (chunk) => Effect.as(written, Chunk.map(chunk, encode))
+
+    yield* Stream.runForEachChunk(events, (chunk) =>
+      Effect.suspend(() => {
+        for (const event of chunk) put(encode(event))
+        return mailbox.length < mailboxFrames ? Effect.void : room
+      })).pipe(
+        Effect.onExit((exit) =>
+          Effect.sync(() => {
+            ended = exit
+            wake()
+          })
+        ),
+        Effect.forkScoped
+      )
+    yield* Effect.sync(() => {
+      if (ended === undefined && clock.unsafeCurrentTimeMillis() - lastWrite >= interval) put(keepAliveComment)
+    }).pipe(
+      Effect.repeat(Schedule.spaced(Duration.millis(Math.max(1, Math.floor(interval / 4))))),
+      Effect.forkScoped
     )
-    const ticks = Stream.repeatEffectWithSchedule(
-      Effect.map(Clock.currentTimeMillis, (now) => now - lastWrite >= interval),
-      Schedule.spaced(Duration.millis(Math.max(1, Math.floor(interval / 4))))
-    ).pipe(
-      Stream.filter((idle) => idle),
-      Stream.mapEffect(() => Effect.as(written, keepAliveComment))
-    )
-    return Stream.merge(data, ticks, { haltStrategy: "left" })
+    return Stream.repeatEffectChunkOption(pull)
   }))
 }
 

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type * as Duration from "effect/Duration"
 import * as Layer from "effect/Layer"
 import { Dynamo } from "./Dynamo.js"
 import * as KeyStore from "./keys/KeyStore.js"
@@ -51,3 +52,15 @@ export const limits: Layer.Layer<
   never,
   Counters.Counters | UsageStore.UsageStore
 > = Admission.layer.pipe(Layer.provideMerge(Layer.merge(RateLimiter.layer, Budget.layer)))
+
+/**
+ * `limits` with budget reservations held for `holdFor` (see `Sweeper.holdFor`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const limitsWith = (holdFor: Duration.Duration): Layer.Layer<
+  Admission.Admission | RateLimiter.RateLimiter | Budget.Budget,
+  never,
+  Counters.Counters | UsageStore.UsageStore
+> => Admission.layer.pipe(Layer.provideMerge(Layer.merge(RateLimiter.layer, Budget.layerWith(holdFor))))

@@ -43,6 +43,7 @@ describe("the admin API under arbitrary bodies", () => {
               async (body, [method, path]) => {
                 const answer = await send(method!, path!, body)
                 assert.oneOf(answer.status, [200, 201, 400], answer.body)
+                if (answer.status === 400) assert.strictEqual(JSON.parse(answer.body).error.type, "invalid_request")
                 if (answer.status === 201) {
                   const key = JSON.parse(answer.body).key
                   assert.isAbove(key.name.trim().length, 0)
@@ -58,4 +59,43 @@ describe("the admin API under arbitrary bodies", () => {
       }),
     { timeout: 60_000 }
   )
+})
+
+describe("the admin API's refusals of bad key bodies", () => {
+  it.scopedLive("are its own 400 naming the field: wrong values, missing and unknown fields, malformed JSON", () =>
+    Effect.gen(function*() {
+      const service = yield* startService()
+      const send = (method: string, path: string, body: string) =>
+        Effect.promise(async () => {
+          const response = await fetch(`${service.url}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${service.adminKey}`, "content-type": "application/json" },
+            body
+          })
+          return { status: response.status, body: await response.json() as any }
+        })
+      const valid = { name: "team", allowedModels: ["*"], allowedApis: ["openai"] }
+      const created = yield* send("POST", "/admin/keys", JSON.stringify(valid))
+      assert.strictEqual(created.status, 201)
+      const id = created.body.key.id as string
+      const refusals: ReadonlyArray<readonly [string, string, unknown, string | undefined, RegExp]> = [
+        ["POST", "/admin/keys", { ...valid, allowedModels: [] }, "allowedModels", /allowedModels/],
+        ["POST", "/admin/keys", { ...valid, allowedApis: ["openai", "smtp"] }, "allowedApis.1", /allowedApis\.1/],
+        ["POST", "/admin/keys", { name: "team", allowedApis: ["openai"] }, "allowedModels", /field required/],
+        ["POST", "/admin/keys", { ...valid, budget: 5 }, "budget", /unknown field/],
+        ["POST", "/admin/keys", "{not json", undefined, /not valid JSON/],
+        ["PATCH", `/admin/keys/${id}`, { rpm: -1 }, "rpm", /^rpm: /],
+        ["PATCH", `/admin/keys/${id}`, { expiresAt: "tomorrow" }, "expiresAt", /expiresAt/]
+      ]
+      for (const [method, path, body, field, message] of refusals) {
+        const answer = yield* send(method, path, typeof body === "string" ? body : JSON.stringify(body))
+        assert.strictEqual(answer.status, 400, JSON.stringify(answer.body))
+        assert.strictEqual(answer.body.error.type, "invalid_request")
+        assert.strictEqual(answer.body.error.field, field)
+        assert.match(answer.body.error.message, message)
+      }
+      const updated = yield* send("PATCH", `/admin/keys/${id}`, JSON.stringify({ rpm: 60, expiresAt: null }))
+      assert.strictEqual(updated.status, 200)
+      assert.strictEqual(updated.body.key.rpm, 60)
+    }))
 })

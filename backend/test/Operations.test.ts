@@ -1,11 +1,69 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
+import * as Http from "node:http"
 import { call, startService } from "./support/service.js"
 
 const model = "anthropic.claude-3-haiku-20240307-v1:0"
 
+/** One request on `agent`: status, headers and body text. */
+const request = (agent: Http.Agent, url: string, options: { method: string; token: string; body?: unknown }) =>
+  new Promise<{ status: number; headers: Http.IncomingHttpHeaders; text: string; socket: unknown }>(
+    (resolve, reject) => {
+      const body = options.body === undefined ? undefined : JSON.stringify(options.body)
+      const sent = Http.request(url, {
+        method: options.method,
+        agent,
+        headers: {
+          authorization: `Bearer ${options.token}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" })
+        }
+      }, (response) => {
+        let text = ""
+        response.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")))
+        response.on(
+          "end",
+          () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text, socket: sent.socket })
+        )
+        response.on("error", reject)
+      })
+      sent.on("error", reject)
+      sent.end(body)
+    }
+  )
+
 describe("operations", () => {
+  it.scopedLive("while draining, a request on a kept-alive connection is 503 in its API's shape and closes it", () =>
+    Effect.gen(function*() {
+      const service = yield* startService({ emulator: { tokensPerSecond: 40 } })
+      const key = yield* service.createKey()
+      // One socket, kept alive: the second request waits for the first and then reuses its connection.
+      const agent = new Http.Agent({ keepAlive: true, maxSockets: 1 })
+      yield* Effect.addFinalizer(() => Effect.sync(() => agent.destroy()))
+      const streamed = request(agent, `${service.url}/probe/stream`, {
+        method: "POST",
+        token: key.secret,
+        body: { model, prompt: "Write a few words about the sea.", maxTokens: 30 }
+      })
+      for (let i = 0; i < 200 && service.running.inFlight() === 0; i++) yield* Effect.sleep("10 millis")
+      const drained = yield* Effect.fork(service.running.drain)
+      const next = request(agent, `${service.url}/v1/chat/completions`, {
+        method: "POST",
+        token: key.secret,
+        body: { model, messages: [{ role: "user", content: "Hi" }] }
+      })
+      const [first, second] = yield* Effect.promise(() => Promise.all([streamed, next]))
+      assert.strictEqual(first.status, 200)
+      assert.include(first.text, "event: Metadata")
+      assert.strictEqual(first.socket, second.socket, "the second request went over the kept-alive connection")
+      assert.strictEqual(second.status, 503, second.text)
+      assert.strictEqual(second.headers["connection"], "close")
+      assert.strictEqual(second.headers["retry-after"], "1")
+      assert.strictEqual(JSON.parse(second.text).error.type, "server_error")
+      assert.strictEqual(service.bedrockRequests(), 1)
+      yield* drained.await
+    }))
+
   it.scopedLive("a body over the limit is 413 in the shape of the path's API, before it is read or reaches Bedrock", () =>
     Effect.gen(function*() {
       const service = yield* startService({ settings: { maxBodyBytes: 1_000 } })

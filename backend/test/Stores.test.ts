@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -9,6 +10,7 @@ import * as KeyStore from "../src/keys/KeyStore.js"
 import * as Budget from "../src/limits/Budget.js"
 import * as Counters from "../src/limits/Counters.js"
 import * as RateLimiter from "../src/limits/RateLimiter.js"
+import * as Sweeper from "../src/limits/Sweeper.js"
 import * as UsageStore from "../src/usage/UsageStore.js"
 import { dynaliteWithTables, dynamoOn, tables } from "./support/dynalite.js"
 import { openKey } from "./support/service.js"
@@ -100,6 +102,60 @@ for (const [kind, layer] of kinds) {
         assert.strictEqual(Budget.toMicroUsd(0.1), 100_000)
         assert.strictEqual(Budget.toMicroUsd(0.0000001), 1)
       }).pipe(Effect.provide(layer)))
+
+    it.effect("budget: the sweep on its schedule releases reservations left unsettled once their hold expires", () =>
+      Effect.gen(function*() {
+        const budget = yield* Budget.Budget
+        const keys = yield* KeyStore.KeyStore
+        yield* TestClock.setTime(Date.UTC(2026, 11, 10, 12, 0))
+        const { record } = yield* keys.create({ ...openKey, monthlyBudgetMicroUsd: 1_000 })
+        const committed = Effect.map(budget.status(record.id), (month) => month.committedMicroUsd)
+        /** Waits (bounded) for the sweeper fiber's store calls to land. */
+        const settled = (expected: number) =>
+          Effect.gen(function*() {
+            for (let i = 0; i < 200 && (yield* committed) !== expected; i++) {
+              yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+            }
+            return yield* committed
+          })
+        // An instance reserves and dies before settling; ten minutes later another call reserves.
+        const stale = yield* budget.reserve(record.id, 1_000, 600)
+        yield* TestClock.adjust("10 minutes")
+        const live = yield* budget.reserve(record.id, 1_000, 300)
+        assert.strictEqual((yield* Effect.flip(budget.reserve(record.id, 1_000, 200)))._tag, "BudgetExhausted")
+        yield* Layer.build(Sweeper.layer("1 minute"))
+        yield* TestClock.adjust("4 minutes")
+        assert.strictEqual(yield* settled(900), 900, "no hold has expired yet (15 minutes)")
+        yield* TestClock.adjust("2 minutes")
+        assert.strictEqual(yield* settled(300), 300, "the stale reservation is released, the live one kept")
+        yield* budget.reserve(record.id, 1_000, 200).pipe(
+          Effect.flatMap((reservation) => budget.settle(reservation, 0))
+        )
+        // A settlement after its reservation was swept still counts what the call cost, once.
+        yield* budget.settle(stale, 100)
+        yield* budget.settle(live, 50)
+        yield* TestClock.adjust("30 minutes")
+        assert.deepStrictEqual(yield* budget.status(record.id), {
+          period: "2026-12",
+          committedMicroUsd: 150,
+          spentMicroUsd: 150
+        })
+        assert.strictEqual(yield* Sweeper.sweepAll, 0)
+      }).pipe(Effect.scoped, Effect.provide(layer)))
+
+    it.effect("budget: a longer hold (a batch) outlives the service's hold time and is swept across a month's end", () =>
+      Effect.gen(function*() {
+        const budget = yield* Budget.Budget
+        const keys = yield* KeyStore.KeyStore
+        yield* TestClock.setTime(Date.UTC(2026, 10, 30, 23, 0))
+        const { record } = yield* keys.create({ ...openKey, monthlyBudgetMicroUsd: 1_000 })
+        yield* budget.reserve(record.id, 1_000, 700, { holdFor: Duration.hours(48) })
+        yield* TestClock.adjust("1 hour")
+        assert.strictEqual(yield* Sweeper.sweepAll, 0, "the batch's hold is kept past the 15-minute default")
+        yield* TestClock.adjust("48 hours")
+        assert.strictEqual(yield* Sweeper.sweepAll, 1, "last month's expired hold is released in the new month")
+        assert.strictEqual(yield* Sweeper.sweepAll, 0)
+      }).pipe(Effect.scoped, Effect.provide(layer)))
 
     it.effect("usage: counters add up per key, model and day; reports filter by key, model and days", () =>
       Effect.gen(function*() {

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Config as LibraryConfig } from "bedrock-llm"
 import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
@@ -41,6 +42,23 @@ describe("streams over HTTP", () => {
       assert.strictEqual(line.outcome, "complete")
       assert.isNumber(line.timeToFirstTokenMs)
       assert.isAbove(line.outputTokens!, 0)
+    }))
+
+  it.scopedLive("a stream still running at the request's deadline ends with its timeout and aborts the Bedrock request", () =>
+    Effect.gen(function*() {
+      const service = yield* startService({
+        settings: { requestTimeout: Duration.millis(800) },
+        emulator: { tokensPerSecond: 10 }
+      })
+      const key = yield* service.createKey()
+      const stream = yield* openStream(service.url, key.secret, 500)
+      const text = yield* Effect.promise(() => stream.readUntil((text) => text.includes("event: error")))
+      assert.include(text, "event: ContentBlockDelta")
+      assert.include(text, "RequestTimeoutError")
+      assert.notInclude(text, "event: Metadata")
+      assert.isTrue(yield* eventually(() => service.emulator.stats().streamsAbortedByClient === 1))
+      assert.isTrue(yield* eventually(() => service.logs.some((line) => line.path === "/probe/stream")))
+      assert.strictEqual(service.logs.find((entry) => entry.path === "/probe/stream")!.outcome, "cut-off")
     }))
 
   it.scopedLive("a client that disconnects mid-stream aborts the Bedrock request, and what was used is still recorded", () =>

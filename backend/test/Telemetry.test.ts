@@ -38,7 +38,10 @@ describe("telemetry", () => {
     Effect.gen(function*() {
       const otlp = yield* collector
       const settings = ServiceConfig.make({ otlpEndpoint: Option.some(otlp.url), serviceName: "gateway-under-test" })
-      const service = yield* startService({ provide: Telemetry.layer(settings) })
+      const service = yield* startService({
+        settings: { otlpEndpoint: settings.otlpEndpoint },
+        provide: Telemetry.layer(settings)
+      })
       const key = yield* service.createKey()
       const answer = yield* call(`${service.url}/probe/generate`, {
         token: key.secret,

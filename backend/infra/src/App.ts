@@ -112,6 +112,7 @@ export const makeApp = (options: AppOptions): Deployment => {
     lambdaCode: options.lambdaCode,
     image: config.frontDoor === "fargate" ? imageOf(config) : undefined,
     cloudFrontWebAclArn: edge?.webAclArn,
+    batch: data.batch,
     crossRegionReferences: edge !== undefined,
     tags
   })

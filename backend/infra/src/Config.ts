@@ -201,6 +201,17 @@ export const Config = Schema.Struct({
       })
     }
   ),
+  /**
+   * Bedrock Batch Inference: a private bucket for the jobs' JSONL (inputs under `input/`, outputs under `output/`,
+   * both deleted after `retentionDays`) and the service role Bedrock runs the jobs with, allowed to invoke `models`
+   * (ids among `models` above; default every configured text model) and nothing else.
+   */
+  batch: Schema.optional(Schema.Struct({
+    retentionDays: Schema.optionalWith(Int(1, 3_650), { default: () => 14 }),
+    /** Days after which an incomplete multipart upload to the bucket is aborted. */
+    abortIncompleteUploadDays: Schema.optionalWith(Int(1, 30), { default: () => 1 }),
+    models: Schema.optional(Schema.NonEmptyArray(ModelId))
+  })),
   /** CPU architecture of the function and the tasks. */
   architecture: Schema.optionalWith(Schema.Literal("arm64", "x86_64"), { default: () => "arm64" as const })
 })
@@ -280,6 +291,16 @@ const crossFieldProblems = (config: Config): Array<string> => {
       }
     })
   }
+  if (config.batch !== undefined && config.name.length + config.stage.length + config.region.length + 21 > 63) {
+    problems.push(
+      `batch: the batch bucket's name (${config.name}-${config.stage}-<account>-${config.region}-batch) would be longer than S3's 63 characters; shorten "name" or "stage"`
+    )
+  }
+  config.batch?.models?.forEach((id, i) => {
+    if (!config.models.some((model) => model.id === id)) {
+      problems.push(`batch.models[${i}]: ${id} is not in "models", so batch jobs would not be allowed to invoke it`)
+    }
+  })
   if (config.domain !== undefined) {
     const certificateRegion = config.domain.certificateArn.split(":")[3]
     const needed = config.frontDoor === "function-url" ? "us-east-1" : config.region

@@ -13,6 +13,7 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb"
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager"
 import type { Construct } from "constructs"
 import { definitions } from "../../src/Tables.js"
+import { BatchStorage } from "./BatchStorage.js"
 import type { Config } from "./Config.js"
 import type { Store } from "./Permissions.js"
 
@@ -48,6 +49,8 @@ const keyType = { HASH: dynamodb.AttributeType.STRING, S: dynamodb.AttributeType
 export class DataStack extends cdk.Stack {
   readonly tables: Readonly<Record<Store, dynamodb.Table>>
   readonly adminKey: secretsmanager.Secret
+  /** Batch inference's bucket and role, with `config.batch`. */
+  readonly batch?: BatchStorage | undefined
 
   constructor(scope: Construct, id: string, config: Config, props: cdk.StackProps) {
     super(scope, id, props)
@@ -100,6 +103,11 @@ export class DataStack extends cdk.Stack {
         "The admin key is rotated by an operator (docs/DEPLOY.md: put a new value, then redeploy or restart, since the service reads it at start); an automatic rotation Lambda would cut off the operator's CLI without notice."
     })
     new cdk.CfnOutput(this, "AdminKeySecretArn", { value: this.adminKey.secretArn })
+    if (config.batch !== undefined) {
+      this.batch = new BatchStorage(this, "Batch", { ...config, batch: config.batch })
+      new cdk.CfnOutput(this, "BatchBucketName", { value: this.batch.bucket.bucketName })
+      new cdk.CfnOutput(this, "BatchRoleArn", { value: this.batch.role.roleArn })
+    }
     for (const store of stores) new cdk.CfnOutput(this, `${store}TableName`, { value: tables[store].tableName })
   }
 }

@@ -1,7 +1,9 @@
 /**
  * What the service's role may do, as plain IAM statements computed from the configuration: exactly the Bedrock
  * actions the service calls, on exactly the configured foundation models, inference profiles and guardrails, and
- * exactly the DynamoDB actions each store uses, on its own table. No statement has a `*` action or resource.
+ * exactly the DynamoDB actions each store uses, on its own table; with batch inference, the batch jobs' role and the
+ * gateway's own batch permissions. No statement has a `*` action; the only `*` resource is
+ * `bedrock:ListModelInvocationJobs`, which has no resource-level permissions.
  *
  * Cross-Region inference profiles follow AWS's documented policies: a geographic profile needs the profile and the
  * foundation model in every destination Region, those model grants conditioned on `bedrock:InferenceProfileArn`
@@ -145,4 +147,103 @@ export const bedrockStatements = (config: Config, account: string, partition = "
     })
   }
   return statements
+}
+
+/**
+ * The models batch jobs may invoke: `batch.models`, or every configured model.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const batchModelsOf = (config: Config): Config["models"] =>
+  config.batch?.models === undefined
+    ? config.models
+    // Non-empty: `batch.models` is non-empty and each of its ids is in `models` (checked by `decode`).
+    : config.models.filter((model) => config.batch!.models!.includes(model.id)) as unknown as Config["models"]
+
+/** A job's ARN pattern: Bedrock names a model invocation job when it creates it. */
+const jobArns = (config: Config, account: string, partition: string) =>
+  `arn:${partition}:bedrock:${config.region}:${account}:model-invocation-job/*`
+
+/**
+ * The statements of the Bedrock service role of batch jobs: read the bucket's `input/` prefix, write its `output/`
+ * prefix, and `bedrock:InvokeModel` (what a batch job's records are) on the batch models only, with the same
+ * cross-Region profile grants as the service's own (`bedrockStatements`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const batchRoleStatements = (
+  config: Config,
+  arns: { readonly bucket: string },
+  account: string,
+  partition = "aws"
+): Array<Statement> => [
+  { sid: "ReadBatchInput", actions: ["s3:GetObject"], resources: [`${arns.bucket}/input/*`] },
+  {
+    sid: "ListBatchInput",
+    actions: ["s3:ListBucket"],
+    resources: [arns.bucket],
+    conditions: { StringLike: { "s3:prefix": ["input/*"] } }
+  },
+  { sid: "WriteBatchOutput", actions: ["s3:PutObject"], resources: [`${arns.bucket}/output/*`] },
+  ...bedrockStatements({ ...config, models: batchModelsOf(config), guardrails: [] }, account, partition).map((
+    statement
+  ) => ({ ...statement, sid: `Batch${statement.sid}`, actions: ["bedrock:InvokeModel"] }))
+]
+
+/**
+ * The trust policy's conditions of the batch role: only Bedrock, for a model invocation job of this account in this
+ * Region (the confused-deputy guard AWS documents for the batch inference service role).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const batchTrustConditions = (config: Config, account: string, partition = "aws") => ({
+  StringEquals: { "aws:SourceAccount": account },
+  ArnEquals: { "aws:SourceArn": jobArns(config, account, partition) }
+})
+
+/**
+ * What the gateway itself needs for batch jobs: create, get and stop its jobs (on job ARNs and the batch models),
+ * list them (an action without resource-level permissions: `*`), pass the batch role to Bedrock and nothing else,
+ * and read and write the batch bucket's two prefixes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const batchServiceStatements = (
+  config: Config,
+  arns: { readonly bucket: string; readonly role: string },
+  account: string,
+  partition = "aws"
+): Array<Statement> => {
+  const models = bedrockStatements({ ...config, models: batchModelsOf(config), guardrails: [] }, account, partition)
+    .filter((statement) => statement.conditions === undefined)
+    .flatMap((statement) => statement.resources)
+  return [
+    {
+      sid: "ManageBatchJobs",
+      actions: ["bedrock:CreateModelInvocationJob", "bedrock:GetModelInvocationJob", "bedrock:StopModelInvocationJob"],
+      resources: [jobArns(config, account, partition), ...models]
+    },
+    { sid: "ListBatchJobs", actions: ["bedrock:ListModelInvocationJobs"], resources: ["*"] },
+    {
+      sid: "PassBatchRole",
+      actions: ["iam:PassRole"],
+      resources: [arns.role],
+      conditions: { StringEquals: { "iam:PassedToService": "bedrock.amazonaws.com" } }
+    },
+    {
+      sid: "BatchBucketObjects",
+      actions: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+      resources: [`${arns.bucket}/input/*`, `${arns.bucket}/output/*`]
+    },
+    {
+      sid: "ListBatchBucket",
+      actions: ["s3:ListBucket"],
+      resources: [arns.bucket],
+      conditions: { StringLike: { "s3:prefix": ["input/*", "output/*"] } }
+    }
+  ]
 }

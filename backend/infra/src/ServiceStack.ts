@@ -10,16 +10,19 @@ import * as budgets from "aws-cdk-lib/aws-budgets"
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb"
 import type * as ecs from "aws-cdk-lib/aws-ecs"
 import * as iam from "aws-cdk-lib/aws-iam"
+import type * as s3 from "aws-cdk-lib/aws-s3"
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager"
 import * as cr from "aws-cdk-lib/custom-resources"
 import type { Construct } from "constructs"
+import { bucketArnOf, prefixFindings } from "./BatchStorage.js"
 import type { Config } from "./Config.js"
 import { FargateFrontDoor } from "./FargateFrontDoor.js"
 import { LambdaFrontDoor } from "./LambdaFrontDoor.js"
 import { serviceLogGroup } from "./LogGroups.js"
 import { Monitoring } from "./Monitoring.js"
-import { bedrockStatements, type Statement, type Store, tableStatements } from "./Permissions.js"
+import { batchServiceStatements, bedrockStatements, type Store, tableStatements } from "./Permissions.js"
 import { serviceEnvironment } from "./ServiceEnvironment.js"
+import { toPolicyStatement } from "./Statements.js"
 
 /**
  * What the service stack is built from.
@@ -37,19 +40,12 @@ export interface ServiceStackProps extends cdk.StackProps {
   readonly image?: ecs.ContainerImage | undefined
   /** CloudFront's web ACL, when it lives in another stack (us-east-1). */
   readonly cloudFrontWebAclArn?: string | undefined
+  /** Batch inference's bucket and the jobs' role (with `config.batch`). */
+  readonly batch?: { readonly bucket: s3.IBucket; readonly role: iam.IRole } | undefined
 }
 
 /** The id the CDK gives the singleton function behind every AwsCustomResource of a stack. */
 const AwsCustomResourceSingleton = "AWS679f53fac002430cb0da5b7982bd2287"
-
-const toPolicyStatement = (statement: Statement) =>
-  new iam.PolicyStatement({
-    sid: statement.sid,
-    effect: iam.Effect.ALLOW,
-    actions: [...statement.actions],
-    resources: [...statement.resources],
-    ...(statement.conditions === undefined ? {} : { conditions: statement.conditions as Record<string, unknown> })
-  })
 
 /**
  * The service stack.
@@ -72,13 +68,25 @@ export class ServiceStack extends cdk.Stack {
         keys: props.tables.keys.tableArn,
         limits: props.tables.limits.tableArn,
         usage: props.tables.usage.tableArn
-      })
+      }),
+      ...(props.batch === undefined ? [] : batchServiceStatements(
+        config,
+        { bucket: bucketArnOf(config), role: props.batch.role.roleArn },
+        cdk.Aws.ACCOUNT_ID,
+        cdk.Aws.PARTITION
+      ))
     ].map(toPolicyStatement)
-    const environment = serviceEnvironment(config, {
-      keys: props.tables.keys.tableName,
-      limits: props.tables.limits.tableName,
-      usage: props.tables.usage.tableName
-    })
+    const environment = {
+      ...serviceEnvironment(config, {
+        keys: props.tables.keys.tableName,
+        limits: props.tables.limits.tableName,
+        usage: props.tables.usage.tableName
+      }),
+      ...(props.batch === undefined ? {} : {
+        BACKEND_BATCH_BUCKET: props.batch.bucket.bucketName,
+        BACKEND_BATCH_ROLE_ARN: props.batch.role.roleArn
+      })
+    }
 
     if (config.frontDoor === "fargate") {
       if (props.image === undefined) throw new Error("The fargate front door needs a container image.")
@@ -111,6 +119,20 @@ export class ServiceStack extends cdk.Stack {
       this.monitoring = new Monitoring(this, "Monitoring", config, { _tag: "lambda", fn: this.lambda.fn })
     }
 
+    const serviceRole = this.lambda?.role ?? this.fargate?.taskRole
+    if (props.batch !== undefined && serviceRole !== undefined) {
+      const findings: Record<string, string> = {
+        "AwsSolutions-IAM5[Resource::*]":
+          "Batch inference: bedrock:ListModelInvocationJobs has no resource-level permissions, so AWS requires Resource * for it (and for nothing else in this statement).",
+        [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:${config.region}:<AWS::AccountId>:model-invocation-job/*]`]:
+          "Batch inference: Bedrock names each model invocation job when it creates it, so getting and stopping the gateway's jobs is granted on this account's and Region's job ARNs."
+      }
+      for (const id of prefixFindings(config)) {
+        findings[id] =
+          "Batch inference: the gateway writes each job's records under input/ and reads its results under output/, object names chosen per job, so the grant is on those prefixes of the one batch bucket."
+      }
+      for (const [id, reason] of Object.entries(findings)) cdk.Validations.of(serviceRole).acknowledge({ id, reason })
+    }
     if (config.invocationLogging) this.invocationLogging(config)
     if (config.budgets.monthlyBedrockUsd !== undefined && config.alarmEmail !== undefined) {
       new budgets.CfnBudget(this, "BedrockBudget", {

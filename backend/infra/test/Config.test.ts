@@ -75,4 +75,19 @@ describe("the deployment configuration", () => {
     const { account: _account, ...anonymous } = configs["function-url"]
     expect(problems(anonymous)).toContain("account: CloudFront's web ACL lives in us-east-1")
   })
+
+  it("checks batch inference's models against the configured ones and its bucket name against S3's limit", () => {
+    expect(problems({ ...base, frontDoor: "rest-api", batch: { models: ["amazon.nova-lite-v1:0"] } })).toContain(
+      "batch.models[0]: amazon.nova-lite-v1:0 is not in \"models\""
+    )
+    expect(
+      problems({ ...base, frontDoor: "rest-api", name: "a-very-long-deployment-na", stage: "production", batch: {} })
+    ).toContain(
+      "batch: the batch bucket's name"
+    )
+    expect(decode({ ...base, frontDoor: "rest-api", batch: {} }).batch).toEqual({
+      retentionDays: 14,
+      abortIncompleteUploadDays: 1
+    })
+  })
 })

@@ -80,6 +80,39 @@ const tableStatements = [
   )
 ]
 
+const batchBucket = "arn:${AWS::Partition}:s3:::gw-prod-${AWS::AccountId}-eu-west-1-batch"
+
+/** What the gateway's role may do for batch inference (the base configuration batches haiku and the EU profile). */
+const batchServiceStatements = [
+  {
+    Sid: "ManageBatchJobs",
+    Action: ["bedrock:CreateModelInvocationJob", "bedrock:GetModelInvocationJob", "bedrock:StopModelInvocationJob"],
+    Resource: [
+      "arn:${AWS::Partition}:bedrock:eu-west-1:${AWS::AccountId}:model-invocation-job/*",
+      fm("eu-west-1", haiku),
+      profile(geoProfile)
+    ]
+  },
+  { Sid: "ListBatchJobs", Action: "bedrock:ListModelInvocationJobs", Resource: "*" },
+  {
+    Sid: "PassBatchRole",
+    Action: "iam:PassRole",
+    Resource: expect.stringMatching(/^\$\{import:gw-prod-data:ExportsOutputFnGetAttBatchRole\w+Arn\w*\}$/),
+    Condition: { StringEquals: { "iam:PassedToService": "bedrock.amazonaws.com" } }
+  },
+  {
+    Sid: "BatchBucketObjects",
+    Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+    Resource: [`${batchBucket}/input/*`, `${batchBucket}/output/*`]
+  },
+  {
+    Sid: "ListBatchBucket",
+    Action: "s3:ListBucket",
+    Resource: batchBucket,
+    Condition: { StringLike: { "s3:prefix": ["input/*", "output/*"] } }
+  }
+]
+
 const withEffect = (statements: Array<Record<string, unknown>>) => statements.map((s) => ({ Effect: "Allow", ...s }))
 
 /** Every IAM statement of a template, with its policy's logical id. */
@@ -129,6 +162,7 @@ describe.each(["function-url", "rest-api", "fargate", "function-url-dev"] as con
             const actions = list(statement["Action"]).sort()
             expect([
               ["ecr:GetAuthorizationToken"],
+              ["bedrock:ListModelInvocationJobs"],
               ["bedrock:DeleteModelInvocationLoggingConfiguration", "bedrock:PutModelInvocationLoggingConfiguration"]
             ]).toContainEqual(actions)
           }
@@ -193,12 +227,13 @@ describe.each(["function-url", "rest-api", "fargate", "function-url-dev"] as con
     const service = synth.template("service")
     if (fixture === "fargate") {
       expect(statementsOfRole(service, "FargateTaskRole")).toEqual(
-        withEffect([...bedrockStatements, ...tableStatements])
+        withEffect([...bedrockStatements, ...tableStatements, ...batchServiceStatements])
       )
     } else {
       expect(statementsOfRole(service, "LambdaRole")).toEqual(withEffect([
         ...bedrockStatements,
         ...tableStatements,
+        ...batchServiceStatements,
         {
           Sid: "ReadAdminKey",
           Action: "secretsmanager:GetSecretValue",
@@ -441,5 +476,97 @@ describe("the Fargate front door", () => {
       "src",
       "tsconfig.json"
     ])
+  })
+})
+
+describe("batch inference's infrastructure", () => {
+  let synth: Awaited<ReturnType<typeof synthesized>>
+  beforeAll(async () => {
+    synth = await synthesized("rest-api")
+  })
+
+  it("keeps the records in a private, encrypted, TLS-only bucket whose inputs and outputs expire", () => {
+    const data = synth.template("data")
+    data.hasResource("AWS::S3::Bucket", {
+      Properties: {
+        BucketName: { "Fn::Join": ["", ["gw-prod-", { Ref: "AWS::AccountId" }, "-eu-west-1-batch"]] },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }]
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
+        LifecycleConfiguration: {
+          Rules: [
+            { Id: "ExpireInputs", Prefix: "input/", ExpirationInDays: 7, Status: "Enabled" },
+            { Id: "ExpireOutputs", Prefix: "output/", ExpirationInDays: 7, Status: "Enabled" },
+            {
+              Id: "AbortIncompleteUploads",
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+              Status: "Enabled"
+            }
+          ]
+        }
+      },
+      DeletionPolicy: "Retain"
+    })
+    const policies = Object.values(data.findResources("AWS::S3::BucketPolicy"))
+    expect(policies).toHaveLength(1)
+    expect(render(policies[0]!["Properties"]["PolicyDocument"]["Statement"])).toEqual([
+      expect.objectContaining({
+        Effect: "Deny",
+        Action: "s3:*",
+        Condition: { Bool: { "aws:SecureTransport": "false" } }
+      })
+    ])
+  })
+
+  it("runs jobs with a role only Bedrock may assume, for this account's jobs, reading input/ and writing output/", () => {
+    const data = synth.template("data")
+    const roles = Object.entries(data.findResources("AWS::IAM::Role")).filter(([id]) => id.startsWith("BatchRole"))
+    expect(roles).toHaveLength(1)
+    expect(render(roles[0]![1]["Properties"]["AssumeRolePolicyDocument"]["Statement"])).toEqual([{
+      Action: "sts:AssumeRole",
+      Effect: "Allow",
+      Principal: { Service: "bedrock.amazonaws.com" },
+      Condition: {
+        StringEquals: { "aws:SourceAccount": "123456789012" },
+        ArnEquals: { "aws:SourceArn": "arn:${AWS::Partition}:bedrock:eu-west-1:123456789012:model-invocation-job/*" }
+      }
+    }])
+    const profileArn = `arn:\${AWS::Partition}:bedrock:eu-west-1:123456789012:inference-profile/${geoProfile}`
+    expect(statementsOfRole(data, "BatchRole")).toEqual(withEffect([
+      { Sid: "ReadBatchInput", Action: "s3:GetObject", Resource: `${batchBucket}/input/*` },
+      {
+        Sid: "ListBatchInput",
+        Action: "s3:ListBucket",
+        Resource: batchBucket,
+        Condition: { StringLike: { "s3:prefix": ["input/*"] } }
+      },
+      { Sid: "WriteBatchOutput", Action: "s3:PutObject", Resource: `${batchBucket}/output/*` },
+      { Sid: "BatchInvokeFoundationModels", Action: "bedrock:InvokeModel", Resource: fm("eu-west-1", haiku) },
+      { Sid: "BatchInvokeInferenceProfiles", Action: "bedrock:InvokeModel", Resource: profileArn },
+      {
+        Sid: "BatchThroughGeographicProfile1",
+        Action: "bedrock:InvokeModel",
+        Resource: [fm("eu-west-1", baseModel), fm("eu-central-1", baseModel), fm("eu-west-3", baseModel)],
+        Condition: { ArnLike: { "bedrock:InferenceProfileArn": profileArn } }
+      }
+    ]))
+  })
+
+  it("tells the service where the bucket and the role are", () => {
+    synth.template("service").hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          BACKEND_BATCH_BUCKET: Match.anyValue(),
+          BACKEND_BATCH_ROLE_ARN: Match.anyValue()
+        })
+      }
+    })
   })
 })

@@ -35,7 +35,8 @@ export const base = {
   budgets: { keySpendAlarmPercent: 75, monthlyBedrockUsd: 500 },
   requestTimeoutSeconds: 600,
   drainSeconds: 45,
-  logRetentionDays: 90
+  logRetentionDays: 90,
+  batch: { retentionDays: 7, models: [haiku, geoProfile] }
 }
 
 export const configs = {

@@ -18,6 +18,7 @@ import type { ApiName, KeyRecord } from "../keys/KeyStore.js"
 import type { StoreError } from "../StoreError.js"
 import { UsageStore } from "../usage/UsageStore.js"
 import { Budget, type Reservation, toMicroUsd } from "./Budget.js"
+import { Counters } from "./Counters.js"
 import { type Permit, RateLimiter } from "./RateLimiter.js"
 
 /**
@@ -184,65 +185,68 @@ const tokensOf = (usage: ModelCatalog.Usage): number =>
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Admission.Service, never, RateLimiter | Budget | UsageStore> = Effect.gen(function*() {
-  const limiter = yield* RateLimiter
-  const budget = yield* Budget
-  const usageStore = yield* UsageStore
+export const make: Effect.Effect<Admission.Service, never, RateLimiter | Budget | UsageStore | Counters> = Effect.gen(
+  function*() {
+    const limiter = yield* RateLimiter
+    const concurrency = (yield* Counters).concurrentWrites ? "unbounded" : 1
+    const budget = yield* Budget
+    const usageStore = yield* UsageStore
 
-  const admit = (call: Call) =>
-    Effect.gen(function*() {
-      const { key } = call
-      const reservedMicroUsd = worstCaseMicroUsd(call.targets, call.inputTokensBound, call.maxTokens)
-      const permit: Permit | undefined = key.rpm === undefined && key.tpm === undefined
-        ? undefined
-        : yield* limiter.acquire({
-          keyId: key.id,
-          rpm: key.rpm,
-          tpm: key.tpm,
-          tokens: call.inputTokensEstimate + call.maxTokens
-        })
-      const reservation: Reservation | undefined = key.monthlyBudgetMicroUsd === undefined
-        ? undefined
-        : yield* budget.reserve(key.id, key.monthlyBudgetMicroUsd, reservedMicroUsd).pipe(
-          Effect.tapError(() => permit === undefined ? Effect.void : Effect.ignore(limiter.release(permit)))
-        )
-      let settled: Settled | undefined
-      const settle = (used: Used | undefined) =>
-        Effect.suspend(() => {
-          if (settled !== undefined) return Effect.succeed(settled)
-          const costMicroUsd = used === undefined
-            ? 0
-            : toMicroUsd(ModelCatalog.costOf(used.target.info, used.usage, used.target.modelId).total)
-          settled = { costMicroUsd }
-          const tokens = used === undefined ? 0 : tokensOf(used.usage)
-          return Effect.all([
-            permit === undefined ? Effect.void : limiter.settle(permit, tokens),
-            reservation === undefined ? Effect.succeed(undefined) : budget.settle(reservation, costMicroUsd),
-            used === undefined ? Effect.void : usageStore.record({
-              keyId: key.id,
-              modelId: used.target.modelId,
-              requests: 1,
-              inputTokens: used.usage.inputTokens,
-              outputTokens: used.usage.outputTokens,
-              cacheReadTokens: used.usage.cacheReadInputTokens ?? 0,
-              cacheWriteTokens: used.usage.cacheWriteInputTokens ?? 0,
-              costMicroUsd
-            })
-          ], { concurrency: "unbounded" }).pipe(Effect.map(([, month]): Settled => {
-            settled = month === undefined || key.monthlyBudgetMicroUsd === undefined
-              ? { costMicroUsd }
-              : {
-                costMicroUsd,
-                budget: { budgetMicroUsd: key.monthlyBudgetMicroUsd, spentMicroUsd: month.spentMicroUsd }
-              }
-            return settled
-          }))
-        })
-      return { reservedMicroUsd, settle }
-    })
+    const admit = (call: Call) =>
+      Effect.gen(function*() {
+        const { key } = call
+        const reservedMicroUsd = worstCaseMicroUsd(call.targets, call.inputTokensBound, call.maxTokens)
+        const permit: Permit | undefined = key.rpm === undefined && key.tpm === undefined
+          ? undefined
+          : yield* limiter.acquire({
+            keyId: key.id,
+            rpm: key.rpm,
+            tpm: key.tpm,
+            tokens: call.inputTokensEstimate + call.maxTokens
+          })
+        const reservation: Reservation | undefined = key.monthlyBudgetMicroUsd === undefined
+          ? undefined
+          : yield* budget.reserve(key.id, key.monthlyBudgetMicroUsd, reservedMicroUsd).pipe(
+            Effect.tapError(() => permit === undefined ? Effect.void : Effect.ignore(limiter.release(permit)))
+          )
+        let settled: Settled | undefined
+        const settle = (used: Used | undefined) =>
+          Effect.suspend(() => {
+            if (settled !== undefined) return Effect.succeed(settled)
+            const costMicroUsd = used === undefined
+              ? 0
+              : toMicroUsd(ModelCatalog.costOf(used.target.info, used.usage, used.target.modelId).total)
+            settled = { costMicroUsd }
+            const tokens = used === undefined ? 0 : tokensOf(used.usage)
+            return Effect.all([
+              permit === undefined ? Effect.void : limiter.settle(permit, tokens),
+              reservation === undefined ? Effect.succeed(undefined) : budget.settle(reservation, costMicroUsd),
+              used === undefined ? Effect.void : usageStore.record({
+                keyId: key.id,
+                modelId: used.target.modelId,
+                requests: 1,
+                inputTokens: used.usage.inputTokens,
+                outputTokens: used.usage.outputTokens,
+                cacheReadTokens: used.usage.cacheReadInputTokens ?? 0,
+                cacheWriteTokens: used.usage.cacheWriteInputTokens ?? 0,
+                costMicroUsd
+              })
+            ], { concurrency }).pipe(Effect.map(([, month]): Settled => {
+              settled = month === undefined || key.monthlyBudgetMicroUsd === undefined
+                ? { costMicroUsd }
+                : {
+                  costMicroUsd,
+                  budget: { budgetMicroUsd: key.monthlyBudgetMicroUsd, spentMicroUsd: month.spentMicroUsd }
+                }
+              return settled
+            }))
+          })
+        return { reservedMicroUsd, settle }
+      })
 
-  return Admission.of({ admit })
-})
+    return Admission.of({ admit })
+  }
+)
 
 /**
  * Admission as a layer.
@@ -250,4 +254,7 @@ export const make: Effect.Effect<Admission.Service, never, RateLimiter | Budget 
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Admission, never, RateLimiter | Budget | UsageStore> = Layer.effect(Admission, make)
+export const layer: Layer.Layer<Admission, never, RateLimiter | Budget | UsageStore | Counters> = Layer.effect(
+  Admission,
+  make
+)

@@ -14,6 +14,7 @@ import {
 import { assert, describe, it } from "@effect/vitest"
 import { NodeHttpHandler } from "@smithy/node-http-handler"
 import * as Emulator from "bedrock-llm/emulator"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { startRecorder } from "../support/recorder.js"
 import { frozenClock, middleOfAMinute, startService, type TestService } from "../support/service.js"
@@ -112,6 +113,44 @@ describe("Bedrock passthrough through @aws-sdk/client-bedrock-runtime", () => {
       assert.strictEqual(line.outputTokens, usage?.outputTokens)
       assert.strictEqual(line.inputTokens, usage?.inputTokens)
       client.destroy()
+    }))
+
+  it.scoped("ConverseStream still running at the request's deadline: Bedrock is aborted, the SDK gets an exception", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ tokensPerSecond: 10 })
+      const service = yield* startService({
+        sharedEmulator: emulator,
+        settings: { requestTimeout: Duration.millis(800) }
+      })
+      const key = yield* service.createKey()
+      const client = clientOf(service, key.secret)
+      yield* Effect.addFinalizer(() => Effect.sync(() => client.destroy()))
+      const output = yield* Effect.promise(() =>
+        client.send(
+          new ConverseStreamCommand({
+            modelId: haiku,
+            messages: [{ role: "user", content: [{ text: "Write 200 words about rivers" }] }],
+            inferenceConfig: { maxTokens: 500 }
+          })
+        )
+      )
+      const kinds: Array<string> = []
+      const error = yield* Effect.promise(async () => {
+        try {
+          for await (const event of output.stream!) kinds.push(Object.keys(event)[0]!)
+          return undefined
+        } catch (error) {
+          return error as Error
+        }
+      })
+      assert.include(kinds, "contentBlockDelta")
+      assert.notInclude(kinds, "metadata")
+      assert.strictEqual(error?.name, "InternalServerException")
+      assert.match(error!.message, /deadline/)
+      for (let i = 0; i < 200 && emulator.stats().streamsAbortedByClient === 0; i++) {
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
+      }
+      assert.strictEqual(emulator.stats().streamsAbortedByClient, 1)
     }))
 
   it.scoped("InvokeModel and InvokeModelWithResponseStream with the native body; usage from headers and metrics", () =>

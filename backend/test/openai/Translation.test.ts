@@ -7,9 +7,9 @@ import * as ChatResponse from "../../src/apis/openai/ChatResponse.js"
 import * as ChatStream from "../../src/apis/openai/ChatStream.js"
 import * as DataUrl from "../../src/apis/openai/DataUrl.js"
 import * as Embeddings from "../../src/apis/openai/Embeddings.js"
-import { fromError, type OpenAiFailure } from "../../src/apis/openai/OpenAiError.js"
+import { decodeValue, fromError, type OpenAiFailure } from "../../src/apis/openai/OpenAiError.js"
 import { ChatCompletionRequest } from "../../src/apis/openai/OpenAiSchemas.js"
-import * as RequestBody from "../../src/apis/openai/RequestBody.js"
+import * as RequestBody from "../../src/RequestBody.js"
 import { chatModel, novaModel, pngDataUrl, reasoningModel } from "./support.js"
 
 const infoOf = (id: string) =>
@@ -19,7 +19,7 @@ const infoOf = (id: string) =>
     )
   )
 
-const decode = RequestBody.decodeValue(ChatCompletionRequest)
+const decode = decodeValue(ChatCompletionRequest)
 
 const translate = (
   body: Record<string, unknown>,

@@ -42,7 +42,12 @@ export class AdminNotFound extends Schema.TaggedError<AdminNotFound>()("AdminNot
  * @category errors
  */
 export class AdminInvalid extends Schema.TaggedError<AdminInvalid>()("AdminInvalid", {
-  error: Schema.Struct({ type: Schema.Literal("invalid_request"), message: Schema.String })
+  error: Schema.Struct({
+    type: Schema.Literal("invalid_request"),
+    message: Schema.String,
+    /** The body's field at fault, as a path (`allowedModels.0`), when there is one. */
+    field: Schema.optional(Schema.String)
+  })
 }, HttpApiSchema.annotations({ status: 400 })) {}
 
 /**

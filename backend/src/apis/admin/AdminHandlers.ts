@@ -1,22 +1,37 @@
 /**
- * The handlers of the admin group and its admin-key middleware.
+ * The handlers of the admin group and its admin-key middleware. The key bodies are read here rather than by `HttpApi`,
+ * so that a bad one gets the admin API's own 400 (`{"error":{"type":"invalid_request","message","field"}}`) naming
+ * the field, and an unknown field is refused rather than dropped.
  *
  * @since 0.1.0
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import { Api } from "../../Api.js"
 import { Authenticator } from "../../keys/Authentication.js"
 import { type KeyPatch, type KeyRecord, KeyStore } from "../../keys/KeyStore.js"
 import { Budget, microUsdPerUsd, toMicroUsd } from "../../limits/Budget.js"
+import * as RequestBody from "../../RequestBody.js"
 import type { StoreError } from "../../StoreError.js"
 import { UsageStore } from "../../usage/UsageStore.js"
-import { AdminAuth, AdminNotFound, AdminUnauthorized, AdminUnavailable } from "./AdminApi.js"
+import {
+  AdminAuth,
+  AdminInvalid,
+  AdminNotFound,
+  AdminUnauthorized,
+  AdminUnavailable,
+  CreatedKeyView,
+  KeyUpdate,
+  KeyView,
+  NewKey
+} from "./AdminApi.js"
 
 const toUsd = (microUsd: number) => microUsd / microUsdPerUsd
 const date = (epochMillis: number) => DateTime.unsafeMake(epochMillis)
@@ -59,6 +74,33 @@ const found = (id: string) => (record: Option.Option<KeyRecord>) =>
 const millis = (value: DateTime.Utc | null | undefined) =>
   value === undefined ? undefined : value === null ? null : DateTime.toEpochMillis(value)
 
+const invalid = (error: RequestBody.BodyError) =>
+  new AdminInvalid({
+    error: {
+      type: "invalid_request",
+      message: error.path === "" ? error.message : `${error.path}: ${error.message}`,
+      ...(error.path === "" ? {} : { field: error.path })
+    }
+  })
+
+/** Reads a body with the endpoint's schema (unknown fields refused): a bad one is the admin API's own 400. */
+const bodyOf = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = RequestBody.strictDecoder(schema)
+  return Effect.mapError(Effect.flatMap(RequestBody.json, decode), invalid)
+}
+
+const decodeNewKey = bodyOf(NewKey)
+const decodeKeyUpdate = bodyOf(KeyUpdate)
+
+/** A success as the endpoint's schema encodes it (its dates as ISO strings). */
+const encoded = <A, I>(schema: Schema.Schema<A, I>) => {
+  const encode = HttpServerResponse.schemaJson(schema)
+  return (value: A, options?: HttpServerResponse.Options.WithContent) => Effect.orDie(encode(value, options))
+}
+
+const encodeCreated = encoded(CreatedKeyView)
+const encodeUpdated = encoded(Schema.Struct({ key: KeyView }))
+
 /**
  * The admin key middleware: the bearer token must be the configured admin key.
  *
@@ -93,16 +135,20 @@ export const layer = HttpApiBuilder.group(Api, "admin", (handlers) =>
     const budget = yield* Budget
     const now = Clock.currentTimeMillis
     return handlers
-      .handle("createKey", ({ payload }) =>
+      .handleRaw("createKey", () =>
         Effect.gen(function*() {
+          const payload = yield* decodeNewKey
           const { expiresAt, monthlyBudgetUsd, ...rest } = payload
           const created = yield* keys.create({
             ...rest,
             ...(monthlyBudgetUsd === undefined ? {} : { monthlyBudgetMicroUsd: toMicroUsd(monthlyBudgetUsd) }),
             ...(expiresAt === undefined ? {} : { expiresAt: DateTime.toEpochMillis(expiresAt) })
           })
-          return { key: view(created.record, yield* now), secret: Redacted.value(created.secret) }
-        }).pipe(Effect.mapError(unavailable)))
+          return yield* encodeCreated(
+            { key: view(created.record, yield* now), secret: Redacted.value(created.secret) },
+            { status: 201 }
+          )
+        }).pipe(Effect.catchTag("StoreError", (error) => Effect.fail(unavailable(error)))))
       .handle("listKeys", () =>
         Effect.gen(function*() {
           const records = yield* keys.list
@@ -122,8 +168,9 @@ export const layer = HttpApiBuilder.group(Api, "admin", (handlers) =>
             }
           }
         }))
-      .handle("updateKey", ({ path, payload }) =>
+      .handleRaw("updateKey", ({ path }) =>
         Effect.gen(function*() {
+          const payload = yield* decodeKeyUpdate
           const { expiresAt, monthlyBudgetUsd, ...rest } = payload
           const patch: KeyPatch = {
             ...rest,
@@ -136,7 +183,7 @@ export const layer = HttpApiBuilder.group(Api, "admin", (handlers) =>
             Effect.mapError(keys.update(path.id, patch), unavailable),
             found(path.id)
           )
-          return { key: view(record, yield* now) }
+          return yield* encodeUpdated({ key: view(record, yield* now) })
         }))
       .handle("revokeKey", ({ path }) =>
         Effect.gen(function*() {

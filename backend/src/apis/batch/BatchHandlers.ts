@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Multipart from "@effect/platform/Multipart"
 import * as Effect from "effect/Effect"
@@ -16,11 +16,10 @@ import { Api } from "../../Api.js"
 import * as RequestLog from "../../RequestLog.js"
 import * as OpenAiError from "../openai/OpenAiError.js"
 import { answer, authLayer } from "../openai/OpenAiHandlers.js"
-import * as RequestBody from "../openai/RequestBody.js"
 import { Batches } from "./Batches.js"
 import { CreateBatchRequest } from "./BatchSchemas.js"
 
-const decodeCreate = RequestBody.decode(CreateBatchRequest)
+const decodeCreate = OpenAiError.decodeBody(CreateBatchRequest)
 
 /** The `purpose` field and the `file` part of an upload form. */
 interface Form {
@@ -72,7 +71,17 @@ export const layer = HttpApiBuilder.group(Api, "openaiBatch", (handlers) =>
         answer(logged(Effect.map(batches.fileContent(path.id), (content) =>
           HttpServerResponse.stream(Stream.orDie(content), { contentType: "application/jsonl" })))))
       .handleRaw("createBatch", ({ request }) =>
-        answer(logged(Effect.map(Effect.flatMap(decodeCreate(request), batches.create), json))))
+        answer(
+          logged(
+            Effect.map(
+              Effect.flatMap(
+                Effect.provideService(decodeCreate, HttpServerRequest.HttpServerRequest, request),
+                batches.create
+              ),
+              json
+            )
+          )
+        ))
       .handleRaw("listBatches", ({ urlParams }) =>
         answer(logged(Effect.map(
           batches.list({

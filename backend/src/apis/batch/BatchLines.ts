@@ -14,9 +14,8 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { type PricedTarget, worstCaseMicroUsd } from "../../limits/Admission.js"
 import * as ChatRequest from "../openai/ChatRequest.js"
-import { invalid, type OpenAiFailure, unsupported } from "../openai/OpenAiError.js"
+import { decodeValue, invalid, type OpenAiFailure, unsupported } from "../openai/OpenAiError.js"
 import { ChatCompletionRequest } from "../openai/OpenAiSchemas.js"
-import { decodeValue } from "../openai/RequestBody.js"
 
 /**
  * The one endpoint batch lines may name.

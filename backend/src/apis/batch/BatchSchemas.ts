@@ -168,7 +168,8 @@ export const StoredBatch = Schema.Struct({
     keyId: Schema.String,
     counter: Schema.String,
     expiresAt: Schema.Number,
-    amountMicroUsd: Schema.Int
+    amountMicroUsd: Schema.Int,
+    holdId: Schema.String
   }))
 })
 

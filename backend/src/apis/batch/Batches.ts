@@ -11,6 +11,7 @@
 import * as BatchInference from "bedrock-llm/BatchInference"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -41,6 +42,13 @@ import {
 import { BatchStore, layer as storeLayer } from "./BatchStore.js"
 
 type Failure = OpenAiError.OpenAiFailure
+
+/**
+ * How long a batch's budget reservation is held before the stale-reservation sweep may release it: Bedrock times a
+ * job out after 24 hours by default, and the batch settles when its results are read after that; twice that is
+ * held, since releasing early could let the key overspend while holding late only keeps money reserved.
+ */
+const batchHoldFor = Duration.hours(48)
 
 /**
  * An uploaded file, as the multipart form gave it.
@@ -320,7 +328,7 @@ export const make = Effect.gen(function*() {
       const input = file.input
       yield* Effect.mapError(authorize(key, "openai", input.model), (error) => OpenAiError.fromError(error))
       const reservation = key.monthlyBudgetMicroUsd === undefined ? null : yield* Effect.mapError(
-        budget.reserve(key.id, key.monthlyBudgetMicroUsd, input.worstCaseMicroUsd),
+        budget.reserve(key.id, key.monthlyBudgetMicroUsd, input.worstCaseMicroUsd, { holdFor: batchHoldFor }),
         (error) => OpenAiError.fromError(error)
       )
       const release = reservation === null ? Effect.void : Effect.ignore(budget.settle(reservation, 0))

@@ -15,12 +15,15 @@ import {
   InvokeModelWithResponseStreamCommand
 } from "@aws-sdk/client-bedrock-runtime"
 import * as NodeStream from "@effect/platform-node/NodeStream"
-import type { BedrockRuntime } from "bedrock-llm"
+import type { BedrockError, BedrockRuntime } from "bedrock-llm"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import { Readable } from "node:stream"
+import * as Deadline from "../../Deadline.js"
 
 /**
  * The operations of the passthrough, by the last segment of their path.
@@ -42,6 +45,8 @@ export interface Upstream {
   readonly headers: Readonly<Record<string, string>>
   /** The body as it arrives (a Node stream: HTTP/2 or HTTP/1.1, whichever the SDK client speaks). */
   readonly body: Readable
+  /** The request's deadline error once it has passed (the request, body included, was aborted then). */
+  readonly expired: () => BedrockError.RequestTimeoutError | undefined
 }
 
 /**
@@ -127,12 +132,19 @@ export const send = (
     readonly body: Uint8Array
     readonly headers: Readonly<Record<string, string>>
   }
-): Effect.Effect<Upstream, ForwardError, Scope.Scope> =>
+): Effect.Effect<Upstream, ForwardError | BedrockError.RequestTimeoutError, Scope.Scope> =>
   Effect.flatMap(
-    Effect.acquireRelease(Effect.sync(() => new AbortController()), (controller) =>
-      Effect.sync(() => controller.abort())),
-    (controller) =>
-      Effect.async<Upstream, ForwardError>((resume) => {
+    Effect.flatMap(Deadline.remaining, (left) =>
+      Effect.acquireRelease(
+        Effect.sync(() => abortAt(left)),
+        (abort) =>
+          Effect.sync(() => {
+            clearTimeout(abort.timer)
+            abort.controller.abort()
+          })
+      )),
+    ({ controller, expired, receiving }) =>
+      Effect.async<Upstream, ForwardError | BedrockError.RequestTimeoutError>((resume) => {
         const command = placeholder(request.operation, request.modelId, request.headers)
         command.middlewareStack.add((next) => (args: { request: HttpRequestLike }) => {
           args.request.body = request.body
@@ -161,23 +173,48 @@ export const send = (
               return resume(Effect.succeed({
                 status: response.statusCode,
                 headers: flatHeaders(response.headers),
-                body: response.body ?? Readable.from([])
+                body: receiving(response.body ?? Readable.from([])),
+                expired
               }))
             }
             const name = error instanceof Error ? error.name : "Error"
             resume(Effect.fail(
-              new ForwardError({
+              expired() ?? new ForwardError({
                 message: `The request to Bedrock failed (${name}).`,
                 aborted: controller.signal.aborted || name === "AbortError"
               })
             ))
           }
         )
-        return Effect.sync(() =>
-          controller.abort()
-        )
+        return Effect.sync(() => controller.abort())
       })
   )
+
+/**
+ * The request's abort controller, aborted (with the answer's body destroyed) by a plain timer when the request's
+ * deadline passes: one timer per request, where racing each step against the deadline in another fiber costs more
+ * than the rest of the request.
+ */
+const abortAt = (left: Option.Option<Duration.Duration>) => {
+  const controller = new AbortController()
+  let error: BedrockError.RequestTimeoutError | undefined
+  let answer: Readable | undefined
+  const timer = Option.isNone(left) ? undefined : setTimeout(() => {
+    error = Deadline.expired(left.value)
+    // The body first, with the error: aborting closes it without one, and a reader would wait for an end.
+    answer?.destroy(error)
+    controller.abort()
+  }, Duration.toMillis(left.value))
+  return {
+    controller,
+    timer,
+    expired: () => error,
+    receiving: (body: Readable) => {
+      answer = body
+      return body
+    }
+  }
+}
 
 /**
  * A body's chunks as they arrive; ending the stream early destroys the body (which resets the Bedrock request).

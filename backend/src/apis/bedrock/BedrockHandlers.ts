@@ -19,7 +19,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { Api } from "../../Api.js"
-import * as Deadline from "../../Deadline.js"
 import { type Admitted, Gateway } from "../../Gateway.js"
 import * as Authentication from "../../keys/Authentication.js"
 import { CurrentKey } from "../../keys/Authentication.js"
@@ -184,19 +183,20 @@ const forward = (operation: BedrockForward.Operation, prepared: Prepared) =>
     }
   })
 
-const withDeadline = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Deadline.remaining, (left) =>
-    Option.match(left, {
-      onNone: () => effect,
-      onSome: (duration) => Effect.timeoutFail(effect, { duration, onTimeout: () => Deadline.expired(duration) })
-    }))
+/** Reads a whole answer; a body cut off by the request's deadline fails with the deadline's error. */
+const readAll = (upstream: BedrockForward.Upstream) =>
+  Effect.catchTag(
+    BedrockForward.readAll(upstream.body),
+    "ForwardError",
+    (error) => Effect.fail(upstream.expired() ?? error)
+  )
 
 /** A whole answer: Bedrock's status, headers and bytes; settled with the usage it reported. */
 const unary = (operation: "converse" | "invoke", modelId: string) =>
   Effect.gen(function*() {
     const prepared = yield* prepare(operation, modelId)
-    const { target, upstream } = yield* withDeadline(forward(operation, prepared))
-    const bytes = yield* withDeadline(BedrockForward.readAll(upstream.body))
+    const { target, upstream } = yield* forward(operation, prepared)
+    const bytes = yield* readAll(upstream)
     if (isCredentialsRefusal(upstream.status, upstream.headers)) {
       yield* prepared.admitted.settle(undefined)
       return yield* credentialsRefused
@@ -221,7 +221,7 @@ const unary = (operation: "converse" | "invoke", modelId: string) =>
 const streamed = (operation: "converse-stream" | "invoke-with-response-stream", modelId: string) =>
   Effect.gen(function*() {
     const prepared = yield* prepare(operation, modelId)
-    const { target, upstream } = yield* withDeadline(forward(operation, prepared))
+    const { target, upstream } = yield* forward(operation, prepared)
     if (upstream.status !== 200) {
       const bytes = yield* BedrockForward.readAll(upstream.body)
       yield* prepared.admitted.settle(undefined)
@@ -255,29 +255,19 @@ const streamed = (operation: "converse-stream" | "invoke-with-response-stream", 
         }
         return whole
       }),
-      Stream.catchAll((error) =>
-        Stream.make(
+      Stream.catchAll((error) => {
+        const expired = upstream.expired()
+        // Cut off by the deadline after the answer's usage: nothing is missing but the stream's end.
+        if (expired !== undefined && usage !== undefined) return Stream.empty
+        return Stream.make(
           EventStreamFrames.exception(
             "internalServerException",
-            error instanceof Error ? error.message : "The Bedrock stream failed."
+            expired?.message ?? (error instanceof Error ? error.message : "The Bedrock stream failed.")
           )
         )
-      )
+      })
     )
-    const left = yield* Deadline.remaining
-    const bounded = Option.match(left, {
-      onNone: () => frames,
-      onSome: (duration) =>
-        Stream.concat(
-          Stream.interruptWhen(frames, Effect.sleep(duration)),
-          Stream.suspend(() =>
-            usage === undefined
-              ? Stream.make(EventStreamFrames.exception("internalServerException", Deadline.expired(duration).message))
-              : Stream.empty
-          )
-        )
-    })
-    return HttpServerResponse.stream(Stream.ensuring(bounded, settle), {
+    return HttpServerResponse.stream(Stream.ensuring(frames, settle), {
       contentType: "application/vnd.amazon.eventstream",
       headers: forwardedHeaders(upstream.headers)
     })
@@ -294,13 +284,13 @@ const countTokens = (modelId: string) =>
     const bytes = yield* RequestBody.bytes
     yield* fromEither(PassthroughBody.checkCountTokens(yield* fromEither(RequestBody.parseJson(bytes))))
     const runtime = yield* BedrockRuntime.BedrockRuntime
-    const upstream = yield* withDeadline(BedrockForward.send(runtime, {
+    const upstream = yield* BedrockForward.send(runtime, {
       operation: "count-tokens",
       modelId: target.modelId,
       body: bytes,
       headers: { "content-type": "application/json" }
-    }))
-    const answer = yield* withDeadline(BedrockForward.readAll(upstream.body))
+    })
+    const answer = yield* readAll(upstream)
     if (isCredentialsRefusal(upstream.status, upstream.headers)) {
       return yield* credentialsRefused
     }

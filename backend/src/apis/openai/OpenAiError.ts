@@ -7,10 +7,14 @@
  * @since 0.1.0
  */
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { type GatewayError, retryAfterOf, statusOf } from "../../GatewayError.js"
 import type { AuthenticationError } from "../../keys/Authentication.js"
+import * as RequestBody from "../../RequestBody.js"
 import type { StoreError } from "../../StoreError.js"
 import { ErrorBody } from "./OpenAiSchemas.js"
 
@@ -46,6 +50,85 @@ export const invalid = (
   code,
   message
 })
+
+const tooLarge: OpenAiFailure = {
+  status: 413,
+  type: "invalid_request_error",
+  param: null,
+  code: "request_too_large",
+  message: "The request body is larger than this gateway accepts."
+}
+
+/**
+ * The 400 of a body that is not a JSON object.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unparsable: OpenAiFailure = invalid(
+  null,
+  "We could not parse the JSON body of your request: the API expects a JSON object (content-type: application/json).",
+  null
+)
+
+/**
+ * A body that cannot be used, as OpenAI reports it: 413 over the limit, 400 naming the parameter otherwise
+ * (`messages[0].content[1].image_url.url`), with OpenAI's codes for a missing and an unknown parameter.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromBodyError = (error: RequestBody.BodyError): OpenAiFailure => {
+  if (error.reason === "too_large") return tooLarge
+  if (error.reason === "malformed") return unparsable
+  const param = RequestBody.parameterOf(error.segments)
+  switch (error.issue) {
+    case "missing":
+      return invalid(param, `Missing required parameter: '${param}'.`, "missing_required_parameter")
+    case "unknown":
+      return invalid(
+        param,
+        error.segments.length === 1
+          ? `Unrecognized request argument supplied: ${param}`
+          : `Unknown parameter: '${param}'.`,
+        "unknown_parameter"
+      )
+    default: {
+      const detail = error.message.length > 300 ? `${error.message.slice(0, 300)}...` : error.message
+      return param === ""
+        ? invalid(null, `Invalid request body: ${detail}`, "invalid_type")
+        : invalid(param, `Invalid value for '${param}': ${detail}`, "invalid_type")
+    }
+  }
+}
+
+/**
+ * Decodes an already parsed JSON body with a request schema (unknown properties refused): not an object is
+ * unparsable, the rest as `fromBodyError`.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeValue = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = RequestBody.strictDecoder(schema)
+  return (value: unknown): Either.Either<A, OpenAiFailure> =>
+    typeof value !== "object" || value === null || Array.isArray(value)
+      ? Either.left(unparsable)
+      : Either.mapLeft(decode(value), fromBodyError)
+}
+
+/**
+ * Reads, parses and decodes the body of a request, failing in OpenAI's shape.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeBody = <A, I>(
+  schema: Schema.Schema<A, I>
+): Effect.Effect<A, OpenAiFailure, HttpServerRequest.HttpServerRequest> => {
+  const decodeJson = decodeValue(schema)
+  return Effect.flatMap(Effect.mapError(RequestBody.json, fromBodyError), decodeJson)
+}
 
 /**
  * A 400 for a parameter (or a value of one) the gateway cannot honour on Bedrock: refused, never dropped.

@@ -7,7 +7,6 @@
  * @since 0.1.0
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type { ModelCatalog } from "bedrock-llm"
 import * as Cause from "effect/Cause"
@@ -31,7 +30,6 @@ import * as ModelList from "./ModelList.js"
 import { OpenAiAuth } from "./OpenAiApi.js"
 import * as OpenAiError from "./OpenAiError.js"
 import { ChatCompletionRequest, EmbeddingRequest } from "./OpenAiSchemas.js"
-import * as RequestBody from "./RequestBody.js"
 
 const api = "openai" as const
 
@@ -49,8 +47,8 @@ export const authLayer: Layer.Layer<OpenAiAuth, never, Authentication.Authentica
   )
 )
 
-const decodeChat = RequestBody.decode(ChatCompletionRequest)
-const decodeEmbedding = RequestBody.decode(EmbeddingRequest)
+const decodeChat = OpenAiError.decodeBody(ChatCompletionRequest)
+const decodeEmbedding = OpenAiError.decodeBody(EmbeddingRequest)
 
 /**
  * Answers a handler's failure in OpenAI's shape; a defect (a bug) is logged and answered as OpenAI's 500, never
@@ -103,59 +101,57 @@ const apiAllowed = Effect.flatMap(Authentication.CurrentKey, (key) =>
       )
     ))
 
-const chatCompletion = (request: HttpServerRequest.HttpServerRequest) =>
-  Effect.gen(function*() {
-    const gateway = yield* Gateway
-    const config = yield* ServiceConfig
-    const body = yield* decodeChat(request)
-    const targets = yield* targetsOf(body.model)
-    if (targets[0]!.capabilities.embeddings !== undefined) {
-      return yield* Effect.fail(
-        OpenAiError.invalid("model", `The model ${body.model} is an embeddings model: use /v1/embeddings.`)
-      )
-    }
-    const plan = yield* ChatRequest.translate(body, targets, { defaultMaxTokens: config.defaultMaxTokens })
-    const identity: ChatResponse.Identity = {
-      id: ChatResponse.completionId(),
-      created: Math.floor((yield* Clock.currentTimeMillis) / 1000),
-      model: plan.model,
-      answerTool: plan.answerTool
-    }
-    const options = { api, model: plan.model, maxTokens: plan.maxTokens }
-    const failed = (error: Parameters<typeof OpenAiError.fromError>[0]) => OpenAiError.fromError(error, plan.names)
-    if (!plan.stream) {
-      const generated = yield* Effect.mapError(gateway.generate(plan.request, options), failed)
-      return HttpServerResponse.unsafeJson(ChatResponse.completion(generated.response, identity))
-    }
-    const events = yield* Effect.mapError(gateway.stream(plan.request, options), failed)
-    const translator = ChatStream.make({ ...identity, includeUsage: plan.includeUsage })
-    const event = (data: unknown): Sse.Event => ({ data })
-    const ending = Stream.suspend(() => Stream.fromIterable([...translator.end().map(event), event("[DONE]")]))
-    const chunks: Stream.Stream<Sse.Event> = events.pipe(
-      Stream.mapConcat((next) => translator.push(next).map(event)),
-      Stream.concat(ending),
-      Stream.catchAll((error) => Stream.succeed(event(OpenAiError.body(failed(error)))))
+const chatCompletion = Effect.gen(function*() {
+  const gateway = yield* Gateway
+  const config = yield* ServiceConfig
+  const body = yield* decodeChat
+  const targets = yield* targetsOf(body.model)
+  if (targets[0]!.capabilities.embeddings !== undefined) {
+    return yield* Effect.fail(
+      OpenAiError.invalid("model", `The model ${body.model} is an embeddings model: use /v1/embeddings.`)
     )
-    return yield* Sse.response(chunks, { keepAlive: config.sseKeepAlive })
-  })
+  }
+  const plan = yield* ChatRequest.translate(body, targets, { defaultMaxTokens: config.defaultMaxTokens })
+  const identity: ChatResponse.Identity = {
+    id: ChatResponse.completionId(),
+    created: Math.floor((yield* Clock.currentTimeMillis) / 1000),
+    model: plan.model,
+    answerTool: plan.answerTool
+  }
+  const options = { api, model: plan.model, maxTokens: plan.maxTokens }
+  const failed = (error: Parameters<typeof OpenAiError.fromError>[0]) => OpenAiError.fromError(error, plan.names)
+  if (!plan.stream) {
+    const generated = yield* Effect.mapError(gateway.generate(plan.request, options), failed)
+    return HttpServerResponse.unsafeJson(ChatResponse.completion(generated.response, identity))
+  }
+  const events = yield* Effect.mapError(gateway.stream(plan.request, options), failed)
+  const translator = ChatStream.make({ ...identity, includeUsage: plan.includeUsage })
+  const event = (data: unknown): Sse.Event => ({ data })
+  const ending = Stream.suspend(() => Stream.fromIterable([...translator.end().map(event), event("[DONE]")]))
+  const chunks: Stream.Stream<Sse.Event> = events.pipe(
+    Stream.mapConcat((next) => translator.push(next).map(event)),
+    Stream.concat(ending),
+    Stream.catchAll((error) => Stream.succeed(event(OpenAiError.body(failed(error)))))
+  )
+  return yield* Sse.response(chunks, { keepAlive: config.sseKeepAlive })
+})
 
-const embedding = (request: HttpServerRequest.HttpServerRequest) =>
-  Effect.gen(function*() {
-    const gateway = yield* Gateway
-    const body = yield* decodeEmbedding(request)
-    const targets = yield* targetsOf(body.model)
-    const plan = yield* Embeddings.translate(body, targets[0]!.capabilities.embeddings)
-    const embedded = yield* Effect.mapError(
-      gateway.embed(plan.texts, {
-        api,
-        model: plan.model,
-        normalize: true,
-        ...(plan.dimensions === undefined ? {} : { dimensions: plan.dimensions })
-      }),
-      (error) => OpenAiError.fromError(error, { model: "model", dimensions: "dimensions" })
-    )
-    return HttpServerResponse.unsafeJson(Embeddings.response(plan, embedded.vectors, embedded.inputTokens))
-  })
+const embedding = Effect.gen(function*() {
+  const gateway = yield* Gateway
+  const body = yield* decodeEmbedding
+  const targets = yield* targetsOf(body.model)
+  const plan = yield* Embeddings.translate(body, targets[0]!.capabilities.embeddings)
+  const embedded = yield* Effect.mapError(
+    gateway.embed(plan.texts, {
+      api,
+      model: plan.model,
+      normalize: true,
+      ...(plan.dimensions === undefined ? {} : { dimensions: plan.dimensions })
+    }),
+    (error) => OpenAiError.fromError(error, { model: "model", dimensions: "dimensions" })
+  )
+  return HttpServerResponse.unsafeJson(Embeddings.response(plan, embedded.vectors, embedded.inputTokens))
+})
 
 const listModels = Effect.gen(function*() {
   yield* apiAllowed
@@ -189,7 +185,7 @@ const retrieveModel = (id: string) =>
  */
 export const layer = HttpApiBuilder.group(Api, "openai", (handlers) =>
   handlers
-    .handleRaw("createChatCompletion", ({ request }) => answer(chatCompletion(request)))
-    .handleRaw("createEmbedding", ({ request }) => answer(embedding(request)))
+    .handleRaw("createChatCompletion", () => answer(chatCompletion))
+    .handleRaw("createEmbedding", () => answer(embedding))
     .handleRaw("listModels", () => answer(listModels))
     .handleRaw("retrieveModel", ({ path }) => answer(retrieveModel(path.id)))).pipe(Layer.provide(authLayer))

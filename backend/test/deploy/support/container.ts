@@ -18,7 +18,7 @@ export interface Container {
 }
 
 /** The image's command. */
-export const imageCommand = ["main.mjs"]
+export const imageCommand = ["--max-semi-space-size=32", "main.mjs"]
 /**
  * The probe variant's: main.ts starts itself when it is the script node runs, which in a bundle that embeds it is
  * always true, so the variant (which starts main's program with the probe group) is imported instead of run.

@@ -1,0 +1,110 @@
+/**
+ * What Bedrock Batch Inference needs in the account: a private bucket for the jobs' JSONL records (encrypted,
+ * public access blocked, TLS only; `input/` and `output/` deleted after the configured days, incomplete multipart
+ * uploads aborted) and the service role Bedrock assumes to run a job, trusted only by Bedrock for this account's
+ * model invocation jobs in this Region, allowed to read `input/`, write `output/` and invoke the batch models.
+ *
+ * @since 0.1.0
+ */
+import * as cdk from "aws-cdk-lib"
+import * as iam from "aws-cdk-lib/aws-iam"
+import * as s3 from "aws-cdk-lib/aws-s3"
+import { Construct } from "constructs"
+import type { Config } from "./Config.js"
+import { batchRoleStatements, batchTrustConditions } from "./Permissions.js"
+import { toPolicyStatement } from "./Statements.js"
+
+/**
+ * The prefixes of the batch bucket.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const prefixes = { input: "input/", output: "output/" } as const
+
+/**
+ * The batch bucket's name: the deployment's, its account and Region (bucket names are global), so both stacks and
+ * cdk-nag's acknowledgements name its ARN the same way.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const bucketNameOf = (config: Config, account: string = cdk.Aws.ACCOUNT_ID): string =>
+  `${config.name}-${config.stage}-${account}-${config.region}-batch`
+
+/**
+ * The batch bucket's ARN.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const bucketArnOf = (config: Config): string => `arn:${cdk.Aws.PARTITION}:s3:::${bucketNameOf(config)}`
+
+/**
+ * The cdk-nag acknowledgements of the grants on the bucket's two prefixes, as cdk-nag names them.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const prefixFindings = (config: Config): Array<string> =>
+  Object.values(prefixes).map((prefix) =>
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketNameOf(config, "<AWS::AccountId>")}/${prefix}*]`
+  )
+
+/**
+ * The batch bucket and the batch jobs' service role.
+ *
+ * @since 0.1.0
+ * @category constructs
+ */
+export class BatchStorage extends Construct {
+  readonly bucket: s3.Bucket
+  readonly role: iam.Role
+
+  constructor(scope: Construct, id: string, config: Config & { readonly batch: NonNullable<Config["batch"]> }) {
+    super(scope, id)
+    const keep = config.stage !== "dev"
+    const days = cdk.Duration.days(config.batch.retentionDays)
+    this.bucket = new s3.Bucket(this, "Bucket", {
+      bucketName: bucketNameOf(config),
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      lifecycleRules: [
+        { id: "ExpireInputs", prefix: prefixes.input, expiration: days },
+        { id: "ExpireOutputs", prefix: prefixes.output, expiration: days },
+        {
+          id: "AbortIncompleteUploads",
+          abortIncompleteMultipartUploadAfter: cdk.Duration.days(config.batch.abortIncompleteUploadDays)
+        }
+      ],
+      removalPolicy: keep ? cdk.RemovalPolicy.RETAIN : cdk.RemovalPolicy.DESTROY
+    })
+    cdk.Validations.of(this.bucket).acknowledge({
+      id: "AwsSolutions-S1",
+      reason:
+        "The bucket holds transient batch records that expire after the configured days; who reads and writes them is the gateway and Bedrock's batch role only, and CloudTrail data events (an account-level choice) audit object access without another log bucket."
+    })
+
+    const stack = cdk.Stack.of(this)
+    this.role = new iam.Role(this, "Role", {
+      description: "Bedrock assumes it to run the gateway's batch inference jobs",
+      assumedBy: new iam.ServicePrincipal("bedrock.amazonaws.com").withConditions(
+        batchTrustConditions(config, stack.account, stack.partition) as Record<string, unknown>
+      )
+    })
+    for (
+      const statement of batchRoleStatements(config, { bucket: bucketArnOf(config) }, stack.account, stack.partition)
+    ) {
+      this.role.addToPolicy(toPolicyStatement(statement))
+    }
+    for (const id of prefixFindings(config)) {
+      cdk.Validations.of(this.role).acknowledge({
+        id,
+        reason:
+          "Bedrock reads a job's records under input/ and writes its results under output/ with object names it chooses, so the grant is on that prefix of this one bucket, nothing else."
+      })
+    }
+  }
+}
