@@ -16,6 +16,7 @@ import {
 } from "@aws-sdk/client-s3"
 import type { Config as BatchConfig } from "bedrock-llm/BatchInference"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -159,7 +160,13 @@ export const make = (client: S3Client, bucket: string, prefix: string): BatchSto
           Effect.map((batches) => Array.from(batches).sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         ),
     claimFinalization: (keyId, id) =>
-      put("PutObject", { Key: `${batchKey(keyId, id)}.finalizing`, Body: "", IfNoneMatch: "*" }).pipe(
+      // The claim's body says when it was taken; an empty one would go out without a Content-Length.
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        put("PutObject", {
+          Key: `${batchKey(keyId, id)}.finalizing`,
+          ...json({ claimedAt: new Date(now).toISOString() }),
+          IfNoneMatch: "*"
+        })).pipe(
         Effect.as(true),
         Effect.catchIf((error) => error.condition, () => Effect.succeed(false))
       )
