@@ -167,9 +167,9 @@ export const make = (client: S3Client, bucket: string, prefix: string): BatchSto
           ...json({ claimedAt: new Date(now).toISOString() }),
           IfNoneMatch: "*"
         })).pipe(
-        Effect.as(true),
-        Effect.catchIf((error) => error.condition, () => Effect.succeed(false))
-      )
+          Effect.as(true),
+          Effect.catchIf((error) => error.condition, () => Effect.succeed(false))
+        )
   }
 }
 
