@@ -37,7 +37,7 @@ import {
   serviceError,
   TooFewRecords
 } from "./internal/batch/errors.js"
-import { type Quotas, writeJobInputs } from "./internal/batch/plan.js"
+import { deleteObjects, type Quotas, writeJobInputs } from "./internal/batch/plan.js"
 import type { BatchRecord, ConverseRecord, InvocationType, NativeRecord } from "./internal/batch/records.js"
 import { jobResults, objectLines, type RecordResult } from "./internal/batch/results.js"
 import { minimumPartBytes } from "./internal/batch/upload.js"
@@ -327,6 +327,12 @@ export const make = (config: Config): Effect.Effect<Service, never, Scope.Scope>
           partBytes,
           onRecord: options.onRecord
         })
+        const created: Array<SubmittedJob> = []
+        // A job that cannot be created leaves nothing behind: the jobs made so far are stopped, the input deleted.
+        const undo = Effect.zipRight(
+          Effect.ignore(stop({ modelId: options.modelId, invocationType: plan.invocationType, jobs: created })),
+          deleteObjects(s3, config.bucket, plan.inputKeys)
+        )
         const jobs = yield* Effect.forEach(plan.jobs, (job) =>
           Effect.tryPromise({
             try: (signal) =>
@@ -346,7 +352,11 @@ export const make = (config: Config): Effect.Effect<Service, never, Scope.Scope>
                 { abortSignal: signal }
               ),
             catch: serviceError("CreateModelInvocationJob")
-          }).pipe(Effect.map((created): SubmittedJob => ({ jobArn: created.jobArn ?? "", records: job.records }))))
+          }).pipe(Effect.map((answer): SubmittedJob => {
+            const submitted = { jobArn: answer.jobArn ?? "", records: job.records }
+            created.push(submitted)
+            return submitted
+          }))).pipe(Effect.onError(() => undo))
         return { modelId: options.modelId, invocationType: plan.invocationType, jobs }
       })
 
