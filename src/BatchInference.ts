@@ -40,8 +40,10 @@ import {
 import { deleteObjects, type Quotas, writeJobInputs } from "./internal/batch/plan.js"
 import type { BatchRecord, ConverseRecord, InvocationType, NativeRecord } from "./internal/batch/records.js"
 import { jobResults, objectLines, type RecordResult } from "./internal/batch/results.js"
-import { minimumPartBytes } from "./internal/batch/upload.js"
+import { minimumPartBytes, openObjectWriter } from "./internal/batch/upload.js"
 import * as ModelCatalog from "./ModelCatalog.js"
+
+const defaultPartBytes = 8 * 1024 * 1024
 
 export {
   BatchNotPossible,
@@ -301,7 +303,7 @@ export const make = (config: Config): Effect.Effect<Service, never, Scope.Scope>
     )
     const quotas: Quotas = { ...defaultQuotas, ...config.quotas }
     const prefix = withSlash(config.prefix ?? "bedrock-llm-batch/")
-    const partBytes = Math.max(minimumPartBytes, config.partBytes ?? 8 * 1024 * 1024)
+    const partBytes = Math.max(minimumPartBytes, config.partBytes ?? defaultPartBytes)
     const schedule = Schedule.spaced(config.pollInterval ?? Duration.minutes(1))
 
     const getJob = (jobArn: string) =>
@@ -470,6 +472,38 @@ export const make = (config: Config): Effect.Effect<Service, never, Scope.Scope>
  * @category layers
  */
 export const layer = (config: Config): Layer.Layer<BatchInference> => Layer.scoped(BatchInference, make(config))
+
+/**
+ * An S3 object being written line by line with a multipart upload: a part is sent as soon as it is full, so one part
+ * at most is held in memory whatever the object's size. `complete` ends the object; `abort` drops what was sent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LineWriter {
+  readonly key: string
+  /** Bytes written so far. */
+  readonly bytes: () => number
+  /** Appends a line (the caller gives its newline); waits while a full part is being sent. */
+  readonly write: (line: string) => Effect.Effect<void, BatchServiceError>
+  readonly complete: Effect.Effect<void, BatchServiceError>
+  readonly abort: Effect.Effect<void>
+}
+
+/**
+ * Starts writing `bucket/key` with a multipart upload (parts of `partBytes`, default 8 MiB, at least S3's 5 MiB):
+ * how `submit` writes job inputs, for other large JSONL objects (a gateway's batch output files).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const openLineWriter = (
+  client: S3Client,
+  bucket: string,
+  key: string,
+  options: { readonly partBytes?: number | undefined } = {}
+): Effect.Effect<LineWriter, BatchServiceError> =>
+  openObjectWriter(client, bucket, key, Math.max(minimumPartBytes, options.partBytes ?? defaultPartBytes))
 
 /**
  * Creates the bucket when it does not exist (the emulator's S3 server starts empty).
