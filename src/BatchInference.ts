@@ -40,7 +40,7 @@ import {
 import { deleteObjects, type Quotas, writeJobInputs } from "./internal/batch/plan.js"
 import type { BatchRecord, ConverseRecord, InvocationType, NativeRecord } from "./internal/batch/records.js"
 import { jobResults, objectLines, type RecordResult } from "./internal/batch/results.js"
-import { minimumPartBytes, openObjectWriter } from "./internal/batch/upload.js"
+import { minimumPartBytes, type ObjectWriter, openObjectWriter } from "./internal/batch/upload.js"
 import * as ModelCatalog from "./ModelCatalog.js"
 
 const defaultPartBytes = 8 * 1024 * 1024
@@ -480,15 +480,7 @@ export const layer = (config: Config): Layer.Layer<BatchInference> => Layer.scop
  * @since 0.1.0
  * @category models
  */
-export interface LineWriter {
-  readonly key: string
-  /** Bytes written so far. */
-  readonly bytes: () => number
-  /** Appends a line (the caller gives its newline); waits while a full part is being sent. */
-  readonly write: (line: string) => Effect.Effect<void, BatchServiceError>
-  readonly complete: Effect.Effect<void, BatchServiceError>
-  readonly abort: Effect.Effect<void>
-}
+export type LineWriter = ObjectWriter
 
 /**
  * Starts writing `bucket/key` with a multipart upload (parts of `partBytes`, default 8 MiB, at least S3's 5 MiB):

@@ -16,10 +16,12 @@ import { type BatchServiceError, serviceError } from "./errors.js"
 /** S3's smallest part (all parts but the last). */
 export const minimumPartBytes = 5 * 1024 * 1024
 
+/** An object being written (`BatchInference.LineWriter`). */
 export interface ObjectWriter {
   readonly key: string
   /** Bytes written so far. */
   readonly bytes: () => number
+  /** Appends a line (the caller gives its newline); waits while a full part is being sent. */
   readonly write: (line: string) => Effect.Effect<void, BatchServiceError>
   readonly complete: Effect.Effect<void, BatchServiceError>
   readonly abort: Effect.Effect<void>

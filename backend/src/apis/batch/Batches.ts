@@ -183,6 +183,19 @@ const timestampOf: Partial<Record<BatchStatus, keyof StoredBatch>> = {
   cancelled: "cancelled_at"
 }
 
+/** Where a page starts: after the item of id `after` (OpenAI's cursor), or at the beginning. */
+const startAfter = (items: ReadonlyArray<{ readonly id: string }>, after: string | undefined): number =>
+  after === undefined ? 0 : items.findIndex((item) => item.id === after) + 1
+
+/** OpenAI's list object of one page. */
+const listOf = <A extends { readonly id: string }>(data: ReadonlyArray<A>, hasMore: boolean) => ({
+  object: "list" as const,
+  data,
+  first_id: data[0]?.id ?? null,
+  last_id: data[data.length - 1]?.id ?? null,
+  has_more: hasMore
+})
+
 const active: ReadonlySet<BatchStatus> = new Set(["validating", "in_progress", "cancelling"])
 
 /**
@@ -548,16 +561,9 @@ export const make = Effect.gen(function*() {
         return yield* Effect.fail(OpenAiError.invalid("limit", "Invalid limit: an integer from 1 to 100."))
       }
       const newest = [...yield* Effect.mapError(store.listBatches(key.id), storeFailure)].reverse()
-      const start = page.after === undefined ? 0 : newest.findIndex((batch) => batch.id === page.after) + 1
-      const slice = newest.slice(start, start + limit)
-      const data = yield* Effect.forEach(slice, refresh, { concurrency: 4 })
-      return {
-        object: "list",
-        data: data.map(batchObjectOf),
-        first_id: data[0]?.id ?? null,
-        last_id: data[data.length - 1]?.id ?? null,
-        has_more: start + limit < newest.length
-      }
+      const start = startAfter(newest, page.after)
+      const data = yield* Effect.forEach(newest.slice(start, start + limit), refresh, { concurrency: 4 })
+      return listOf(data.map(batchObjectOf), start + limit < newest.length)
     })
 
   const listFiles: Batches.Service["listFiles"] = (page) =>
@@ -573,15 +579,8 @@ export const make = Effect.gen(function*() {
       const oldest = yield* Effect.mapError(store.listFiles(key.id), storeFailure)
       const ordered = (page.order === "asc" ? [...oldest] : [...oldest].reverse())
         .filter((file) => page.purpose === undefined || file.purpose === page.purpose)
-      const start = page.after === undefined ? 0 : ordered.findIndex((file) => file.id === page.after) + 1
-      const data = ordered.slice(start, start + limit)
-      return {
-        object: "list",
-        data: data.map(fileObjectOf),
-        first_id: data[0]?.id ?? null,
-        last_id: data[data.length - 1]?.id ?? null,
-        has_more: start + limit < ordered.length
-      }
+      const start = startAfter(ordered, page.after)
+      return listOf(ordered.slice(start, start + limit).map(fileObjectOf), start + limit < ordered.length)
     })
 
   const deleteFile: Batches.Service["deleteFile"] = (id) =>
