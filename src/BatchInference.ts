@@ -37,11 +37,13 @@ import {
   serviceError,
   TooFewRecords
 } from "./internal/batch/errors.js"
-import { type Quotas, writeJobInputs } from "./internal/batch/plan.js"
+import { deleteObjects, type Quotas, writeJobInputs } from "./internal/batch/plan.js"
 import type { BatchRecord, ConverseRecord, InvocationType, NativeRecord } from "./internal/batch/records.js"
 import { jobResults, objectLines, type RecordResult } from "./internal/batch/results.js"
-import { minimumPartBytes } from "./internal/batch/upload.js"
+import { minimumPartBytes, type ObjectWriter, openObjectWriter } from "./internal/batch/upload.js"
 import * as ModelCatalog from "./ModelCatalog.js"
+
+const defaultPartBytes = 8 * 1024 * 1024
 
 export {
   BatchNotPossible,
@@ -301,7 +303,7 @@ export const make = (config: Config): Effect.Effect<Service, never, Scope.Scope>
     )
     const quotas: Quotas = { ...defaultQuotas, ...config.quotas }
     const prefix = withSlash(config.prefix ?? "bedrock-llm-batch/")
-    const partBytes = Math.max(minimumPartBytes, config.partBytes ?? 8 * 1024 * 1024)
+    const partBytes = Math.max(minimumPartBytes, config.partBytes ?? defaultPartBytes)
     const schedule = Schedule.spaced(config.pollInterval ?? Duration.minutes(1))
 
     const getJob = (jobArn: string) =>
@@ -327,6 +329,12 @@ export const make = (config: Config): Effect.Effect<Service, never, Scope.Scope>
           partBytes,
           onRecord: options.onRecord
         })
+        const created: Array<SubmittedJob> = []
+        // A job that cannot be created leaves nothing behind: the jobs made so far are stopped, the input deleted.
+        const undo = Effect.zipRight(
+          Effect.ignore(stop({ modelId: options.modelId, invocationType: plan.invocationType, jobs: created })),
+          deleteObjects(s3, config.bucket, plan.inputKeys)
+        )
         const jobs = yield* Effect.forEach(plan.jobs, (job) =>
           Effect.tryPromise({
             try: (signal) =>
@@ -346,7 +354,11 @@ export const make = (config: Config): Effect.Effect<Service, never, Scope.Scope>
                 { abortSignal: signal }
               ),
             catch: serviceError("CreateModelInvocationJob")
-          }).pipe(Effect.map((created): SubmittedJob => ({ jobArn: created.jobArn ?? "", records: job.records }))))
+          }).pipe(Effect.map((answer): SubmittedJob => {
+            const submitted = { jobArn: answer.jobArn ?? "", records: job.records }
+            created.push(submitted)
+            return submitted
+          }))).pipe(Effect.onError(() => undo))
         return { modelId: options.modelId, invocationType: plan.invocationType, jobs }
       })
 
@@ -460,6 +472,30 @@ export const make = (config: Config): Effect.Effect<Service, never, Scope.Scope>
  * @category layers
  */
 export const layer = (config: Config): Layer.Layer<BatchInference> => Layer.scoped(BatchInference, make(config))
+
+/**
+ * An S3 object being written line by line with a multipart upload: a part is sent as soon as it is full, so one part
+ * at most is held in memory whatever the object's size. `complete` ends the object; `abort` drops what was sent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LineWriter = ObjectWriter
+
+/**
+ * Starts writing `bucket/key` with a multipart upload (parts of `partBytes`, default 8 MiB, at least S3's 5 MiB):
+ * how `submit` writes job inputs, for other large JSONL objects (a gateway's batch output files).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const openLineWriter = (
+  client: S3Client,
+  bucket: string,
+  key: string,
+  options: { readonly partBytes?: number | undefined } = {}
+): Effect.Effect<LineWriter, BatchServiceError> =>
+  openObjectWriter(client, bucket, key, Math.max(minimumPartBytes, options.partBytes ?? defaultPartBytes))
 
 /**
  * Creates the bucket when it does not exist (the emulator's S3 server starts empty).

@@ -58,7 +58,13 @@ export type Backend =
     readonly regionSource: string
     readonly endpoint?: string | undefined
   }
-  | { readonly _tag: "Emulator"; readonly url: string; readonly reason: string }
+  | {
+    readonly _tag: "Emulator"
+    readonly url: string
+    readonly reason: string
+    /** The emulator's S3-compatible server, when its batch side was asked for (`emulator: { batch }`). */
+    readonly s3Url?: string | undefined
+  }
 
 /**
  * What `choose` decided: real Bedrock in a region, or the emulator and why.
@@ -149,7 +155,9 @@ const emulatorRuntime = (config: ClientConfig, reason: string, options: Options 
         }),
         { backendName: `the embedded Bedrock emulator at ${emulator.url} (${reason})` }
       ).pipe(Layer.tap(() =>
-        Effect.sync(() => options?.onBackend?.({ _tag: "Emulator", url: emulator.url, reason }))
+        Effect.sync(() =>
+          options?.onBackend?.({ _tag: "Emulator", url: emulator.url, reason, s3Url: emulator.batch?.s3Url })
+        )
       )))
   )
 

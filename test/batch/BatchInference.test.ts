@@ -1,10 +1,21 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Fiber, Queue, Stream, TestClock } from "effect"
 import * as BatchInference from "../../src/BatchInference.js"
+import * as Emulator from "../../src/emulator/Emulator.js"
 import * as Response from "../../src/Response.js"
-import { batchEmulator, claudeHaiku, converseRecord, novaMicro, serviceOn } from "./helpers.js"
+import { batchEmulator, claudeHaiku, converseRecord, credentials, novaMicro, serviceOn } from "./helpers.js"
 
 const records = (count: number) => Stream.range(0, count - 1).pipe(Stream.map(converseRecord))
+
+/** Every object in the test bucket of an emulator's S3 server. */
+const objectKeys = (emulator: Emulator.RunningEmulator) =>
+  Effect.promise(async () => {
+    const { ListObjectsV2Command, S3Client } = await import("@aws-sdk/client-s3")
+    const s3 = new S3Client({ endpoint: emulator.batch!.s3Url, forcePathStyle: true, region: "us-east-1", credentials })
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "batch-test" }))
+    s3.destroy()
+    return (listed.Contents ?? []).map((object) => object.Key)
+  })
 
 const failedIds = (results: ReadonlyArray<BatchInference.RecordResult>, tag: string) =>
   results.filter((entry) => Either.isLeft(entry.result) && entry.result.left._tag === tag).map((entry) =>
@@ -203,6 +214,46 @@ describe("BatchInference", () => {
       const listed = yield* Effect.promise(() => s3.send(new ListObjectsV2Command({ Bucket: "batch-test" })))
       s3.destroy()
       assert.strictEqual(listed.KeyCount, 0, "a failed submission leaves no object behind")
+    }))
+
+  it.scoped("a record id given twice is refused with both positions, and nothing stays in the bucket", () =>
+    Effect.gen(function*() {
+      const emulator = yield* batchEmulator({})
+      const batch = yield* Effect.provide(BatchInference.BatchInference, serviceOn(emulator))
+      const twice = Stream.concat(records(300), Stream.make(converseRecord(42)))
+      const duplicate = yield* Effect.flip(batch.submit(twice, { modelId: novaMicro }))
+      assert.strictEqual(duplicate._tag, "InvalidRecord")
+      if (duplicate._tag === "InvalidRecord") {
+        assert.deepStrictEqual([duplicate.recordId, duplicate.index], ["rec42", 300])
+        assert.include(duplicate.message, "record rec42 (#300): the record id of record #42 too")
+      }
+      assert.deepStrictEqual(yield* objectKeys(emulator), [], "the records written before it are deleted")
+    }))
+
+  it.scoped("a job Bedrock refuses to create stops the jobs created before it and deletes the uploaded input", () =>
+    Effect.gen(function*() {
+      const quotas = { maxRecordsPerJob: 150 }
+      const emulator = yield* batchEmulator({ quotas, timeline: "manual" })
+      const batch = yield* Effect.provide(BatchInference.BatchInference, serviceOn(emulator, { quotas }))
+      emulator.batch!.injectFault({
+        _tag: "RejectCreate",
+        afterCreates: 1,
+        message: "The provided role cannot be assumed."
+      })
+      const refused = yield* Effect.flip(batch.submit(records(250), { modelId: novaMicro }))
+      assert.strictEqual(refused._tag, "BatchServiceError")
+      if (refused._tag === "BatchServiceError") {
+        assert.deepStrictEqual([refused.operation, refused.name], ["CreateModelInvocationJob", "ValidationException"])
+      }
+      assert.deepStrictEqual(yield* objectKeys(emulator), [], "the uploaded input is deleted")
+      const jobs = yield* Effect.promise(async () => {
+        const { BedrockClient, ListModelInvocationJobsCommand } = await import("@aws-sdk/client-bedrock")
+        const client = new BedrockClient({ endpoint: emulator.url, region: "us-east-1", credentials })
+        const listed = await client.send(new ListModelInvocationJobsCommand({}))
+        client.destroy()
+        return listed.invocationJobSummaries ?? []
+      })
+      assert.deepStrictEqual(jobs.map((job) => job.status), ["Stopping"], "the job created first is stopped")
     }))
 
   it.scopedLive("records larger than a part are uploaded in several multipart parts and read back whole", () =>

@@ -2,8 +2,9 @@
  * Writes a stream of records to S3 as the input of one or more jobs, split where Bedrock's quotas require: a new
  * file when a file would pass its record or byte quota, a new job when a job would pass its own. The last
  * `minRecordsPerJob` records are held back so that the last job never falls below the minimum (they join the last
- * job, or make one of their own). Every record is validated before it is written; on any failure every upload is
- * aborted and every finished object deleted, so a failed submission leaves nothing behind and creates no job.
+ * job, or make one of their own). Every record is validated before it is written (a record id given twice is refused
+ * with both positions); on any failure every upload is aborted and every finished object deleted, so a failed
+ * submission leaves nothing behind and creates no job.
  */
 import { DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3"
 import * as Effect from "effect/Effect"
@@ -40,7 +41,18 @@ export interface PlannedJob {
 export interface Plan {
   readonly invocationType: InvocationType
   readonly jobs: ReadonlyArray<PlannedJob>
+  /** Every object written (to delete when the jobs cannot be created). */
+  readonly inputKeys: ReadonlyArray<string>
 }
+
+/** Deletes objects, ignoring failures (a clean-up that must not hide the error that caused it). */
+export const deleteObjects = (client: S3Client, bucket: string, keys: ReadonlyArray<string>): Effect.Effect<void> =>
+  Effect.forEach(
+    keys,
+    (key) =>
+      Effect.promise(() => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined)),
+    { discard: true }
+  )
 
 export interface PlanOptions {
   readonly client: S3Client
@@ -86,6 +98,8 @@ export const writeJobInputs = <E, R>(
     const held: Array<Line> = []
     const finished: Array<PlannedJob> = []
     const written: Array<string> = []
+    /** The position of each record id the caller gave (generated ids are unique by construction). */
+    const givenIds = new Map<string, number>()
     let type: InvocationType | undefined
     let count = 0
     let job: OpenJob | undefined
@@ -175,6 +189,18 @@ export const writeJobInputs = <E, R>(
       Effect.gen(function*() {
         const index = count
         const recordId = record.recordId ?? generatedRecordId(options.tag, index)
+        if (record.recordId !== undefined) {
+          const first = givenIds.get(recordId)
+          if (first !== undefined) {
+            return yield* new InvalidRecord({
+              recordId,
+              index,
+              message:
+                `record ${recordId} (#${index}): the record id of record #${first} too; record ids must be unique`
+            })
+          }
+          givenIds.set(recordId, index)
+        }
         type ??= invocationTypeOf(record)
         const problem = checkRecord(record, type, options.model)
         if (problem !== undefined) {
@@ -199,18 +225,11 @@ export const writeJobInputs = <E, R>(
       const ownJob = job !== undefined && jobFull(job, held.length, tailBytes)
       for (const [position, line] of held.entries()) yield* write(line, ownJob && position === 0)
       yield* closeJob
-      return { invocationType: type!, jobs: finished }
+      return { invocationType: type!, jobs: finished, inputKeys: written }
     })
 
     const cleanUp = Effect.suspend(() =>
-      Effect.forEach(
-        written,
-        (key) =>
-          Effect.promise(() =>
-            options.client.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key })).catch(() => undefined)
-          ),
-        { discard: true }
-      ).pipe(Effect.zipRight(openWriter?.abort ?? Effect.void))
+      Effect.zipRight(deleteObjects(options.client, options.bucket, written), openWriter?.abort ?? Effect.void)
     )
 
     return Stream.runForEach(records, accept).pipe(

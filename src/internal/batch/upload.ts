@@ -16,8 +16,12 @@ import { type BatchServiceError, serviceError } from "./errors.js"
 /** S3's smallest part (all parts but the last). */
 export const minimumPartBytes = 5 * 1024 * 1024
 
+/** An object being written (`BatchInference.LineWriter`). */
 export interface ObjectWriter {
   readonly key: string
+  /** Bytes written so far. */
+  readonly bytes: () => number
+  /** Appends a line (the caller gives its newline); waits while a full part is being sent. */
   readonly write: (line: string) => Effect.Effect<void, BatchServiceError>
   readonly complete: Effect.Effect<void, BatchServiceError>
   readonly abort: Effect.Effect<void>
@@ -67,6 +71,7 @@ export const openObjectWriter = (
     const uploadId = created.UploadId ?? ""
     const parts: Array<{ PartNumber: number; ETag: string }> = []
     const part = makePartBuffer(partBytes)
+    let total = 0
 
     const sendPart = Effect.suspend(() => {
       const body = part.contents()
@@ -86,9 +91,11 @@ export const openObjectWriter = (
 
     const writer: ObjectWriter = {
       key,
+      bytes: () => total,
       write: (line) =>
         Effect.suspend(() => {
           const bytes = Buffer.byteLength(line, "utf8")
+          total += bytes
           const flushFirst = part.size() + bytes > partBytes && part.size() >= minimumPartBytes
           return flushFirst
             ? Effect.zipRight(sendPart, Effect.sync(() => part.append(line, bytes)))

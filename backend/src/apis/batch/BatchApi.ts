@@ -1,6 +1,6 @@
 /**
- * The OpenAI-compatible Batch API group: `POST /v1/files` (purpose `batch`), `GET /v1/files/{id}`,
- * `GET /v1/files/{id}/content`, `POST /v1/batches`, `GET /v1/batches`, `GET /v1/batches/{id}` and
+ * The OpenAI-compatible Batch API group: `POST /v1/files` (purpose `batch`), `GET /v1/files`, `GET /v1/files/{id}`,
+ * `DELETE /v1/files/{id}`, `GET /v1/files/{id}/content`, `POST /v1/batches`, `GET /v1/batches`, `GET /v1/batches/{id}` and
  * `POST /v1/batches/{id}/cancel`, behind the OpenAI API's key check and answering in its error shape.
  *
  * @since 0.1.0
@@ -19,7 +19,7 @@ import {
   OpenAiUnavailable,
   OpenAiUpstream
 } from "../openai/OpenAiError.js"
-import { BatchList, BatchObject, CreateBatchRequest, FileObject } from "./BatchSchemas.js"
+import { BatchList, BatchObject, CreateBatchRequest, FileDeleted, FileList, FileObject } from "./BatchSchemas.js"
 
 const Id = Schema.Struct({ id: Schema.String })
 
@@ -42,7 +42,27 @@ export class BatchGroup extends HttpApiGroup.make("openaiBatch")
         "Uploads a batch input file (JSONL of `/v1/chat/completions` requests); every line is checked on upload."
       )
   )
+  .add(
+    HttpApiEndpoint.get("listFiles", "/v1/files")
+      .setUrlParams(Schema.Struct({
+        after: Schema.optional(Schema.String),
+        limit: Schema.optional(Schema.String),
+        order: Schema.optional(Schema.String),
+        purpose: Schema.optional(Schema.String)
+      }))
+      .addSuccess(FileList)
+      .addError(OpenAiBadRequest)
+      .annotate(OpenApi.Description, "The key's files (batch inputs and outputs), newest first unless `order=asc`.")
+  )
   .add(HttpApiEndpoint.get("retrieveFile", "/v1/files/:id").setPath(Id).addSuccess(FileObject).addError(OpenAiNotFound))
+  .add(
+    HttpApiEndpoint.del("deleteFile", "/v1/files/:id")
+      .setPath(Id)
+      .addSuccess(FileDeleted)
+      .addError(OpenAiBadRequest)
+      .addError(OpenAiNotFound)
+      .annotate(OpenApi.Description, "Deletes a file; the input of a batch that has not ended cannot be deleted.")
+  )
   .add(
     HttpApiEndpoint.get("fileContent", "/v1/files/:id/content")
       .setPath(Id)

@@ -10,7 +10,6 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Multipart from "@effect/platform/Multipart"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { Api } from "../../Api.js"
 import * as RequestLog from "../../RequestLog.js"
@@ -51,6 +50,9 @@ const readUpload = (request: HttpServerRequest.HttpServerRequest) =>
 
 const json = (value: unknown) => HttpServerResponse.unsafeJson(value)
 
+/** A query parameter as a number (`NaN` when it is not one, which the limit check refuses). */
+const optionalNumber = (param: string | undefined) => param === undefined ? undefined : Number(param)
+
 /**
  * The Batch API's handlers, with the OpenAI key middleware.
  *
@@ -65,8 +67,14 @@ export const layer = HttpApiBuilder.group(Api, "openaiBatch", (handlers) =>
     return handlers
       .handleRaw("createFile", ({ request }) =>
         answer(logged(Effect.map(Effect.flatMap(readUpload(request), batches.createFile), json))))
+      .handleRaw("listFiles", ({ urlParams }) =>
+        answer(logged(Effect.map(
+          batches.listFiles({ ...urlParams, limit: optionalNumber(urlParams.limit) }),
+          json
+        ))))
       .handleRaw("retrieveFile", ({ path }) =>
         answer(logged(Effect.map(batches.retrieveFile(path.id), json))))
+      .handleRaw("deleteFile", ({ path }) => answer(logged(Effect.map(batches.deleteFile(path.id), json))))
       .handleRaw("fileContent", ({ path }) =>
         answer(logged(Effect.map(batches.fileContent(path.id), (content) =>
           HttpServerResponse.stream(Stream.orDie(content), { contentType: "application/jsonl" })))))
@@ -86,7 +94,7 @@ export const layer = HttpApiBuilder.group(Api, "openaiBatch", (handlers) =>
         answer(logged(Effect.map(
           batches.list({
             after: urlParams.after,
-            limit: Option.getOrUndefined(Option.map(Option.fromNullable(urlParams.limit), Number))
+            limit: optionalNumber(urlParams.limit)
           }),
           json
         ))))

@@ -150,6 +150,32 @@ export const BatchList = Schema.Struct({
 })
 
 /**
+ * `GET /v1/files`'s answer: the key's files, newest first unless `order=asc`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const FileList = Schema.Struct({
+  object: Schema.Literal("list"),
+  data: Schema.Array(FileObject),
+  first_id: Schema.NullOr(Schema.String),
+  last_id: Schema.NullOr(Schema.String),
+  has_more: Schema.Boolean
+})
+
+/**
+ * `DELETE /v1/files/{id}`'s answer.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const FileDeleted = Schema.Struct({
+  id: Schema.String,
+  object: Schema.Literal("file"),
+  deleted: Schema.Boolean
+})
+
+/**
  * A stored batch: its object, its key and model, its Bedrock jobs and its budget reservation.
  *
  * @since 0.1.0

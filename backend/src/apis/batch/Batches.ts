@@ -15,6 +15,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { randomBytes } from "node:crypto"
 import { Gateway } from "../../Gateway.js"
@@ -27,19 +28,21 @@ import type { StoreError } from "../../StoreError.js"
 import { UsageStore } from "../../usage/UsageStore.js"
 import * as OpenAiError from "../openai/OpenAiError.js"
 import { chatEndpoint, indexOfRecordId, type LineContext, readLine, withRecordId } from "./BatchLines.js"
-import { outputLine } from "./BatchOutput.js"
+import { type OutputLine, outputLine } from "./BatchOutput.js"
 import {
   type BatchList as BatchListSchema,
   type BatchObject,
   batchObjectOf,
   type BatchStatus,
   type CreateBatchRequest,
+  type FileDeleted,
+  type FileList as FileListSchema,
   type FileObject,
   fileObjectOf,
   type StoredBatch,
   type StoredFile
 } from "./BatchSchemas.js"
-import { BatchStore, layer as storeLayer } from "./BatchStore.js"
+import { BatchStore, type FileWriter, layer as storeLayer } from "./BatchStore.js"
 
 type Failure = OpenAiError.OpenAiFailure
 
@@ -79,6 +82,20 @@ export declare namespace Batches {
     readonly fileContent: (
       id: string
     ) => Effect.Effect<Stream.Stream<Uint8Array, StoreError>, Failure, Authentication.CurrentKey>
+    readonly listFiles: (
+      page: {
+        readonly after?: string | undefined
+        readonly limit?: number | undefined
+        readonly order?: string | undefined
+        readonly purpose?: string | undefined
+      }
+    ) => Effect.Effect<typeof FileListSchema.Type, Failure, Authentication.CurrentKey>
+    readonly deleteFile: (id: string) => Effect.Effect<typeof FileDeleted.Type, Failure, Authentication.CurrentKey>
+    /**
+     * Finalizes every key's batches whose jobs have ended (what a retrieve or a list does for one key's); how many.
+     * The layer runs it on a schedule.
+     */
+    readonly finalizeEnded: Effect.Effect<number, Failure>
     readonly create: (request: CreateBatchRequest) => Effect.Effect<BatchObject, Failure, Authentication.CurrentKey>
     readonly retrieve: (id: string) => Effect.Effect<BatchObject, Failure, Authentication.CurrentKey>
     readonly list: (
@@ -172,6 +189,19 @@ const timestampOf: Partial<Record<BatchStatus, keyof StoredBatch>> = {
   expired: "expired_at",
   cancelled: "cancelled_at"
 }
+
+/** Where a page starts: after the item of id `after` (OpenAI's cursor), or at the beginning. */
+const startAfter = (items: ReadonlyArray<{ readonly id: string }>, after: string | undefined): number =>
+  after === undefined ? 0 : items.findIndex((item) => item.id === after) + 1
+
+/** OpenAI's list object of one page. */
+const listOf = <A extends { readonly id: string }>(data: ReadonlyArray<A>, hasMore: boolean) => ({
+  object: "list" as const,
+  data,
+  first_id: data[0]?.id ?? null,
+  last_id: data[data.length - 1]?.id ?? null,
+  has_more: hasMore
+})
 
 const active: ReadonlySet<BatchStatus> = new Set(["validating", "in_progress", "cancelling"])
 
@@ -364,12 +394,17 @@ export const make = Effect.gen(function*() {
         }),
         () => Effect.zipRight(Effect.ignore(inference.stop(submission)), release)
       )
+      // Without its marker the batch still ends when it is next retrieved or listed.
+      yield* store.markActive(key.id, batch.id).pipe(
+        Effect.catchAll((error) => Effect.logWarning("the background finalizer will not see this batch", error))
+      )
       return batchObjectOf(batch)
     })
 
   /** Writes a batch's output and error files from its results; their ids, and the counts. */
   const writeResults = (batch: StoredBatch, created: number) =>
     Effect.gen(function*() {
+      const fileIdBase = `file-${batch.id.slice("batch_".length)}`
       const customIds: Array<string> = []
       yield* linesOf(store.content(batch.keyId, batch.input_file_id)).pipe(
         Stream.runForEach(([text]) =>
@@ -379,26 +414,33 @@ export const make = Effect.gen(function*() {
           })
         )
       )
-      const files = { output: [] as Array<string>, error: [] as Array<string> }
-      yield* inference.results(batch.submission).pipe(
-        Stream.runForEach((result) =>
-          Effect.sync(() => {
-            const index = indexOfRecordId(result.recordId)
-            const customId = index === undefined ? undefined : customIds[index]
-            if (customId === undefined) return
-            const { file, line } = outputLine(result, customId, { model: batch.model, created })
-            files[file].push(line)
-          })
-        )
+      const ids = { output: `${fileIdBase}o`, error: `${fileIdBase}e` }
+      const writers: Partial<Record<OutputLine["file"], FileWriter>> = {}
+      const counts = { output: 0, error: 0 }
+      const writerOf = (kind: OutputLine["file"]) =>
+        writers[kind] !== undefined
+          ? Effect.succeed(writers[kind])
+          : Effect.tap(store.openFile(batch.keyId, ids[kind]), (writer) => (writers[kind] = writer))
+      const abortAll = Effect.suspend(() =>
+        Effect.forEach(Object.values(writers), (writer) => writer.abort, { discard: true })
       )
-      const write = (kind: "output" | "error", lines: ReadonlyArray<string>) =>
-        Effect.gen(function*() {
-          if (lines.length === 0) return null
-          const content = new TextEncoder().encode(lines.join(""))
-          const file: StoredFile = {
-            id: `file-${batch.id.slice("batch_".length)}${kind === "output" ? "o" : "e"}`,
+      yield* inference.results(batch.submission).pipe(
+        Stream.runForEach((result) => {
+          const index = indexOfRecordId(result.recordId)
+          const customId = index === undefined ? undefined : customIds[index]
+          if (customId === undefined) return Effect.void
+          const { file, line } = outputLine(result, customId, { model: batch.model, created })
+          counts[file]++
+          return Effect.flatMap(writerOf(file), (writer) => writer.write(line))
+        }),
+        Effect.onError(() => abortAll)
+      )
+      const finish = (kind: OutputLine["file"]) => {
+        const writer = writers[kind]
+        return writer === undefined ? Effect.succeed(null) : Effect.map(
+          writer.finish({
+            id: ids[kind],
             object: "file",
-            bytes: content.byteLength,
             created_at: created,
             filename: `${batch.id}_${kind}.jsonl`,
             purpose: "batch_output",
@@ -406,18 +448,14 @@ export const make = Effect.gen(function*() {
             status_details: null,
             expires_at: null,
             keyId: batch.keyId
-          }
-          yield* store.putFile(file, content)
-          return file.id
-        })
+          }),
+          (file) => file.id
+        )
+      }
       return {
-        output_file_id: yield* write("output", files.output),
-        error_file_id: yield* write("error", files.error),
-        request_counts: {
-          total: batch.request_counts.total,
-          completed: files.output.length,
-          failed: files.error.length
-        }
+        output_file_id: yield* finish("output"),
+        error_file_id: yield* finish("error"),
+        request_counts: { total: batch.request_counts.total, completed: counts.output, failed: counts.error }
       }
     })
 
@@ -474,6 +512,7 @@ export const make = Effect.gen(function*() {
       yield* settle(done, results.request_counts.completed).pipe(
         Effect.catchAll((error) => Effect.logError("batch settlement failed; its reservation stays counted", error))
       )
+      yield* Effect.ignore(store.clearActive(done.keyId, done.id))
       return done
     }).pipe(Effect.ensuring(Effect.sync(() => finalizing.delete(batch.id))))
 
@@ -495,6 +534,26 @@ export const make = Effect.gen(function*() {
         : yield* save({ ...batch, request_counts: counts })
     })
 
+  /** Looks at every key's unfinished batches and finalizes those whose jobs have ended; how many it finalized. */
+  const finalizeEnded: Effect.Effect<number, Failure> = Effect.gen(function*() {
+    const marked = yield* Effect.mapError(store.listActive, storeFailure)
+    const ended = yield* Effect.forEach(marked, ({ id, keyId }) =>
+      Effect.gen(function*() {
+        const batch = yield* Effect.mapError(store.getBatch(keyId, id), storeFailure)
+        if (Option.isNone(batch) || !active.has(batch.value.status)) {
+          yield* Effect.ignore(store.clearActive(keyId, id))
+          return false
+        }
+        const now = yield* refresh(batch.value)
+        return !active.has(now.status) && now.status !== "finalizing"
+      }).pipe(
+        Effect.catchAll((error) =>
+          Effect.as(Effect.logWarning(`batch ${id} could not be finalized; the next pass tries again`, error), false)
+        )
+      ), { concurrency: 4 })
+    return ended.filter(Boolean).length
+  })
+
   const retrieve: Batches.Service["retrieve"] = (id) =>
     Effect.gen(function*() {
       const key = yield* batchKey
@@ -509,16 +568,44 @@ export const make = Effect.gen(function*() {
         return yield* Effect.fail(OpenAiError.invalid("limit", "Invalid limit: an integer from 1 to 100."))
       }
       const newest = [...yield* Effect.mapError(store.listBatches(key.id), storeFailure)].reverse()
-      const start = page.after === undefined ? 0 : newest.findIndex((batch) => batch.id === page.after) + 1
-      const slice = newest.slice(start, start + limit)
-      const data = yield* Effect.forEach(slice, refresh, { concurrency: 4 })
-      return {
-        object: "list",
-        data: data.map(batchObjectOf),
-        first_id: data[0]?.id ?? null,
-        last_id: data[data.length - 1]?.id ?? null,
-        has_more: start + limit < newest.length
+      const start = startAfter(newest, page.after)
+      const data = yield* Effect.forEach(newest.slice(start, start + limit), refresh, { concurrency: 4 })
+      return listOf(data.map(batchObjectOf), start + limit < newest.length)
+    })
+
+  const listFiles: Batches.Service["listFiles"] = (page) =>
+    Effect.gen(function*() {
+      const key = yield* batchKey
+      const limit = page.limit ?? 10_000
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+        return yield* Effect.fail(OpenAiError.invalid("limit", "Invalid limit: an integer from 1 to 10000."))
       }
+      if (page.order !== undefined && page.order !== "asc" && page.order !== "desc") {
+        return yield* Effect.fail(OpenAiError.invalid("order", "Invalid order: 'asc' or 'desc'."))
+      }
+      const oldest = yield* Effect.mapError(store.listFiles(key.id), storeFailure)
+      const ordered = (page.order === "asc" ? [...oldest] : [...oldest].reverse())
+        .filter((file) => page.purpose === undefined || file.purpose === page.purpose)
+      const start = startAfter(ordered, page.after)
+      return listOf(ordered.slice(start, start + limit).map(fileObjectOf), start + limit < ordered.length)
+    })
+
+  const deleteFile: Batches.Service["deleteFile"] = (id) =>
+    Effect.gen(function*() {
+      const key = yield* batchKey
+      const file = yield* ownFile(key, id)
+      const batches = yield* Effect.mapError(store.listBatches(key.id), storeFailure)
+      const reading = batches.find((batch) => batch.input_file_id === file.id && active.has(batch.status))
+      if (reading !== undefined) {
+        return yield* Effect.fail(
+          OpenAiError.invalid(
+            null,
+            `The file ${file.id} is the input of ${reading.id}, which has not ended: cancel it or wait for it first.`
+          )
+        )
+      }
+      yield* Effect.mapError(store.deleteFile(key.id, file.id), storeFailure)
+      return { id: file.id, object: "file" as const, deleted: true }
     })
 
   const cancel: Batches.Service["cancel"] = (id) =>
@@ -543,6 +630,9 @@ export const make = Effect.gen(function*() {
     createFile,
     retrieveFile: (id) => Effect.flatMap(batchKey, (key) => Effect.map(ownFile(key, id), fileObjectOf)),
     fileContent: (id) => Effect.flatMap(batchKey, (key) => Effect.as(ownFile(key, id), store.content(key.id, id))),
+    listFiles,
+    deleteFile,
+    finalizeEnded,
     create,
     retrieve,
     list,
@@ -570,6 +660,9 @@ export const layerOff: Layer.Layer<Batches> = Layer.succeed(
     createFile: () => Effect.fail(notConfigured),
     retrieveFile: () => Effect.fail(notConfigured),
     fileContent: () => Effect.fail(notConfigured),
+    listFiles: () => Effect.fail(notConfigured),
+    deleteFile: () => Effect.fail(notConfigured),
+    finalizeEnded: Effect.succeed(0),
     create: () => Effect.fail(notConfigured),
     retrieve: () => Effect.fail(notConfigured),
     list: () => Effect.fail(notConfigured),
@@ -578,16 +671,36 @@ export const layerOff: Layer.Layer<Batches> = Layer.succeed(
 )
 
 /**
+ * How often the background finalizer looks for batches whose jobs have ended (each also ends when it is retrieved or
+ * listed).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultFinalizeEvery: Duration.DurationInput = Duration.minutes(1)
+
+/**
  * The Batch API on `BatchInference` with this configuration (its bucket also holds the files and batches), or off.
+ * While the layer lives, a background fiber runs `finalizeEnded` on a `Schedule` every `finalizeEvery`, so that a
+ * batch ends (its files written, its cost settled) even if nobody looks at it.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (
-  config: BatchInference.Config | undefined
+  config: BatchInference.Config | undefined,
+  options: { readonly finalizeEvery?: Duration.DurationInput | undefined } = {}
 ): Layer.Layer<Batches, never, Gateway | Budget | UsageStore | ServiceConfig> =>
   config === undefined
     ? layerOff
-    : Layer.effect(Batches, make).pipe(
+    : Layer.scoped(
+      Batches,
+      Effect.tap(make, (batches) =>
+        batches.finalizeEnded.pipe(
+          Effect.catchAll((error) => Effect.logWarning("the batch finalizer's pass failed", error.message)),
+          Effect.schedule(Schedule.spaced(options.finalizeEvery ?? defaultFinalizeEvery)),
+          Effect.forkScoped
+        ))
+    ).pipe(
       Layer.provide(Layer.merge(BatchInference.layer(config), storeLayer(config)))
     )

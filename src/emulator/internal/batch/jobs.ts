@@ -69,8 +69,10 @@ export interface JobTable {
   readonly stop: (job: Job) => void
   /** Moves every job that is not finished one state on; resolves when the moves are done. */
   readonly advance: () => Promise<void>
-  /** The fault the next created job gets. */
+  /** The fault the next created job gets (a `RejectCreate` waits for its create instead). */
   readonly injectFault: (fault: JobFault) => void
+  /** The message to reject this create with, when a `RejectCreate` fault is due; counts the create otherwise. */
+  readonly rejection: () => string | undefined
   /** Resolves when no job is running a step. */
   readonly idle: () => Promise<void>
   readonly shutdown: () => void
@@ -124,6 +126,7 @@ export const makeJobTable = (options: JobTableOptions): JobTable => {
   const jobs = new Map<string, Job>()
   const tokens = new Map<string, Job>()
   const faults: Array<JobFault> = []
+  let rejectCreate: { remaining: number; readonly message: string } | undefined
   const running = new Set<Promise<void>>()
   const timers = new Set<NodeJS.Timeout>()
   let stopped = false
@@ -259,7 +262,21 @@ export const makeJobTable = (options: JobTableOptions): JobTable => {
       await Promise.all(moves)
     },
     injectFault: (fault) => {
-      faults.push(fault)
+      if (fault._tag === "RejectCreate") {
+        rejectCreate = {
+          remaining: fault.afterCreates ?? 0,
+          message: fault.message ?? "The job was rejected (an emulator fault)."
+        }
+      } else {
+        faults.push(fault)
+      }
+    },
+    rejection: () => {
+      if (rejectCreate === undefined) return undefined
+      if (rejectCreate.remaining-- > 0) return undefined
+      const { message } = rejectCreate
+      rejectCreate = undefined
+      return message
     },
     idle: async () => {
       while (running.size > 0) await Promise.all(running)

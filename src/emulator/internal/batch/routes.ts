@@ -112,6 +112,8 @@ const create = (jobs: JobTable, body: Record<string, unknown>, knownModel: (id: 
     const existing = jobs.byToken(clientRequestToken)
     if (existing !== undefined) return { status: 200, body: { jobArn: existing.jobArn } }
   }
+  const rejected = jobs.rejection()
+  if (rejected !== undefined) return { error: validation(rejected) }
   const job = jobs.create({
     jobName,
     roleArn,
