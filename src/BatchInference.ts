@@ -16,6 +16,7 @@ import {
 } from "@aws-sdk/client-bedrock"
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3"
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -317,7 +318,8 @@ export const make = (config: Config): Effect.Effect<Service, never, Scope.Scope>
       Effect.gen(function*() {
         const model = yield* batchModel(options.modelId)
         const tag = `b${randomBytes(4).toString("hex")}`
-        const folder = `${prefix}${new Date().toISOString().slice(0, 10)}/${tag}/`
+        const day = new Date(yield* Clock.currentTimeMillis).toISOString().slice(0, 10)
+        const folder = `${prefix}${day}/${tag}/`
         const plan = yield* writeJobInputs(records, {
           client: s3,
           bucket: config.bucket,
