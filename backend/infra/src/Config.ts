@@ -75,10 +75,10 @@ const Int = (min: number, max: number) => Schema.Int.pipe(Schema.between(min, ma
 
 /** Plain key characters only: no IAM wildcard (`*`, `?`) or policy variable (`$`) may hide in the grants' resources. */
 const BatchPrefix = Schema.String.pipe(
-  Schema.pattern(/^(?:[A-Za-z0-9!_.'()-]+\/)+$/),
-  Schema.maxLength(200),
+  Schema.pattern(/^(?=.{2,200}$)(?:[A-Za-z0-9!_.'()-]+\/)+$/),
   Schema.annotations({
-    description: "an S3 key prefix of folders ending in /, such as bedrock-llm-batch/ (letters, digits, !_.'()-)"
+    description:
+      "an S3 key prefix of folders, each ending in /, such as bedrock-llm-batch/ (letters, digits, !_.'()-; at most 200)"
   })
 )
 
