@@ -1,8 +1,9 @@
 /**
- * What Bedrock Batch Inference needs in the account: a private bucket for the jobs' JSONL records (encrypted,
- * public access blocked, TLS only; `input/` and `output/` deleted after the configured days, incomplete multipart
- * uploads aborted) and the service role Bedrock assumes to run a job, trusted only by Bedrock for this account's
- * model invocation jobs in this Region, allowed to read `input/`, write `output/` and invoke the batch models.
+ * What Bedrock Batch Inference needs in the account: a private bucket for the jobs' JSONL records and the Batch
+ * API's files (encrypted, public access blocked, TLS only; everything under the batch prefix deleted after the
+ * configured days, incomplete multipart uploads aborted) and the service role Bedrock assumes to run a job, trusted
+ * only by Bedrock for this account's model invocation jobs in this Region, allowed to read the submissions' inputs,
+ * write their outputs (see `BatchLayout`) and invoke the batch models.
  *
  * @since 0.1.0
  */
@@ -10,17 +11,10 @@ import * as cdk from "aws-cdk-lib"
 import * as iam from "aws-cdk-lib/aws-iam"
 import * as s3 from "aws-cdk-lib/aws-s3"
 import { Construct } from "constructs"
+import { batchLayoutOf } from "./BatchLayout.js"
 import type { Config } from "./Config.js"
 import { batchRoleStatements, batchTrustConditions } from "./Permissions.js"
 import { toPolicyStatement } from "./Statements.js"
-
-/**
- * The prefixes of the batch bucket.
- *
- * @since 0.1.0
- * @category constants
- */
-export const prefixes = { input: "input/", output: "output/" } as const
 
 /**
  * The batch bucket's name: the deployment's, its account and Region (bucket names are global), so both stacks and
@@ -41,15 +35,13 @@ export const bucketNameOf = (config: Config, account: string = cdk.Aws.ACCOUNT_I
 export const bucketArnOf = (config: Config): string => `arn:${cdk.Aws.PARTITION}:s3:::${bucketNameOf(config)}`
 
 /**
- * The cdk-nag acknowledgements of the grants on the bucket's two prefixes, as cdk-nag names them.
+ * The cdk-nag finding of a grant on objects of the batch bucket matching a key pattern, as cdk-nag names it.
  *
  * @since 0.1.0
  * @category utils
  */
-export const prefixFindings = (config: Config): Array<string> =>
-  Object.values(prefixes).map((prefix) =>
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketNameOf(config, "<AWS::AccountId>")}/${prefix}*]`
-  )
+export const objectsFinding = (config: Config, pattern: string): string =>
+  `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucketNameOf(config, "<AWS::AccountId>")}/${pattern}]`
 
 /**
  * The batch bucket and the batch jobs' service role.
@@ -64,7 +56,7 @@ export class BatchStorage extends Construct {
   constructor(scope: Construct, id: string, config: Config & { readonly batch: NonNullable<Config["batch"]> }) {
     super(scope, id)
     const keep = config.stage !== "dev"
-    const days = cdk.Duration.days(config.batch.retentionDays)
+    const layout = batchLayoutOf(config.batch)
     this.bucket = new s3.Bucket(this, "Bucket", {
       bucketName: bucketNameOf(config),
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -72,10 +64,10 @@ export class BatchStorage extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       lifecycleRules: [
-        { id: "ExpireInputs", prefix: prefixes.input, expiration: days },
-        { id: "ExpireOutputs", prefix: prefixes.output, expiration: days },
+        { id: "ExpireBatchObjects", prefix: layout.prefix, expiration: cdk.Duration.days(config.batch.retentionDays) },
         {
           id: "AbortIncompleteUploads",
+          prefix: layout.prefix,
           abortIncompleteMultipartUploadAfter: cdk.Duration.days(config.batch.abortIncompleteUploadDays)
         }
       ],
@@ -99,11 +91,11 @@ export class BatchStorage extends Construct {
     ) {
       this.role.addToPolicy(toPolicyStatement(statement))
     }
-    for (const id of prefixFindings(config)) {
+    for (const pattern of [layout.jobInputs, layout.jobOutputs]) {
       cdk.Validations.of(this.role).acknowledge({
-        id,
+        id: objectsFinding(config, pattern),
         reason:
-          "Bedrock reads a job's records under input/ and writes its results under output/ with object names it chooses, so the grant is on that prefix of this one bucket, nothing else."
+          `Each submission has a folder of its own under ${layout.prefix} (<date>/<tag>/), Bedrock reads its records under input/ and writes its results under output/ with object names it chooses, so the grant is on those folders of this one bucket, nothing else.`
       })
     }
   }

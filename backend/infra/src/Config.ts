@@ -73,6 +73,15 @@ const Domain = Schema.Struct({
 
 const Int = (min: number, max: number) => Schema.Int.pipe(Schema.between(min, max))
 
+/** Plain key characters only: no IAM wildcard (`*`, `?`) or policy variable (`$`) may hide in the grants' resources. */
+const BatchPrefix = Schema.String.pipe(
+  Schema.pattern(/^(?=.{2,200}$)(?:[A-Za-z0-9!_.'()-]+\/)+$/),
+  Schema.annotations({
+    description:
+      "an S3 key prefix of folders, each ending in /, such as bedrock-llm-batch/ (letters, digits, !_.'()-; at most 200)"
+  })
+)
+
 /**
  * The front doors: a Lambda function behind its Function URL (CloudFront and WAF in front when a domain is
  * configured), the same function behind an API Gateway REST API with response streaming, or ECS Fargate behind an
@@ -202,11 +211,13 @@ export const Config = Schema.Struct({
     }
   ),
   /**
-   * Bedrock Batch Inference: a private bucket for the jobs' JSONL (inputs under `input/`, outputs under `output/`,
-   * both deleted after `retentionDays`) and the service role Bedrock runs the jobs with, allowed to invoke `models`
-   * (ids among `models` above; default every configured text model) and nothing else.
+   * Bedrock Batch Inference: a private bucket for the jobs' JSONL and the Batch API's files and batches, all under
+   * `prefix` and deleted after `retentionDays` (see `BatchLayout`), and the service role Bedrock runs the jobs with,
+   * allowed to invoke `models` (ids among `models` above; default every configured text model) and nothing else.
    */
   batch: Schema.optional(Schema.Struct({
+    /** The key prefix of everything batch inference writes; the service gets it as `BACKEND_BATCH_PREFIX`. */
+    prefix: Schema.optionalWith(BatchPrefix, { default: () => "bedrock-llm-batch/" }),
     retentionDays: Schema.optionalWith(Int(1, 3_650), { default: () => 14 }),
     /** Days after which an incomplete multipart upload to the bucket is aborted. */
     abortIncompleteUploadDays: Schema.optionalWith(Int(1, 30), { default: () => 1 }),

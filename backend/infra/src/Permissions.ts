@@ -13,6 +13,7 @@
  *
  * @since 0.1.0
  */
+import { batchLayoutOf } from "./BatchLayout.js"
 import { type Config, foundationModelOf, kindOf } from "./Config.js"
 
 /**
@@ -166,31 +167,35 @@ const jobArns = (config: Config, account: string, partition: string) =>
   `arn:${partition}:bedrock:${config.region}:${account}:model-invocation-job/*`
 
 /**
- * The statements of the Bedrock service role of batch jobs: read the bucket's `input/` prefix, write its `output/`
- * prefix, and `bedrock:InvokeModel` (what a batch job's records are) on the batch models only, with the same
- * cross-Region profile grants as the service's own (`bedrockStatements`).
+ * The statements of the Bedrock service role of batch jobs: read the submissions' records (`<prefix>*` then
+ * `/input/*`, see `BatchLayout`) and list them, write their results (`<prefix>*` then `/output/*`), and
+ * `bedrock:InvokeModel` (what a batch job's records are) on the batch models only, with the same cross-Region
+ * profile grants as the service's own (`bedrockStatements`).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const batchRoleStatements = (
-  config: Config,
+  config: Config & { readonly batch: NonNullable<Config["batch"]> },
   arns: { readonly bucket: string },
   account: string,
   partition = "aws"
-): Array<Statement> => [
-  { sid: "ReadBatchInput", actions: ["s3:GetObject"], resources: [`${arns.bucket}/input/*`] },
-  {
-    sid: "ListBatchInput",
-    actions: ["s3:ListBucket"],
-    resources: [arns.bucket],
-    conditions: { StringLike: { "s3:prefix": ["input/*"] } }
-  },
-  { sid: "WriteBatchOutput", actions: ["s3:PutObject"], resources: [`${arns.bucket}/output/*`] },
-  ...bedrockStatements({ ...config, models: batchModelsOf(config), guardrails: [] }, account, partition).map((
-    statement
-  ) => ({ ...statement, sid: `Batch${statement.sid}`, actions: ["bedrock:InvokeModel"] }))
-]
+): Array<Statement> => {
+  const layout = batchLayoutOf(config.batch)
+  return [
+    { sid: "ReadBatchInput", actions: ["s3:GetObject"], resources: [`${arns.bucket}/${layout.jobInputs}`] },
+    {
+      sid: "ListBatchInput",
+      actions: ["s3:ListBucket"],
+      resources: [arns.bucket],
+      conditions: { StringLike: { "s3:prefix": [layout.jobInputs] } }
+    },
+    { sid: "WriteBatchOutput", actions: ["s3:PutObject"], resources: [`${arns.bucket}/${layout.jobOutputs}`] },
+    ...bedrockStatements({ ...config, models: batchModelsOf(config), guardrails: [] }, account, partition).map((
+      statement
+    ) => ({ ...statement, sid: `Batch${statement.sid}`, actions: ["bedrock:InvokeModel"] }))
+  ]
+}
 
 /**
  * The trust policy's conditions of the batch role: only Bedrock, for a model invocation job of this account in this
@@ -207,17 +212,20 @@ export const batchTrustConditions = (config: Config, account: string, partition 
 /**
  * What the gateway itself needs for batch jobs: create, get and stop its jobs (on job ARNs and the batch models),
  * list them (an action without resource-level permissions: `*`), pass the batch role to Bedrock and nothing else,
- * and read and write the batch bucket's two prefixes.
+ * and, under the batch prefix only, the object actions its S3 calls need (`s3ActionOf`: read, write, delete, the
+ * multipart upload's, abort) and listing (`s3:ListBucket` with `s3:prefix` under it, which also makes a missing
+ * object's read a `NoSuchKey` rather than an `AccessDenied`).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const batchServiceStatements = (
-  config: Config,
+  config: Config & { readonly batch: NonNullable<Config["batch"]> },
   arns: { readonly bucket: string; readonly role: string },
   account: string,
   partition = "aws"
 ): Array<Statement> => {
+  const layout = batchLayoutOf(config.batch)
   const models = bedrockStatements({ ...config, models: batchModelsOf(config), guardrails: [] }, account, partition)
     .filter((statement) => statement.conditions === undefined)
     .flatMap((statement) => statement.resources)
@@ -235,15 +243,15 @@ export const batchServiceStatements = (
       conditions: { StringEquals: { "iam:PassedToService": "bedrock.amazonaws.com" } }
     },
     {
-      sid: "BatchBucketObjects",
-      actions: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
-      resources: [`${arns.bucket}/input/*`, `${arns.bucket}/output/*`]
+      sid: "BatchObjects",
+      actions: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+      resources: [`${arns.bucket}/${layout.all}`]
     },
     {
-      sid: "ListBatchBucket",
+      sid: "ListBatchObjects",
       actions: ["s3:ListBucket"],
       resources: [arns.bucket],
-      conditions: { StringLike: { "s3:prefix": ["input/*", "output/*"] } }
+      conditions: { StringLike: { "s3:prefix": [layout.all] } }
     }
   ]
 }

@@ -14,7 +14,8 @@ import type * as s3 from "aws-cdk-lib/aws-s3"
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager"
 import * as cr from "aws-cdk-lib/custom-resources"
 import type { Construct } from "constructs"
-import { bucketArnOf, prefixFindings } from "./BatchStorage.js"
+import { batchLayoutOf } from "./BatchLayout.js"
+import { bucketArnOf, objectsFinding } from "./BatchStorage.js"
 import type { Config } from "./Config.js"
 import { FargateFrontDoor } from "./FargateFrontDoor.js"
 import { LambdaFrontDoor } from "./LambdaFrontDoor.js"
@@ -69,8 +70,8 @@ export class ServiceStack extends cdk.Stack {
         limits: props.tables.limits.tableArn,
         usage: props.tables.usage.tableArn
       }),
-      ...(props.batch === undefined ? [] : batchServiceStatements(
-        config,
+      ...(props.batch === undefined || config.batch === undefined ? [] : batchServiceStatements(
+        { ...config, batch: config.batch },
         { bucket: bucketArnOf(config), role: props.batch.role.roleArn },
         cdk.Aws.ACCOUNT_ID,
         cdk.Aws.PARTITION
@@ -82,9 +83,10 @@ export class ServiceStack extends cdk.Stack {
         limits: props.tables.limits.tableName,
         usage: props.tables.usage.tableName
       }),
-      ...(props.batch === undefined ? {} : {
+      ...(props.batch === undefined || config.batch === undefined ? {} : {
         BACKEND_BATCH_BUCKET: props.batch.bucket.bucketName,
-        BACKEND_BATCH_ROLE_ARN: props.batch.role.roleArn
+        BACKEND_BATCH_ROLE_ARN: props.batch.role.roleArn,
+        BACKEND_BATCH_PREFIX: config.batch.prefix
       })
     }
 
@@ -120,17 +122,16 @@ export class ServiceStack extends cdk.Stack {
     }
 
     const serviceRole = this.lambda?.role ?? this.fargate?.taskRole
-    if (props.batch !== undefined && serviceRole !== undefined) {
+    if (props.batch !== undefined && config.batch !== undefined && serviceRole !== undefined) {
+      const layout = batchLayoutOf(config.batch)
       const findings: Record<string, string> = {
         "AwsSolutions-IAM5[Resource::*]":
           "Batch inference: bedrock:ListModelInvocationJobs has no resource-level permissions, so AWS requires Resource * for it (and for nothing else in this statement).",
         [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:${config.region}:<AWS::AccountId>:model-invocation-job/*]`]:
           "Batch inference: Bedrock names each model invocation job when it creates it, so getting and stopping the gateway's jobs is granted on this account's and Region's job ARNs."
       }
-      for (const id of prefixFindings(config)) {
-        findings[id] =
-          "Batch inference: the gateway writes each job's records under input/ and reads its results under output/, object names chosen per job, so the grant is on those prefixes of the one batch bucket."
-      }
+      findings[objectsFinding(config, layout.all)] =
+        `Batch inference: the gateway writes each submission's records and reads its results under ${layout.prefix}<date>/<tag>/, and keeps the Batch API's files and batches under ${layout.prefix}gateway/keys/<key id>/, object names chosen per job and file, so the grant is on that prefix of the one batch bucket.`
       for (const [id, reason] of Object.entries(findings)) cdk.Validations.of(serviceRole).acknowledge({ id, reason })
     }
     if (config.invocationLogging) this.invocationLogging(config)

@@ -76,6 +76,17 @@ describe("the deployment configuration", () => {
     expect(problems(anonymous)).toContain("account: CloudFront's web ACL lives in us-east-1")
   })
 
+  it("takes a batch prefix of plain key folders only, so no IAM wildcard hides in the grants", () => {
+    for (const prefix of ["jobs", "/jobs/", "jobs/*/", "jobs/?/", "jobs/${aws:username}/", "a//"]) {
+      const problem = problems({ ...base, frontDoor: "rest-api", batch: { prefix } })
+      expect(problem, prefix).toContain(`["prefix"]`)
+      expect(problem, prefix).toContain(`Expected an S3 key prefix of folders, each ending in /`)
+    }
+    expect(decode({ ...base, frontDoor: "rest-api", batch: { prefix: "team-a/llm.batch/" } }).batch?.prefix).toBe(
+      "team-a/llm.batch/"
+    )
+  })
+
   it("checks batch inference's models against the configured ones and its bucket name against S3's limit", () => {
     expect(problems({ ...base, frontDoor: "rest-api", batch: { models: ["amazon.nova-lite-v1:0"] } })).toContain(
       "batch.models[0]: amazon.nova-lite-v1:0 is not in \"models\""
@@ -86,6 +97,7 @@ describe("the deployment configuration", () => {
       "batch: the batch bucket's name"
     )
     expect(decode({ ...base, frontDoor: "rest-api", batch: {} }).batch).toEqual({
+      prefix: "bedrock-llm-batch/",
       retentionDays: 14,
       abortIncompleteUploadDays: 1
     })

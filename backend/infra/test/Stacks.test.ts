@@ -82,8 +82,11 @@ const tableStatements = [
 
 const batchBucket = "arn:${AWS::Partition}:s3:::gw-prod-${AWS::AccountId}-eu-west-1-batch"
 
+/** The batch prefix of a fixture: the fargate one configures its own, the others keep the default. */
+const batchPrefixOf = (fixture: string) => fixture === "fargate" ? "llm/jobs/" : "bedrock-llm-batch/"
+
 /** What the gateway's role may do for batch inference (the base configuration batches haiku and the EU profile). */
-const batchServiceStatements = [
+const batchServiceStatements = (prefix: string) => [
   {
     Sid: "ManageBatchJobs",
     Action: ["bedrock:CreateModelInvocationJob", "bedrock:GetModelInvocationJob", "bedrock:StopModelInvocationJob"],
@@ -101,15 +104,15 @@ const batchServiceStatements = [
     Condition: { StringEquals: { "iam:PassedToService": "bedrock.amazonaws.com" } }
   },
   {
-    Sid: "BatchBucketObjects",
-    Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
-    Resource: [`${batchBucket}/input/*`, `${batchBucket}/output/*`]
+    Sid: "BatchObjects",
+    Action: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+    Resource: `${batchBucket}/${prefix}*`
   },
   {
-    Sid: "ListBatchBucket",
+    Sid: "ListBatchObjects",
     Action: "s3:ListBucket",
     Resource: batchBucket,
-    Condition: { StringLike: { "s3:prefix": ["input/*", "output/*"] } }
+    Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } }
   }
 ]
 
@@ -227,13 +230,13 @@ describe.each(["function-url", "rest-api", "fargate", "function-url-dev"] as con
     const service = synth.template("service")
     if (fixture === "fargate") {
       expect(statementsOfRole(service, "FargateTaskRole")).toEqual(
-        withEffect([...bedrockStatements, ...tableStatements, ...batchServiceStatements])
+        withEffect([...bedrockStatements, ...tableStatements, ...batchServiceStatements(batchPrefixOf(fixture))])
       )
     } else {
       expect(statementsOfRole(service, "LambdaRole")).toEqual(withEffect([
         ...bedrockStatements,
         ...tableStatements,
-        ...batchServiceStatements,
+        ...batchServiceStatements(batchPrefixOf(fixture)),
         {
           Sid: "ReadAdminKey",
           Action: "secretsmanager:GetSecretValue",
@@ -485,7 +488,7 @@ describe("batch inference's infrastructure", () => {
     synth = await synthesized("rest-api")
   })
 
-  it("keeps the records in a private, encrypted, TLS-only bucket whose inputs and outputs expire", () => {
+  it("keeps the records in a private, encrypted, TLS-only bucket where everything under the prefix expires", () => {
     const data = synth.template("data")
     data.hasResource("AWS::S3::Bucket", {
       Properties: {
@@ -502,10 +505,10 @@ describe("batch inference's infrastructure", () => {
         OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
         LifecycleConfiguration: {
           Rules: [
-            { Id: "ExpireInputs", Prefix: "input/", ExpirationInDays: 7, Status: "Enabled" },
-            { Id: "ExpireOutputs", Prefix: "output/", ExpirationInDays: 7, Status: "Enabled" },
+            { Id: "ExpireBatchObjects", Prefix: "bedrock-llm-batch/", ExpirationInDays: 7, Status: "Enabled" },
             {
               Id: "AbortIncompleteUploads",
+              Prefix: "bedrock-llm-batch/",
               AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
               Status: "Enabled"
             }
@@ -525,7 +528,7 @@ describe("batch inference's infrastructure", () => {
     ])
   })
 
-  it("runs jobs with a role only Bedrock may assume, for this account's jobs, reading input/ and writing output/", () => {
+  it("runs jobs with a role only Bedrock may assume, for this account's jobs, reading inputs and writing outputs", () => {
     const data = synth.template("data")
     const roles = Object.entries(data.findResources("AWS::IAM::Role")).filter(([id]) => id.startsWith("BatchRole"))
     expect(roles).toHaveLength(1)
@@ -540,14 +543,14 @@ describe("batch inference's infrastructure", () => {
     }])
     const profileArn = `arn:\${AWS::Partition}:bedrock:eu-west-1:123456789012:inference-profile/${geoProfile}`
     expect(statementsOfRole(data, "BatchRole")).toEqual(withEffect([
-      { Sid: "ReadBatchInput", Action: "s3:GetObject", Resource: `${batchBucket}/input/*` },
+      { Sid: "ReadBatchInput", Action: "s3:GetObject", Resource: `${batchBucket}/bedrock-llm-batch/*/input/*` },
       {
         Sid: "ListBatchInput",
         Action: "s3:ListBucket",
         Resource: batchBucket,
-        Condition: { StringLike: { "s3:prefix": ["input/*"] } }
+        Condition: { StringLike: { "s3:prefix": ["bedrock-llm-batch/*/input/*"] } }
       },
-      { Sid: "WriteBatchOutput", Action: "s3:PutObject", Resource: `${batchBucket}/output/*` },
+      { Sid: "WriteBatchOutput", Action: "s3:PutObject", Resource: `${batchBucket}/bedrock-llm-batch/*/output/*` },
       { Sid: "BatchInvokeFoundationModels", Action: "bedrock:InvokeModel", Resource: fm("eu-west-1", haiku) },
       { Sid: "BatchInvokeInferenceProfiles", Action: "bedrock:InvokeModel", Resource: profileArn },
       {
@@ -559,13 +562,28 @@ describe("batch inference's infrastructure", () => {
     ]))
   })
 
-  it("tells the service where the bucket and the role are", () => {
+  it("tells the service where the bucket and the role are, and the prefix its grants are on", async () => {
     synth.template("service").hasResourceProperties("AWS::Lambda::Function", {
       Environment: {
         Variables: Match.objectLike({
           BACKEND_BATCH_BUCKET: Match.anyValue(),
-          BACKEND_BATCH_ROLE_ARN: Match.anyValue()
+          BACKEND_BATCH_ROLE_ARN: Match.anyValue(),
+          BACKEND_BATCH_PREFIX: "bedrock-llm-batch/"
         })
+      }
+    })
+    const fargate = await synthesized("fargate")
+    fargate.template("service").hasResourceProperties("AWS::ECS::TaskDefinition", {
+      ContainerDefinitions: [Match.objectLike({
+        Environment: Match.arrayWith([{ Name: "BACKEND_BATCH_PREFIX", Value: "llm/jobs/" }])
+      })]
+    })
+    fargate.template("data").hasResourceProperties("AWS::S3::Bucket", {
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({ Id: "ExpireBatchObjects", Prefix: "llm/jobs/" }),
+          Match.objectLike({ Id: "AbortIncompleteUploads", Prefix: "llm/jobs/" })
+        ]
       }
     })
   })

@@ -51,7 +51,8 @@ export const configs = {
     ...base,
     frontDoor: "fargate",
     domain: { name: "llm.example.com", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/def-456" },
-    fargate: { cpu: 1024, memoryMb: 2048, minTasks: 2, maxTasks: 12, cpuTargetPercent: 55, requestsPerTarget: 400 }
+    fargate: { cpu: 1024, memoryMb: 2048, minTasks: 2, maxTasks: 12, cpuTargetPercent: 55, requestsPerTarget: 400 },
+    batch: { ...base.batch, prefix: "llm/jobs/" }
   },
   "function-url-dev": { ...base, stage: "dev", frontDoor: "function-url" }
 } as const
