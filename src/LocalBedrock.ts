@@ -29,7 +29,7 @@ import * as Redacted from "effect/Redacted"
 import * as BedrockRuntime from "./BedrockRuntime.js"
 import { ClientConfig, type EmulatorMode, emulatorModeFromEnv, StaticCredentials } from "./Config.js"
 import type * as Emulator from "./emulator/Emulator.js"
-import * as Resolution from "./internal/backend.js"
+import * as Resolution from "./internal/transport/backend.js"
 
 /**
  * Which backend `layer` chose, and why.

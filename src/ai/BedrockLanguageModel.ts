@@ -40,7 +40,7 @@ import type * as ProviderOptions from "./internal/options.js"
 import * as Override from "./internal/override.js"
 import * as Parts from "./internal/parts.js"
 import * as PromptConversion from "./internal/prompt.js"
-import * as PullStream from "./internal/pullStream.js"
+import * as PullStream from "../internal/client/pullStream.js"
 import * as ReasoningMemory from "./internal/reasoningMemory.js"
 import * as Tools from "./internal/tools.js"
 
