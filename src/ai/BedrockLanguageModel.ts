@@ -35,6 +35,8 @@ import * as Tracer from "effect/Tracer"
 import * as BedrockClient from "../BedrockClient.js"
 import { BedrockRuntime } from "../BedrockRuntime.js"
 import * as PullStream from "../internal/client/pullStream.js"
+import * as StructuredOutput from "../internal/client/structuredOutput.js"
+import { withSpan } from "../internal/tracing.js"
 import * as Response from "../Response.js"
 import * as BedrockAiError from "./BedrockAiError.js"
 import type * as ProviderOptions from "./internal/options.js"
@@ -254,23 +256,33 @@ export const make = (options?: Options): Effect.Effect<LanguageModel.Service, ne
     ): Effect.Effect<Array<AiResponse.PartEncoded>, AiError.AiError> => {
       const origin = call.origin("generateObject", false)
       const { toolConfig: _ignored, ...request } = call.request
-      return client.generateObject(format.schema as Schema.Schema<unknown, unknown>, request, {
-        name: format.objectName,
-        description: Tool.getDescriptionFromSchemaAst(format.schema.ast)
-      }).pipe(
+      return StructuredOutput.generate(
+        client.generate,
+        format.schema as Schema.Schema<unknown, unknown>,
+        request,
+        { name: format.objectName, description: Tool.getDescriptionFromSchemaAst(format.schema.ast) },
+        (message, attempts, requestId): BedrockClient.ClientError | BedrockClient.StructuredOutputError =>
+          new BedrockClient.StructuredOutputError({
+            message,
+            attempts,
+            ...(requestId === undefined ? {} : { requestId })
+          })
+      ).pipe(
         Effect.mapError((error) => BedrockAiError.fromCause(error, origin)),
-        Effect.flatMap((value) =>
+        Effect.flatMap(({ response, usage, value }) =>
           Either.match(encodeObject(format.schema, value), {
             onLeft: (problem) =>
               Effect.fail(BedrockAiError.fromCause(new Response.MalformedResponse({ message: problem }), origin)),
             onRight: (json) =>
               Effect.map(timestamp, (time): Array<AiResponse.PartEncoded> => [
-                Parts.responseMetadataPart({ modelId: call.modelId, timestamp: time }, undefined),
+                Parts.responseMetadataPart({ modelId: call.modelId, timestamp: time }, response.requestId),
                 { type: "text", text: json },
-                Parts.finishPart({ stopReason: "end_turn" })
+                // The answer was a forced tool call; the caller asked for a value, which ends the turn.
+                Parts.finishPart({ stopReason: "end_turn", usage, requestId: response.requestId })
               ])
           })
-        )
+        ),
+        withSpan("BedrockClient.generateObject")
       )
     }
 
