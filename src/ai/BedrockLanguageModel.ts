@@ -30,6 +30,7 @@ import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import * as BedrockClient from "../BedrockClient.js"
@@ -198,6 +199,56 @@ const encodeObject = (schema: Schema.Schema.Any, value: unknown): Either.Either<
     onRight: (encoded) => Either.right(JSON.stringify(encoded))
   })
 
+/** A prepared call: the client's request, the model it names, and where it goes (for errors). */
+interface Call {
+  readonly request: BedrockClient.BedrockClient.Request
+  readonly modelId: string
+  readonly origin: (method: string, streaming: boolean) => BedrockAiError.Origin
+}
+
+const timestamp = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
+
+/** A streamed answer as a pull of `@effect/ai` stream parts, in the scope of the stream. */
+const streamTextPull = (
+  client: BedrockClient.BedrockClient.Service,
+  memory: ReasoningMemory.ReasoningMemory,
+  call: Call,
+  span: Tracer.Span,
+  traced: boolean
+): Effect.Effect<PullStream.Pull<AiResponse.StreamPartEncoded, AiError.AiError>, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const origin = call.origin("streamText", true)
+    const mapper = new Parts.StreamMapper({ modelId: call.modelId, timestamp: yield* timestamp }, undefined)
+    const pull = yield* client.streamPull(call.request)
+    let ended = false
+    const ending = (): Effect.Effect<Chunk.Chunk<AiResponse.StreamPartEncoded>, Option.Option<AiError.AiError>> => {
+      if (ended) return Effect.fail(Option.none())
+      ended = true
+      const out: Array<AiResponse.StreamPartEncoded> = []
+      mapper.end(out)
+      memory.remember(mapper.completed)
+      const finish = out.find((part): part is AiResponse.FinishPartEncoded => part.type === "finish")
+      if (traced && finish !== undefined) annotateFinish(span, finish, mapper.responseId)
+      return out.length === 0 ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(out))
+    }
+    return Effect.matchEffect(pull, {
+      onSuccess: (events) => {
+        const out: Array<AiResponse.StreamPartEncoded> = []
+        const bad = mapper.map(events, out)
+        if (bad !== undefined) {
+          return Effect.fail(Option.some(
+            BedrockAiError.fromCause(new Response.MalformedResponse({ message: bad.message }), origin)
+          ))
+        }
+        return Effect.succeed(Chunk.unsafeFromArray(out))
+      },
+      onFailure: Option.match({
+        onNone: ending,
+        onSome: (error) => Effect.fail(Option.some(BedrockAiError.fromCause(error, origin)))
+      })
+    })
+  })
+
 /**
  * The `LanguageModel` service over the `BedrockClient` in context (a `BedrockRuntime` in context only names the
  * endpoint in errors).
@@ -211,12 +262,6 @@ export const make = (options?: Options): Effect.Effect<LanguageModel.Service, ne
     const endpoint = endpointOf(yield* Effect.serviceOption(BedrockRuntime))
     const memory = ReasoningMemory.make(Math.max(0, Math.floor(options?.reasoningMemory ?? 1_000)))
     const layerConfig = options?.config ?? {}
-
-    interface Call {
-      readonly request: BedrockClient.BedrockClient.Request
-      readonly modelId: string
-      readonly origin: (method: string, streaming: boolean) => BedrockAiError.Origin
-    }
 
     const prepare = (
       providerOptions: LanguageModel.ProviderOptions,
@@ -247,8 +292,6 @@ export const make = (options?: Options): Effect.Effect<LanguageModel.Service, ne
         }
       })
     }
-
-    const timestamp = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
 
     const generateObject = (
       call: Call,
@@ -328,37 +371,7 @@ export const make = (options?: Options): Effect.Effect<LanguageModel.Service, ne
         const call = prepared.right
         const traced = isRecording(yield* Effect.tracer)
         if (traced) annotateRequest(providerOptions.span, call.modelId, call.request)
-        const origin = call.origin("streamText", true)
-        const mapper = new Parts.StreamMapper({ modelId: call.modelId, timestamp: yield* timestamp }, undefined)
-        const pull = yield* client.streamPull(call.request)
-        let ended = false
-        const ending = (): Effect.Effect<Chunk.Chunk<AiResponse.StreamPartEncoded>, Option.Option<AiError.AiError>> => {
-          if (ended) return Effect.fail(Option.none())
-          ended = true
-          const out: Array<AiResponse.StreamPartEncoded> = []
-          mapper.end(out)
-          memory.remember(mapper.completed)
-          const finish = out.find((part): part is AiResponse.FinishPartEncoded => part.type === "finish")
-          if (traced && finish !== undefined) annotateFinish(providerOptions.span, finish, undefined)
-          return out.length === 0 ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(out))
-        }
-        const next = Effect.matchEffect(pull, {
-          onSuccess: (events) => {
-            const out: Array<AiResponse.StreamPartEncoded> = []
-            const bad = mapper.map(events, out)
-            if (bad !== undefined) {
-              return Effect.fail(Option.some(
-                BedrockAiError.fromCause(new Response.MalformedResponse({ message: bad.message }), origin)
-              ))
-            }
-            return Effect.succeed(Chunk.unsafeFromArray(out))
-          },
-          onFailure: Option.match({
-            onNone: ending,
-            onSome: (error) => Effect.fail(Option.some(BedrockAiError.fromCause(error, origin)))
-          })
-        })
-        return next
+        return yield* streamTextPull(client, memory, call, providerOptions.span, traced)
       }))
 
     return yield* LanguageModel.make({ generateText, streamText })

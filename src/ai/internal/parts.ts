@@ -237,6 +237,10 @@ export class StreamMapper {
   /** The call's request id: given, or the one the client puts on `MessageStart`. */
   private requestId: string | undefined
 
+  get responseId(): string | undefined {
+    return this.requestId
+  }
+
   constructor(private readonly origin: Origin, requestId: string | undefined) {
     this.requestId = requestId
   }
