@@ -1,5 +1,5 @@
 /**
- * The high-level Bedrock client (the seed's BaseClient / AsyncClient): `generate`, `stream`, `generateObject` and
+ * The high-level Bedrock client: `generate`, `stream`, `generateObject` and
  * `batch` over the Converse API, with conversation validation, the retry policy, the circuit breaker, timeouts,
  * usage and cost accounting, and hooks around every request. `api: "invoke"` (per client or per call) sends the
  * model family's native InvokeModel body instead (see `Models`), with the same checks, policy and `Response`.

@@ -1,5 +1,5 @@
 /**
- * The embeddings client (the seed's EmbeddingsClient): `embed` and `embedMany` for Amazon Titan Text Embeddings
+ * The embeddings client: `embed` and `embedMany` for Amazon Titan Text Embeddings
  * v1/v2 and Cohere Embed v3/v4 over InvokeModel.
  *
  * `embed` calls go through an Effect `RequestResolver`: texts of calls composed with batching are deduplicated, split

@@ -1,5 +1,5 @@
 /**
- * A Promise facade for code that does not use Effect (the seed's SyncClient role): `createClient(config)` returns a
+ * A Promise facade for code that does not use Effect: `createClient(config)` returns a
  * plain object whose methods return Promises and AsyncIterables, running on a `ManagedRuntime` built from the
  * library's Layers (`BedrockRuntime` by way of `LocalBedrock`, `BedrockClient`, `EmbeddingsClient`). The backend is
  * chosen as `LocalBedrock` chooses it: `createClient({ modelId })` talks to Amazon Bedrock wherever an AWS region is
