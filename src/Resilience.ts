@@ -332,6 +332,19 @@ export type Pull<A, E, R = never> = Effect.Effect<Chunk.Chunk<A>, Option.Option<
  * retried failure, so a stream that succeeds first time never needs it. `retryStream` is this policy over a `Stream`;
  * `BedrockClient`'s streaming calls run on it.
  *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Resilience } from "bedrock-llm"
+ *
+ * const events = Stream.make("a", "b", "c")
+ * // Each attempt opens the stream again in a scope of its own; the pull lives as long as the enclosing scope.
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const pull = yield* Resilience.retryPull(Stream.toPull(events), Resilience.retrySchedule({ maxAttempts: 3 }))
+ *   const first = yield* pull
+ * }))
+ * ```
+ *
  * @since 0.1.0
  * @category combinators
  */
