@@ -200,7 +200,10 @@ export const timeout: {
           Effect.onInterrupt(
             Effect.flatMap(Fiber.await(fiber), (exit): Effect.Effect<A, E | RequestTimeoutError> => {
               cancel()
-              return expired ? Effect.fail(timeoutError("request", limit)) : exit
+              // As `Effect.timeout` does, the effect's fiber refs (log annotations, ...) become the caller's.
+              return expired
+                ? Effect.fail(timeoutError("request", limit))
+                : Effect.zipRight(Fiber.inheritAll(fiber), exit)
             }),
             () => Effect.zipRight(Effect.sync(cancel), Fiber.interrupt(fiber))
           ))
