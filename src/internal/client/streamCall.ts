@@ -26,7 +26,7 @@ import type { Prepared, Target } from "./prepareRequest.js"
 type ClientError = BedrockClient.ClientError
 type Pull = Resilience.Pull<Response.StreamEvent, ClientError>
 
-/** The request id of the call on its `MessageStart` event (the first event, so only the first chunk is looked at). */
+/** The request id of the call, on its `MessageStart` event. */
 const withRequestId = (
   event: Response.StreamEvent,
   requestId: string | undefined
