@@ -337,8 +337,9 @@ export type Pull<A, E, R = never> = Effect.Effect<Chunk.Chunk<A>, Option.Option<
  *
  * @example
  * ```ts
- * import { Effect, Stream } from "effect"
- * import { Resilience } from "bedrock-llm"
+ * import * as Effect from "effect/Effect"
+ * import * as Stream from "effect/Stream"
+ * import * as Resilience from "bedrock-llm/Resilience"
  *
  * const events = Stream.make("a", "b", "c")
  * // Each attempt opens the stream again in a scope of its own; the pull lives as long as the enclosing scope.
