@@ -4,6 +4,30 @@
  * usage and cost accounting, and hooks around every request. `api: "invoke"` (per client or per call) sends the
  * model family's native InvokeModel body instead (see `Models`), with the same checks, policy and `Response`.
  *
+ * @example
+ * ```ts
+ * import * as Effect from "effect/Effect"
+ * import * as Layer from "effect/Layer"
+ * import * as Stream from "effect/Stream"
+ * import * as BedrockClient from "bedrock-llm/BedrockClient"
+ * import * as LocalBedrock from "bedrock-llm/LocalBedrock"
+ * import * as Response from "bedrock-llm/Response"
+ *
+ * const program = Effect.gen(function*() {
+ *   const answer = yield* BedrockClient.generate("What is the capital of France?")
+ *   console.log(Response.text(answer), answer.usage)
+ *   yield* BedrockClient.stream("Tell me a story").pipe(
+ *     BedrockClient.tapText((text) => Effect.sync(() => process.stdout.write(text))),
+ *     Stream.runDrain
+ *   )
+ * })
+ *
+ * const ClientLive = BedrockClient.layer({ model: { modelId: "amazon.nova-micro-v1:0" } }).pipe(
+ *   Layer.provide(LocalBedrock.layer())
+ * )
+ * Effect.runPromise(Effect.provide(program, ClientLive))
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Arr from "effect/Array"
