@@ -19,7 +19,7 @@ import { NodeHttp2Handler } from "@smithy/node-http-handler"
 import type { HttpHandlerOptions } from "@smithy/types"
 import { Readable } from "node:stream"
 import { isDeepStrictEqual } from "node:util"
-import { eventStreamSerdeProvider } from "../src/internal/eventStreamDecoder.js"
+import { eventStreamSerdeProvider } from "../src/internal/transport/eventStreamDecoder.js"
 import { cpuNow, fmt, median, writeReadmeSection } from "./support/report.js"
 import { spawnEmulator } from "./support/spawnEmulator.js"
 

@@ -9,13 +9,11 @@ import * as Sdk from "@aws-sdk/client-bedrock-runtime"
 import { NodeHttp2Handler, NodeHttpHandler } from "@smithy/node-http-handler"
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types"
 import * as Chunk from "effect/Chunk"
-import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
@@ -24,14 +22,15 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as BedrockError from "./BedrockError.js"
 import { ClientConfig } from "./Config.js"
-import * as Backend from "./internal/backend.js"
-import * as ConnectTimeout from "./internal/connectTimeout.js"
-import { eventStreamSerdeProvider } from "./internal/eventStreamDecoder.js"
-import * as ReadAhead from "./internal/readAhead.js"
 import { registerSecret } from "./internal/redact.js"
-import * as Timers from "./internal/timers.js"
 import { withSpan } from "./internal/tracing.js"
-import * as Resilience from "./Resilience.js"
+import * as Backend from "./internal/transport/backend.js"
+import * as ConnectTimeout from "./internal/transport/connectTimeout.js"
+import * as Deadlines from "./internal/transport/deadlines.js"
+import { eventStreamSerdeProvider } from "./internal/transport/eventStreamDecoder.js"
+import { captureInvocationMetrics } from "./internal/transport/invocationHeaders.js"
+import * as ReadAhead from "./internal/transport/readAhead.js"
+import * as Timers from "./internal/transport/timers.js"
 
 /**
  * The raw Bedrock Runtime service.
@@ -223,8 +222,7 @@ const spanOptions = (operation: string, modelId: string | undefined) => ({
 
 /**
  * Sends one request under a deadline: once it passes, the request is aborted and the call fails with
- * `RequestTimeoutError` (`request`). Interruption aborts the request too. On the live clock the deadline is a timer;
- * on any other clock (e.g. `TestClock`) it is a fiber sleeping on that clock, so tests drive it.
+ * `RequestTimeoutError` (`request`). Interruption aborts the request too.
  */
 const unary = <A>(
   operation: string,
@@ -236,10 +234,10 @@ const unary = <A>(
     const controller = new AbortController()
     let expired: BedrockError.RequestTimeoutError | undefined
     const expire = () => {
-      expired = Resilience.timeoutError("request", timeout)
+      expired = Deadlines.timeoutError("request", timeout)
       controller.abort()
     }
-    const request = (cancelTimer: () => void) =>
+    const request = (cancelTimer: Timers.Cancel) =>
       Effect.async<A, BedrockError.BedrockError>((resume) => {
         send(controller.signal).then(
           (output) => {
@@ -256,14 +254,9 @@ const unary = <A>(
           controller.abort()
         })
       })
-    const call = !Duration.isFinite(timeout)
-      ? request(() => {})
-      : clock === Timers.liveClock
-      ? Effect.suspend(() => request(Timers.schedule(Duration.toMillis(timeout), expire)))
-      : Effect.flatMap(
-        Effect.fork(Effect.zipRight(clock.sleep(timeout), Effect.sync(expire))),
-        (timer) => Effect.ensuring(request(() => {}), Fiber.interrupt(timer))
-      )
+    const call = Duration.isFinite(timeout)
+      ? Effect.flatMap(Timers.after(clock, Duration.toMillis(timeout), expire), request)
+      : request(() => {})
     return withSpan(`BedrockRuntime.${operation}`, spanOptions(operation, modelId))(call)
   })
 
@@ -273,62 +266,6 @@ const readAheadEvents = 256
 const wakeBatch = 32
 /** Events at the start of a stream handed over one by one (the first text delta is among them). */
 const eagerEvents = 4
-
-/** Where a streaming call stands, for its deadline watchdog. */
-interface Progress {
-  /** Whether an event has arrived. */
-  started: boolean
-  /** Whether the call is waiting for the network (the request, or a `next` the consumer asked for). */
-  waiting: boolean
-  /** When the current wait began. */
-  since: number
-}
-
-/**
- * Watches the current wait's deadline for as long as the scope is open and calls `expire` once it passes with nothing
- * received. Checks at most every `min(firstEvent, idle)`, so that a wait that starts in between keeps its exact
- * deadline. The consumer's own pulls are not raced against a timer: they only update `progress`. On the live clock the
- * watch is a timer; on any other clock (e.g. `TestClock`) a fiber sleeping on that clock.
- */
-const watchDeadlines = (
-  clock: Clock.Clock,
-  progress: Progress,
-  firstEvent: Duration.Duration,
-  idle: Duration.Duration,
-  expire: (error: BedrockError.RequestTimeoutError) => void
-): Effect.Effect<void, never, Scope.Scope> => {
-  if (!Duration.isFinite(firstEvent) && !Duration.isFinite(idle)) return Effect.void
-  const nap = Math.min(Duration.toMillis(firstEvent), Duration.toMillis(idle))
-  /** Milliseconds to the next check, or the error once the current wait is past its deadline. */
-  const check = (): number | BedrockError.RequestTimeoutError => {
-    const limit = progress.started ? idle : firstEvent
-    const remaining = progress.since + Duration.toMillis(limit) - clock.unsafeCurrentTimeMillis()
-    if (!progress.waiting || remaining > 0) return progress.waiting ? Math.min(remaining, nap) : nap
-    return Resilience.timeoutError(progress.started ? "idle" : "first-event", limit)
-  }
-  if (clock === Timers.liveClock) {
-    return Effect.asVoid(Effect.acquireRelease(
-      Effect.sync(() => {
-        let cancel = () => {}
-        const tick = () => {
-          const next = check()
-          if (typeof next === "number") cancel = Timers.schedule(next, tick)
-          else expire(next)
-        }
-        tick()
-        return () => cancel()
-      }),
-      (cancel) => Effect.sync(cancel)
-    ))
-  }
-  const loop: Effect.Effect<void> = Effect.suspend(() => {
-    const next = check()
-    return typeof next === "number"
-      ? Effect.zipRight(Effect.sleep(Duration.millis(next)), loop)
-      : Effect.sync(() => expire(next))
-  })
-  return Effect.asVoid(Effect.forkScoped(loop))
-}
 
 /**
  * Sends a streaming command and exposes its events. The request is aborted when the scope closes before the stream
@@ -340,7 +277,7 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
   send: (signal: AbortSignal) => Promise<Output>,
   eventsOf: (output: Output) => AsyncIterable<Raw> | undefined,
   member: StreamMember<Raw, A>,
-  timeouts: { readonly firstEvent: Duration.Duration; readonly idle: Duration.Duration }
+  deadlines: Deadlines.StreamDeadlines
 ): Effect.Effect<BedrockRuntime.OpenStream<A>, BedrockError.BedrockError, Scope.Scope> =>
   Effect.gen(function*() {
     let finished = false
@@ -349,8 +286,8 @@ const openStream = <Output extends { readonly $metadata: { readonly requestId?: 
     const abortUnlessFinished = Effect.sync(() => finished || controller.abort())
     yield* Effect.addFinalizer(() => abortUnlessFinished)
     const clock = yield* Effect.clock
-    const progress: Progress = { started: false, waiting: true, since: clock.unsafeCurrentTimeMillis() }
-    yield* watchDeadlines(clock, progress, timeouts.firstEvent, timeouts.idle, (error) => {
+    const progress = Deadlines.waitingFrom(clock)
+    yield* Deadlines.watchStream(clock, progress, deadlines, (error) => {
       expired = error
       controller.abort()
     })
@@ -496,6 +433,15 @@ const responseStreamMember: StreamMember<Sdk.ResponseStream, Uint8Array> = {
 }
 
 /**
+ * The SDK client with the library's middleware: InvokeModel's `x-amzn-bedrock-*` metrics kept on the output, so that
+ * native calls are accounted like Converse calls.
+ */
+const withLibraryMiddleware = (sdk: Sdk.BedrockRuntimeClient): Sdk.BedrockRuntimeClient => {
+  captureInvocationMetrics(sdk)
+  return sdk
+}
+
+/**
  * Builds the service over an SDK client that lives as long as the scope; the client is destroyed (its connections
  * closed) on release.
  *
@@ -509,7 +455,7 @@ export const make = (
   Effect.map(
     Effect.tap(
       Effect.acquireRelease(
-        Effect.sync(() => new Sdk.BedrockRuntimeClient(sdkClientConfig(config, options))),
+        Effect.sync(() => withLibraryMiddleware(new Sdk.BedrockRuntimeClient(sdkClientConfig(config, options)))),
         (sdk) => Effect.sync(() => sdk.destroy())
       ),
       (sdk) => announce(sdk, config, options)
@@ -518,7 +464,7 @@ export const make = (
       const defaultTimeout = Duration.decode(config.requestTimeout)
       const requestTimeout = (options: BedrockRuntime.RequestOptions | undefined) =>
         options?.timeout === undefined ? defaultTimeout : Duration.decode(options.timeout)
-      const streamTimeouts = (options: BedrockRuntime.StreamOptions | undefined) => ({
+      const streamDeadlines = (options: BedrockRuntime.StreamOptions | undefined): Deadlines.StreamDeadlines => ({
         firstEvent: Duration.decode(options?.firstEventTimeout ?? config.firstEventTimeout),
         idle: Duration.decode(options?.idleTimeout ?? config.idleTimeout)
       })
@@ -539,7 +485,7 @@ export const make = (
             (abortSignal) => sdk.send(new Sdk.ConverseStreamCommand(input), { abortSignal }),
             (output) => output.stream,
             converseStreamMember,
-            streamTimeouts(options)
+            streamDeadlines(options)
           ),
         invokeModel: (input, options) =>
           unary(
@@ -555,7 +501,7 @@ export const make = (
             (abortSignal) => sdk.send(new Sdk.InvokeModelWithResponseStreamCommand(input), { abortSignal }),
             (output) => output.body,
             responseStreamMember,
-            streamTimeouts(options)
+            streamDeadlines(options)
           ),
         countTokens: (input, options) =>
           unary(

@@ -130,6 +130,113 @@ const openError = (state: "open" | "half-open", openedAt: number, retryAfterMs: 
     retryAfterMs
   })
 
+/** The limits of a breaker's state machine. */
+interface Limits {
+  readonly failureThreshold: number
+  readonly successThreshold: number
+  readonly halfOpenMaxProbes: number
+  readonly resetTimeout: number
+}
+
+const transition = (from: Internal, to: Internal, at: number) =>
+  Option.some<CircuitBreaker.Transition>({ from: from._tag, to: to._tag, at })
+
+type Step<A> = readonly [A, Internal]
+
+/** Admits or rejects a call at `now`: the admission, the transition it made (Open to HalfOpen), the next state. */
+const admit = (
+  limits: Limits,
+  state: Internal,
+  now: number
+): Step<readonly [Admission, Option.Option<CircuitBreaker.Transition>]> => {
+  switch (state._tag) {
+    case "Closed":
+      return [[{ _tag: "Admitted", generation: state.generation, probe: false }, Option.none()], state]
+    case "Open": {
+      const remaining = state.openedAt + limits.resetTimeout - now
+      if (remaining > 0) {
+        return [[{ _tag: "Rejected", error: openError("open", state.openedAt, remaining) }, Option.none()], state]
+      }
+      const next: Internal = {
+        _tag: "HalfOpen",
+        generation: state.generation + 1,
+        openedAt: state.openedAt,
+        probes: 1,
+        successes: 0
+      }
+      return [[{ _tag: "Admitted", generation: next.generation, probe: true }, transition(state, next, now)], next]
+    }
+    case "HalfOpen": {
+      if (state.probes >= limits.halfOpenMaxProbes) {
+        return [[{ _tag: "Rejected", error: openError("half-open", state.openedAt, undefined) }, Option.none()], state]
+      }
+      return [[{ _tag: "Admitted", generation: state.generation, probe: true }, Option.none()], {
+        ...state,
+        probes: state.probes + 1
+      }]
+    }
+  }
+}
+
+/** Settles a call admitted in `generation` with its outcome: the transition it made, the next state. */
+const settle = (
+  limits: Limits,
+  state: Internal,
+  generation: number,
+  outcome: Outcome,
+  now: number
+): Step<Option.Option<CircuitBreaker.Transition>> => {
+  if (state.generation !== generation) return [Option.none(), state]
+  switch (state._tag) {
+    case "Closed": {
+      if (outcome === "success") return [Option.none(), { ...state, failures: 0 }]
+      if (outcome === "neutral") return [Option.none(), state]
+      const failures = state.failures + 1
+      if (failures < limits.failureThreshold) return [Option.none(), { ...state, failures }]
+      const next: Internal = { _tag: "Open", generation: state.generation + 1, openedAt: now }
+      return [transition(state, next, now), next]
+    }
+    case "Open":
+      return [Option.none(), state]
+    case "HalfOpen": {
+      const released = { ...state, probes: state.probes - 1 }
+      if (outcome === "neutral") return [Option.none(), released]
+      if (outcome === "failure") {
+        const next: Internal = { _tag: "Open", generation: state.generation + 1, openedAt: now }
+        return [transition(state, next, now), next]
+      }
+      const successes = state.successes + 1
+      if (successes < limits.successThreshold) return [Option.none(), { ...released, successes }]
+      const next: Internal = { _tag: "Closed", generation: state.generation + 1, failures: 0 }
+      return [transition(state, next, now), next]
+    }
+  }
+}
+
+/** The state as `state` reports it. */
+const publicState = (internal: Internal, now: number, resetTimeout: number): CircuitBreaker.State => {
+  switch (internal._tag) {
+    case "Closed":
+      return { _tag: "Closed", failures: internal.failures }
+    case "Open":
+      return {
+        _tag: "Open",
+        openedAt: internal.openedAt,
+        retryAfterMs: Math.max(0, internal.openedAt + resetTimeout - now)
+      }
+    case "HalfOpen":
+      return { _tag: "HalfOpen", openedAt: internal.openedAt, probes: internal.probes, successes: internal.successes }
+  }
+}
+
+const outcomeOf = <A, E>(exit: Exit.Exit<A, E>, isFailure: (error: unknown) => boolean): Outcome =>
+  Exit.isSuccess(exit)
+    ? "success"
+    : Option.match(Cause.failureOption(exit.cause), {
+      onNone: () => "neutral",
+      onSome: (error) => isFailure(error) ? "failure" : "neutral"
+    })
+
 /**
  * Builds a circuit breaker.
  *
@@ -142,7 +249,7 @@ export const make = (
 ): Effect.Effect<CircuitBreaker.Service> =>
   Effect.gen(function*() {
     const config = input instanceof CircuitBreakerConfig ? input : new CircuitBreakerConfig(input)
-    const resetTimeout = Duration.toMillis(config.resetTimeout)
+    const limits: Limits = { ...config, resetTimeout: Duration.toMillis(config.resetTimeout) }
     const isFailure = options?.isFailure ?? isRetryable
     let current: Internal = { _tag: "Closed", generation: 0, failures: 0 }
     const pubsub = yield* PubSub.unbounded<CircuitBreaker.Transition>()
@@ -159,101 +266,20 @@ export const make = (
           )
       })
 
-    const transition = (from: Internal, to: Internal, at: number) =>
-      Option.some<CircuitBreaker.Transition>({ from: from._tag, to: to._tag, at })
-
-    const admit = (
-      state: Internal,
-      now: number
-    ): readonly [readonly [Admission, Option.Option<CircuitBreaker.Transition>], Internal] => {
-      switch (state._tag) {
-        case "Closed":
-          return [[{ _tag: "Admitted", generation: state.generation, probe: false }, Option.none()], state]
-        case "Open": {
-          const remaining = state.openedAt + resetTimeout - now
-          if (remaining > 0) {
-            return [[{ _tag: "Rejected", error: openError("open", state.openedAt, remaining) }, Option.none()], state]
-          }
-          const next: Internal = {
-            _tag: "HalfOpen",
-            generation: state.generation + 1,
-            openedAt: state.openedAt,
-            probes: 1,
-            successes: 0
-          }
-          return [[{ _tag: "Admitted", generation: next.generation, probe: true }, transition(state, next, now)], next]
-        }
-        case "HalfOpen": {
-          if (state.probes >= config.halfOpenMaxProbes) {
-            return [
-              [{ _tag: "Rejected", error: openError("half-open", state.openedAt, undefined) }, Option.none()],
-              state
-            ]
-          }
-          return [[{ _tag: "Admitted", generation: state.generation, probe: true }, Option.none()], {
-            ...state,
-            probes: state.probes + 1
-          }]
-        }
-      }
-    }
-
-    const settle = (
-      state: Internal,
-      generation: number,
-      outcome: Outcome,
-      now: number
-    ): readonly [Option.Option<CircuitBreaker.Transition>, Internal] => {
-      if (state.generation !== generation) return [Option.none(), state]
-      switch (state._tag) {
-        case "Closed": {
-          if (outcome === "success") return [Option.none(), { ...state, failures: 0 }]
-          if (outcome === "neutral") return [Option.none(), state]
-          const failures = state.failures + 1
-          if (failures < config.failureThreshold) return [Option.none(), { ...state, failures }]
-          const next: Internal = { _tag: "Open", generation: state.generation + 1, openedAt: now }
-          return [transition(state, next, now), next]
-        }
-        case "Open":
-          return [Option.none(), state]
-        case "HalfOpen": {
-          const released = { ...state, probes: state.probes - 1 }
-          if (outcome === "neutral") return [Option.none(), released]
-          if (outcome === "failure") {
-            const next: Internal = { _tag: "Open", generation: state.generation + 1, openedAt: now }
-            return [transition(state, next, now), next]
-          }
-          const successes = state.successes + 1
-          if (successes < config.successThreshold) return [Option.none(), { ...released, successes }]
-          const next: Internal = { _tag: "Closed", generation: state.generation + 1, failures: 0 }
-          return [transition(state, next, now), next]
-        }
-      }
-    }
-
-    const outcomeOf = <A, E>(exit: Exit.Exit<A, E>): Outcome =>
-      Exit.isSuccess(exit)
-        ? "success"
-        : Option.match(Cause.failureOption(exit.cause), {
-          onNone: () => "neutral",
-          onSome: (error) => isFailure(error) ? "failure" : "neutral"
-        })
-
-    /** Admits or rejects a call now, and reports the transition its admission made (Open to HalfOpen). */
+    // One synchronous step admits the call and one settles it: the state is only touched inside them, so no other
+    // fiber can interleave (the same guarantee `Ref.modify` gives, without an Effect per read and write).
     const admitNow = (now: number) => {
-      const [result, next] = admit(current, now)
+      const [result, next] = admit(limits, current, now)
       current = next
       return result
     }
 
     const settleNow = (generation: number, outcome: Outcome, now: number) => {
-      const [changed, next] = settle(current, generation, outcome, now)
+      const [changed, next] = settle(limits, current, generation, outcome, now)
       current = next
       return changed
     }
 
-    // One synchronous step admits the call and one settles it: the state is only touched inside them, so no other
-    // fiber can interleave (the same guarantee `Ref.modify` gives, without an Effect per read and write).
     const protect = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R> =>
       Effect.clockWith((clock) =>
         Effect.uninterruptibleMask((restore) =>
@@ -264,37 +290,13 @@ export const make = (
               restore(effect),
               (exit) =>
                 Effect.suspend(() =>
-                  announce(settleNow(admission.generation, outcomeOf(exit), clock.unsafeCurrentTimeMillis()))
+                  announce(settleNow(admission.generation, outcomeOf(exit, isFailure), clock.unsafeCurrentTimeMillis()))
                 )
             )
             return Option.isNone(opened) ? run : Effect.zipRight(announce(opened), run)
           })
         )
       )
-
-    const state: Effect.Effect<CircuitBreaker.State> = Effect.map(
-      Clock.currentTimeMillis,
-      (now): CircuitBreaker.State => {
-        const internal = current
-        switch (internal._tag) {
-          case "Closed":
-            return { _tag: "Closed", failures: internal.failures }
-          case "Open":
-            return {
-              _tag: "Open",
-              openedAt: internal.openedAt,
-              retryAfterMs: Math.max(0, internal.openedAt + resetTimeout - now)
-            }
-          case "HalfOpen":
-            return {
-              _tag: "HalfOpen",
-              openedAt: internal.openedAt,
-              probes: internal.probes,
-              successes: internal.successes
-            }
-        }
-      }
-    )
 
     const reset = Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.suspend(() => {
@@ -307,7 +309,12 @@ export const make = (
         return announce(transition(previous, current, now))
       }))
 
-    return CircuitBreaker.of({ protect, state, changes: Stream.fromPubSub(pubsub), reset })
+    return CircuitBreaker.of({
+      protect,
+      state: Effect.map(Clock.currentTimeMillis, (now) => publicState(current, now, limits.resetTimeout)),
+      changes: Stream.fromPubSub(pubsub),
+      reset
+    })
   })
 
 /**

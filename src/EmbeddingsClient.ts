@@ -1,5 +1,5 @@
 /**
- * The embeddings client (the seed's EmbeddingsClient): `embed` and `embedMany` for Amazon Titan Text Embeddings
+ * The embeddings client: `embed` and `embedMany` for Amazon Titan Text Embeddings
  * v1/v2 and Cohere Embed v3/v4 over InvokeModel.
  *
  * `embed` calls go through an Effect `RequestResolver`: texts of calls composed with batching are deduplicated, split
@@ -31,8 +31,9 @@ import type * as BedrockError from "./BedrockError.js"
 import { BedrockRuntime } from "./BedrockRuntime.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
 import { RetryConfig } from "./Config.js"
+import { EmbeddingCache } from "./internal/client/embeddingCache.js"
+import { logRetries } from "./internal/client/retryLog.js"
 import { plural } from "./internal/plural.js"
-import { logRetries } from "./internal/retryLog.js"
 import { withSpan } from "./internal/tracing.js"
 import * as ModelCatalog from "./ModelCatalog.js"
 import * as Resilience from "./Resilience.js"
@@ -424,11 +425,6 @@ class EmbedText extends Request.TaggedClass("EmbedText")<
   { readonly text: string; readonly settings: Settings; readonly settingsKey: string }
 > {}
 
-interface CacheEntry {
-  readonly value: EmbeddingsClient.Embedding
-  readonly expiresAt: number
-}
-
 const emptyStats: EmbeddingsClient.Stats = {
   requests: 0,
   retries: 0,
@@ -445,7 +441,227 @@ const chunksOf = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray
   return chunks
 }
 
+/** Items grouped by a key, in the order of their first item. */
+const groupBy = <A>(items: Iterable<A>, key: (item: A) => string): Map<string, Array<A>> => {
+  const groups = new Map<string, Array<A>>()
+  for (const item of items) {
+    const k = key(item)
+    const group = groups.get(k)
+    if (group === undefined) groups.set(k, [item])
+    else group.push(item)
+  }
+  return groups
+}
+
 const textDecoder = new TextDecoder()
+
+/** The cache key of a text under settings. */
+const cacheKey = (settingsKey: string, text: string) => `${settingsKey}\u0000${text}`
+
+/** What a client's calls share: its model, runtime, breaker, retry policy, concurrency, counters and cache. */
+interface Client {
+  readonly model: EmbeddingsClient.Model
+  readonly runtime: BedrockRuntime.Service
+  readonly breaker: Option.Option<CircuitBreaker.CircuitBreaker.Service>
+  readonly semaphore: Effect.Semaphore
+  readonly concurrency: number
+  readonly retryPolicy: Schedule.Schedule<unknown, unknown>
+  readonly count: (update: Partial<EmbeddingsClient.Stats>) => Effect.Effect<void>
+  readonly cache: EmbeddingCache<EmbeddingsClient.Embedding>
+}
+
+/** The embeddings of one model call's JSON body, checked against the texts sent and the dimensions expected. */
+const decodeCall = (
+  client: Client,
+  output: { readonly body: Uint8Array; readonly $metadata: { readonly requestId?: string | undefined } },
+  texts: ReadonlyArray<string>,
+  settings: Settings
+): Effect.Effect<ReadonlyArray<EmbeddingsClient.Embedding>, MalformedResponse> => {
+  const { model } = client
+  const expected = settings.dimensions ?? model.defaultDimensions
+  const malformed = (why: string) =>
+    new MalformedResponse({
+      message: `${model.modelId} embeddings response: ${why}`,
+      ...(output.$metadata.requestId === undefined ? {} : { requestId: output.$metadata.requestId })
+    })
+  return Effect.try({
+    try: () => JSON.parse(textDecoder.decode(output.body)) as unknown,
+    catch: () => malformed("the body is not JSON")
+  }).pipe(
+    Effect.flatMap((json) => Either.mapLeft(decodeResponse(model.dialect, json), malformed)),
+    Effect.filterOrFail(
+      (decoded) => decoded.vectors.length === texts.length,
+      (decoded) => malformed(`${plural(decoded.vectors.length, "embedding")} for ${plural(texts.length, "text")}`)
+    ),
+    Effect.filterOrFail(
+      (decoded) => decoded.vectors.every((vector) => vector.length === expected),
+      () => malformed(`an embedding does not have ${expected} dimensions`)
+    ),
+    Effect.tap((decoded) => client.count({ inputTokens: decoded.inputTokens ?? 0 })),
+    Effect.map((decoded) =>
+      settings.normalize === true && model.dialect !== "titan-v2"
+        ? decoded.vectors.map(Similarity.normalize)
+        : decoded.vectors
+    )
+  )
+}
+
+/** One model call for some texts: a permit of the client's concurrency, the breaker, the retry policy. */
+const callModel = (
+  client: Client,
+  texts: ReadonlyArray<string>,
+  settings: Settings
+): Effect.Effect<ReadonlyArray<EmbeddingsClient.Embedding>, EmbeddingsError> => {
+  const { model } = client
+  const body = JSON.stringify(encodeRequest(model.dialect, texts, settings))
+  // The runtime bounds the request by `ClientConfig.requestTimeout`.
+  const send = client.runtime.invokeModel({
+    modelId: model.modelId,
+    body,
+    contentType: "application/json",
+    accept: "application/json"
+  })
+  const attempt = client.semaphore.withPermits(1)(
+    Effect.zipRight(
+      client.count({ requests: 1, textsSent: texts.length }),
+      Option.match(client.breaker, { onNone: () => send, onSome: (breaker) => breaker.protect(send) })
+    )
+  )
+  return Resilience.retryOnFailure(attempt, client.retryPolicy).pipe(
+    Effect.flatMap((output) => decodeCall(client, output, texts, settings)),
+    withSpan("EmbeddingsClient.call", {
+      kind: "client",
+      attributes: { "gen_ai.request.model": model.modelId, "bedrock_llm.embeddings.texts": texts.length }
+    })
+  )
+}
+
+/**
+ * The resolver of `embed`: the requests of one batch grouped by settings, each text once, in calls of the model's
+ * per-call limit.
+ */
+const makeResolver = (client: Client) => {
+  const runGroup = (requests: ReadonlyArray<EmbedText>): Effect.Effect<void> => {
+    const byText = groupBy(requests, (request) => request.text)
+    const settings = requests[0]!.settings
+    const complete =
+      (texts: ReadonlyArray<string>) => (exit: Exit.Exit<ReadonlyArray<EmbeddingsClient.Embedding>, EmbeddingsError>) =>
+        Effect.forEach(texts, (text, i) =>
+          Effect.forEach(
+            byText.get(text)!,
+            (request) => Request.completeEffect(request, Exit.map(exit, (vectors) => vectors[i]!)),
+            { discard: true }
+          ), { discard: true })
+    return Effect.zipRight(
+      client.count({ deduplicated: requests.length - byText.size }),
+      Effect.forEach(
+        chunksOf(Array.from(byText.keys()), client.model.maxBatch),
+        (texts) => Effect.flatMap(Effect.exit(callModel(client, texts, settings)), complete(texts)),
+        { concurrency: client.concurrency, discard: true }
+      )
+    )
+  }
+  return RequestResolver.makeBatched((requests: Arr.NonEmptyArray<EmbedText>) =>
+    Effect.forEach(groupBy(requests, (request) => request.settingsKey).values(), runGroup, {
+      concurrency: "unbounded",
+      discard: true
+    })
+  )
+}
+
+/**
+ * The texts of one `embedMany`, all known up front, go to the model without the resolver: each distinct text once,
+ * those not in the cache in calls of the model's per-call limit, taken by `concurrency` workers. (The resolver's
+ * per-text request, fiber and completion cost more than a Titan call's own client CPU.)
+ */
+const embedAll = (
+  client: Client,
+  list: ReadonlyArray<string>,
+  settings: Settings,
+  settingsKey: string
+): Effect.Effect<Array<EmbeddingsClient.Embedding>, EmbeddingsError> =>
+  Effect.gen(function*() {
+    const { cache } = client
+    const distinct = Array.from(new Set(list))
+    const vectors = new Map<string, EmbeddingsClient.Embedding>()
+    const missing: Array<string> = []
+    const lookedUpAt = cache.enabled ? yield* Clock.currentTimeMillis : 0
+    for (const text of distinct) {
+      const cached = cache.enabled ? cache.lookup(cacheKey(settingsKey, text), lookedUpAt) : undefined
+      if (cached === undefined) missing.push(text)
+      else vectors.set(text, cached)
+    }
+    yield* client.count({
+      deduplicated: list.length - distinct.length,
+      cacheHits: distinct.length - missing.length,
+      cacheMisses: missing.length
+    })
+    const batches = chunksOf(missing, client.model.maxBatch)
+    let next = 0
+    const worker: Effect.Effect<void, EmbeddingsError> = Effect.suspend(() => {
+      const batch = batches[next++]
+      if (batch === undefined) return Effect.void
+      return Effect.zipRight(
+        Effect.flatMap(callModel(client, batch, settings), (embeddings) =>
+          Effect.map(Clock.currentTimeMillis, (now) => {
+            batch.forEach((text, i) => {
+              vectors.set(text, embeddings[i]!)
+              cache.store(cacheKey(settingsKey, text), embeddings[i]!, now)
+            })
+          })),
+        worker
+      )
+    })
+    yield* Effect.all(Array.from({ length: Math.min(client.concurrency, batches.length) }, () => worker), {
+      concurrency: "unbounded",
+      discard: true
+    })
+    return list.map((text) => vectors.get(text)!)
+  })
+
+/** The model a client uses: from the `ModelCatalog` in context (user-registered entries), else the built-in one. */
+const modelFromContext = (modelId: string) =>
+  Effect.flatMap(
+    Effect.flatMap(
+      Effect.serviceOption(ModelCatalog.ModelCatalog),
+      Option.match({
+        onSome: (catalog) => catalog.find(modelId),
+        onNone: () => Effect.succeed(ModelCatalog.resolve(modelId))
+      })
+    ),
+    (info) => modelOf(modelId, info)
+  )
+
+/** A client's shared state: counters in one mutable record, touched only inside synchronous steps. */
+const makeClient = (options: EmbeddingsClient.Options, model: EmbeddingsClient.Model) =>
+  Effect.gen(function*() {
+    const stats: { -readonly [K in keyof EmbeddingsClient.Stats]: number } = { ...emptyStats }
+    const count = (update: Partial<EmbeddingsClient.Stats>) =>
+      Effect.sync(() => {
+        for (const key in update) stats[key as keyof EmbeddingsClient.Stats] += update[key as keyof typeof update]!
+      })
+    const cacheOptions = options.cache ?? { capacity: 1_000, timeToLive: Duration.hours(1) }
+    const retryConfig = options.retry instanceof RetryConfig ? options.retry : new RetryConfig(options.retry ?? {})
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
+    const client: Client = {
+      model,
+      runtime: yield* BedrockRuntime,
+      breaker: yield* Effect.serviceOption(CircuitBreaker.CircuitBreaker),
+      semaphore: yield* Effect.makeSemaphore(concurrency),
+      concurrency,
+      retryPolicy: logRetries(Resilience.retrySchedule(retryConfig), "embeddings", retryConfig.maxAttempts, {
+        modelId: model.modelId
+      }).pipe(Schedule.tapInput(() => count({ retries: 1 }))),
+      count,
+      cache: cacheOptions === false
+        ? new EmbeddingCache(0, 0)
+        : new EmbeddingCache(
+          Math.max(0, Math.floor(cacheOptions.capacity)),
+          Duration.toMillis(cacheOptions.timeToLive)
+        )
+    }
+    return { client, stats: Effect.sync((): EmbeddingsClient.Stats => ({ ...stats })) }
+  })
 
 /**
  * Builds the client over the `BedrockRuntime` in context. A `ModelCatalog` in context resolves the model (for
@@ -458,181 +674,11 @@ export const make = (
   options: EmbeddingsClient.Options
 ): Effect.Effect<EmbeddingsClient.Service, UnsupportedModelError | EmbeddingInputError, BedrockRuntime> =>
   Effect.gen(function*() {
-    const runtime = yield* BedrockRuntime
-    const info = yield* Effect.serviceOption(ModelCatalog.ModelCatalog).pipe(
-      Effect.flatMap(Option.match({
-        onSome: (catalog) => catalog.find(options.model),
-        onNone: () => Effect.succeed(ModelCatalog.resolve(options.model))
-      }))
-    )
-    const model = yield* modelOf(options.model, info)
+    const model = yield* modelFromContext(options.model)
     const defaults = options.defaults ?? {}
     yield* settingsOf(model, defaults)
-    const breaker = yield* Effect.serviceOption(CircuitBreaker.CircuitBreaker)
-    const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
-    const semaphore = yield* Effect.makeSemaphore(concurrency)
-    // Counters in one mutable record, touched only inside synchronous steps; `stats` hands out a copy.
-    const stats: { -readonly [K in keyof EmbeddingsClient.Stats]: number } = { ...emptyStats }
-    const count = (update: Partial<EmbeddingsClient.Stats>) =>
-      Effect.sync(() => {
-        for (const key in update) stats[key as keyof EmbeddingsClient.Stats] += update[key as keyof typeof update]!
-      })
-    const cacheOptions: EmbeddingsClient.CacheOptions | false = options.cache ?? {
-      capacity: 1_000,
-      timeToLive: Duration.hours(1)
-    }
-    const cache = new Map<string, CacheEntry>()
-    const capacity = cacheOptions === false ? 0 : Math.max(0, Math.floor(cacheOptions.capacity))
-    const timeToLive = cacheOptions === false ? 0 : Duration.toMillis(cacheOptions.timeToLive)
-
-    /** The cached embedding of a key at time `now` (and it becomes the most recently used), or `undefined`. */
-    const cacheLookup = (key: string, now: number): EmbeddingsClient.Embedding | undefined => {
-      const entry = cache.get(key)
-      if (entry === undefined) return undefined
-      cache.delete(key)
-      if (entry.expiresAt <= now) return undefined
-      cache.set(key, entry)
-      return entry.value
-    }
-
-    const cacheStore = (key: string, value: EmbeddingsClient.Embedding, now: number): void => {
-      if (capacity === 0) return
-      cache.delete(key)
-      cache.set(key, { value, expiresAt: now + timeToLive })
-      while (cache.size > capacity) cache.delete(cache.keys().next().value!)
-    }
-
-    const cacheGet = (key: string): Effect.Effect<Option.Option<EmbeddingsClient.Embedding>> =>
-      capacity === 0
-        ? Effect.succeedNone
-        : Effect.map(Clock.currentTimeMillis, (now) => Option.fromNullable(cacheLookup(key, now)))
-
-    const cacheSet = (key: string, value: EmbeddingsClient.Embedding): Effect.Effect<void> =>
-      capacity === 0 ? Effect.void : Effect.map(Clock.currentTimeMillis, (now) => cacheStore(key, value, now))
-
-    const protect = <A, E>(effect: Effect.Effect<A, E>) =>
-      Option.match(breaker, {
-        onNone: () => effect,
-        onSome: (breaker) => breaker.protect(effect)
-      })
-
-    const retryConfig = options.retry instanceof RetryConfig ? options.retry : new RetryConfig(options.retry ?? {})
-    const logged = { modelId: model.modelId }
-    const retryPolicy = logRetries(Resilience.retrySchedule(retryConfig), "embeddings", retryConfig.maxAttempts, logged)
-      .pipe(Schedule.tapInput(() => count({ retries: 1 })))
-
-    const call = (
-      texts: ReadonlyArray<string>,
-      settings: Settings
-    ): Effect.Effect<ReadonlyArray<EmbeddingsClient.Embedding>, EmbeddingsError> => {
-      const body = JSON.stringify(encodeRequest(model.dialect, texts, settings))
-      const attempt = semaphore.withPermits(1)(
-        Effect.zipRight(
-          count({ requests: 1, textsSent: texts.length }),
-          // The runtime bounds the request by `ClientConfig.requestTimeout`.
-          protect(runtime.invokeModel({
-            modelId: model.modelId,
-            body,
-            contentType: "application/json",
-            accept: "application/json"
-          }))
-        )
-      )
-      const expected = settings.dimensions ?? model.defaultDimensions
-      return Resilience.retryOnFailure(attempt, retryPolicy).pipe(
-        Effect.flatMap((output) => {
-          const malformed = (why: string) =>
-            new MalformedResponse({
-              message: `${model.modelId} embeddings response: ${why}`,
-              ...(output.$metadata.requestId === undefined ? {} : { requestId: output.$metadata.requestId })
-            })
-          return Effect.try({
-            try: () => JSON.parse(textDecoder.decode(output.body)) as unknown,
-            catch: () => malformed("the body is not JSON")
-          }).pipe(
-            Effect.flatMap((json) => Either.mapLeft(decodeResponse(model.dialect, json), malformed)),
-            Effect.filterOrFail(
-              (decoded) => decoded.vectors.length === texts.length,
-              (decoded) =>
-                malformed(`${plural(decoded.vectors.length, "embedding")} for ${plural(texts.length, "text")}`)
-            ),
-            Effect.filterOrFail(
-              (decoded) => decoded.vectors.every((vector) => vector.length === expected),
-              () => malformed(`an embedding does not have ${expected} dimensions`)
-            ),
-            Effect.tap((decoded) => count({ inputTokens: decoded.inputTokens ?? 0 }))
-          )
-        }),
-        Effect.map((decoded) =>
-          settings.normalize === true && model.dialect !== "titan-v2"
-            ? decoded.vectors.map(Similarity.normalize)
-            : decoded.vectors
-        ),
-        withSpan("EmbeddingsClient.call", {
-          kind: "client",
-          attributes: { "gen_ai.request.model": model.modelId, "bedrock_llm.embeddings.texts": texts.length }
-        })
-      )
-    }
-
-    const runGroup = (requests: ReadonlyArray<EmbedText>): Effect.Effect<void> => {
-      const byText = new Map<string, Array<EmbedText>>()
-      for (const request of requests) {
-        const same = byText.get(request.text)
-        if (same === undefined) byText.set(request.text, [request])
-        else same.push(request)
-      }
-      const settings = requests[0]!.settings
-      return Effect.zipRight(
-        count({ deduplicated: requests.length - byText.size }),
-        Effect.forEach(
-          chunksOf(Array.from(byText.keys()), model.maxBatch),
-          (texts) =>
-            Effect.flatMap(
-              Effect.exit(call(texts, settings)),
-              (exit) =>
-                Effect.forEach(texts, (text, i) =>
-                  Effect.forEach(byText.get(text)!, (request) =>
-                    Request.completeEffect(
-                      request,
-                      Exit.map(exit, (vectors) => vectors[i]!)
-                    ), { discard: true }), { discard: true })
-            ),
-          { concurrency, discard: true }
-        )
-      )
-    }
-
-    const resolver = RequestResolver.makeBatched((requests: Arr.NonEmptyArray<EmbedText>) => {
-      const groups = new Map<string, Array<EmbedText>>()
-      for (const request of requests) {
-        const group = groups.get(request.settingsKey)
-        if (group === undefined) groups.set(request.settingsKey, [request])
-        else group.push(request)
-      }
-      return Effect.forEach(groups.values(), runGroup, { concurrency: "unbounded", discard: true })
-    })
-
-    /** The cache key of a text under settings. */
-    const cacheKey = (settingsKey: string, text: string) => `${settingsKey}\u0000${text}`
-
-    const embedChecked = (text: string, settings: Settings, settingsKey: string) => {
-      const key = cacheKey(settingsKey, text)
-      return Effect.flatMap(
-        cacheGet(key),
-        Option.match({
-          onSome: (value) => Effect.as(count({ cacheHits: 1 }), value),
-          onNone: () =>
-            Effect.zipRight(
-              count({ cacheMisses: 1 }),
-              Effect.tap(
-                Effect.request(new EmbedText({ text, settings, settingsKey }), resolver),
-                (value) => cacheSet(key, value)
-              )
-            )
-        })
-      )
-    }
+    const { client, stats } = yield* makeClient(options, model)
+    const resolver = makeResolver(client)
 
     const prepare = (callOptions: EmbeddingsClient.EmbedOptions | undefined) =>
       Effect.map(settingsOf(model, { ...defaults, ...callOptions }), (settings) => ({
@@ -646,66 +692,41 @@ export const make = (
         ])
       }))
 
-    const embed = (text: string, callOptions?: EmbeddingsClient.EmbedOptions) =>
-      Effect.gen(function*() {
-        const checked = yield* checkText(text)
-        const { settings, settingsKey } = yield* prepare(callOptions)
-        return yield* embedChecked(checked, settings, settingsKey)
-      }).pipe(withSpan("EmbeddingsClient.embed"))
-
-    /**
-     * The texts of one `embedMany`, all known up front, go to the model without the resolver: each distinct text
-     * once, those not in the cache in calls of the model's per-call limit, taken by `concurrency` workers. (The
-     * resolver's per-text request, fiber and completion cost more than a Titan call's own client CPU.)
-     */
-    const embedMany = (texts: Iterable<string>, callOptions?: EmbeddingsClient.EmbedOptions) =>
-      Effect.gen(function*() {
-        const list = Array.from(texts)
-        for (let index = 0; index < list.length; index++) yield* checkText(list[index], index)
-        const { settings, settingsKey } = yield* prepare(callOptions)
-        const distinct = Array.from(new Set(list))
-        const vectors = new Map<string, EmbeddingsClient.Embedding>()
-        const missing: Array<string> = []
-        const lookedUpAt = capacity === 0 ? 0 : yield* Clock.currentTimeMillis
-        for (const text of distinct) {
-          const cached = capacity === 0 ? undefined : cacheLookup(cacheKey(settingsKey, text), lookedUpAt)
-          if (cached === undefined) missing.push(text)
-          else vectors.set(text, cached)
-        }
-        yield* count({
-          deduplicated: list.length - distinct.length,
-          cacheHits: distinct.length - missing.length,
-          cacheMisses: missing.length
+    const embedChecked = (text: string, settings: Settings, settingsKey: string) => {
+      const key = cacheKey(settingsKey, text)
+      return Effect.flatMap(
+        client.cache.get(key),
+        Option.match({
+          onSome: (value) => Effect.as(client.count({ cacheHits: 1 }), value),
+          onNone: () =>
+            Effect.zipRight(
+              client.count({ cacheMisses: 1 }),
+              Effect.tap(
+                Effect.request(new EmbedText({ text, settings, settingsKey }), resolver),
+                (value) => client.cache.set(key, value)
+              )
+            )
         })
-        const batches = chunksOf(missing, model.maxBatch)
-        let next = 0
-        const worker: Effect.Effect<void, EmbeddingsError> = Effect.suspend(() => {
-          const batch = batches[next++]
-          if (batch === undefined) return Effect.void
-          return Effect.zipRight(
-            Effect.flatMap(call(batch, settings), (embeddings) =>
-              Effect.map(Clock.currentTimeMillis, (now) => {
-                batch.forEach((text, i) => {
-                  vectors.set(text, embeddings[i]!)
-                  cacheStore(cacheKey(settingsKey, text), embeddings[i]!, now)
-                })
-              })),
-            worker
-          )
-        })
-        yield* Effect.all(Array.from({ length: Math.min(concurrency, batches.length) }, () => worker), {
-          concurrency: "unbounded",
-          discard: true
-        })
-        return list.map((text) => vectors.get(text)!)
-      }).pipe(withSpan("EmbeddingsClient.embedMany"))
+      )
+    }
 
     return EmbeddingsClient.of({
       model,
-      embed,
-      embedMany,
-      stats: Effect.sync((): EmbeddingsClient.Stats => ({ ...stats })),
-      clearCache: Effect.sync(() => cache.clear())
+      embed: (text, callOptions) =>
+        Effect.gen(function*() {
+          const checked = yield* checkText(text)
+          const { settings, settingsKey } = yield* prepare(callOptions)
+          return yield* embedChecked(checked, settings, settingsKey)
+        }).pipe(withSpan("EmbeddingsClient.embed")),
+      embedMany: (texts, callOptions) =>
+        Effect.gen(function*() {
+          const list = Array.from(texts)
+          for (let index = 0; index < list.length; index++) yield* checkText(list[index], index)
+          const { settings, settingsKey } = yield* prepare(callOptions)
+          return yield* embedAll(client, list, settings, settingsKey)
+        }).pipe(withSpan("EmbeddingsClient.embedMany")),
+      stats,
+      clearCache: Effect.sync(() => client.cache.clear())
     })
   })
 

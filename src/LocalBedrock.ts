@@ -42,7 +42,7 @@ import * as Redacted from "effect/Redacted"
 import { ClientConfig, type EmulatorMode, emulatorModeFromEnv, StaticCredentials } from "./BedrockConfig.js"
 import * as BedrockRuntime from "./BedrockRuntime.js"
 import type * as Emulator from "./emulator/Emulator.js"
-import * as Resolution from "./internal/backend.js"
+import * as Resolution from "./internal/transport/backend.js"
 
 /**
  * Which backend `layer` chose, and why.

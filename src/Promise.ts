@@ -1,5 +1,5 @@
 /**
- * A Promise facade for code that does not use Effect (the seed's SyncClient role): `createClient(config)` returns a
+ * A Promise facade for code that does not use Effect: `createClient(config)` returns a
  * plain object whose methods return Promises and AsyncIterables, running on a `ManagedRuntime` built from the
  * library's Layers (`BedrockRuntime` by way of `LocalBedrock`, `BedrockClient`, `EmbeddingsClient`). The backend is
  * chosen as `LocalBedrock` chooses it: `createClient({ modelId })` talks to Amazon Bedrock wherever an AWS region is
@@ -353,20 +353,28 @@ const embeddingsClient = Effect.flatMap(
   })
 )
 
-/**
- * Creates a client. Throws `BedrockLlmError` (tag `InvalidConfig`, or `UnsupportedModelError` for an embedding model
- * the client cannot use) when the configuration is invalid; nothing connects before the first call.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const createClient = (config: Config): Client => {
-  let layer: Layer.Layer<BedrockRuntime.BedrockRuntime, unknown>
-  try {
-    layer = layerOf(config)
-  } catch (cause) {
-    throw cause instanceof BedrockLlmError ? cause : invalidConfig(cause)
-  }
+/** What the facade's methods share: its runtime, the calls and streams it can abort, and whether it is closing. */
+interface Facade {
+  readonly runtime: ManagedRuntime.ManagedRuntime<BedrockRuntime.BedrockRuntime, unknown>
+  readonly closing: () => Promise<void> | undefined
+  readonly closedError: () => BedrockLlmError
+  /** A signal that aborts when the caller's does and when the facade closes, until it is released. */
+  readonly linkedSignal: (
+    signal: AbortSignal | undefined
+  ) => { readonly signal: AbortSignal; readonly release: () => void }
+  readonly errorOf: (cause: Cause.Cause<unknown>, signal: AbortSignal | undefined) => BedrockLlmError
+  /** Runs an effect on the runtime, interruptible by the caller's signal and by `close`. */
+  readonly run: <A, E>(
+    effect: Effect.Effect<A, E, BedrockRuntime.BedrockRuntime>,
+    signal?: AbortSignal | undefined
+  ) => Promise<A>
+  /** A scope that `close` closes if it is still open. */
+  readonly openScope: () => Scope.CloseableScope
+  readonly closeScope: (scope: Scope.CloseableScope) => Promise<void>
+  readonly close: () => Promise<void>
+}
+
+const makeFacade = (layer: Layer.Layer<BedrockRuntime.BedrockRuntime, unknown>): Facade => {
   const runtime = ManagedRuntime.make(layer)
   const inFlight = new Set<AbortController>()
   const openScopes = new Set<Scope.CloseableScope>()
@@ -398,7 +406,6 @@ export const createClient = (config: Config): Client => {
     })
   }
 
-  /** A signal that aborts when the caller's does and when the facade closes, until it is released. */
   const linkedSignal = (signal: AbortSignal | undefined) => {
     const controller = new AbortController()
     const abort = () => controller.abort(signal?.reason)
@@ -414,25 +421,18 @@ export const createClient = (config: Config): Client => {
     }
   }
 
-  /** Runs an effect on the runtime, interruptible by the caller's signal and by `close`. */
-  const exec = async <A, E>(
-    effect: Effect.Effect<A, E, BedrockRuntime.BedrockRuntime>,
-    signal: AbortSignal | undefined
-  ): Promise<Exit.Exit<A, unknown>> => {
-    if (closing !== undefined) return Exit.fail(closedError())
-    const linked = linkedSignal(signal)
-    try {
-      return await runtime.runPromiseExit(effect, { signal: linked.signal })
-    } finally {
-      linked.release()
-    }
-  }
-
   const run = async <A, E>(
     effect: Effect.Effect<A, E, BedrockRuntime.BedrockRuntime>,
     signal?: AbortSignal | undefined
   ): Promise<A> => {
-    const exit = await exec(effect, signal)
+    if (closing !== undefined) throw closedError()
+    const linked = linkedSignal(signal)
+    let exit: Exit.Exit<A, unknown>
+    try {
+      exit = await runtime.runPromiseExit(effect, { signal: linked.signal })
+    } finally {
+      linked.release()
+    }
     if (Exit.isSuccess(exit)) return exit.value
     throw errorOf(exit.cause, signal)
   }
@@ -442,67 +442,114 @@ export const createClient = (config: Config): Client => {
     return Effect.runPromise(Scope.close(scope, Exit.void))
   }
 
-  const stream = (
-    input: BedrockClient.BedrockClient.Input,
-    options?: CallOptions
-  ): AsyncIterable<Response.StreamEvent> => ({
-    [Symbol.asyncIterator]: (): AsyncIterator<Response.StreamEvent> => {
-      const signal = options?.signal
-      let scope: Scope.CloseableScope | undefined
-      let pull: Effect.Effect<Chunk.Chunk<Response.StreamEvent>, Option.Option<unknown>> | undefined
-      // One signal for all of the stream's pulls (with events that arrive one at a time, a pull is one event).
-      let linked: ReturnType<typeof linkedSignal> | undefined
-      let buffer: ReadonlyArray<Response.StreamEvent> = []
-      let position = 0
-      let finished = false
-      const finish = async (): Promise<IteratorResult<Response.StreamEvent>> => {
-        finished = true
-        linked?.release()
-        if (scope !== undefined) await closeScope(scope)
-        return { done: true, value: undefined }
+  return {
+    runtime,
+    closing: () => closing,
+    closedError,
+    linkedSignal,
+    errorOf,
+    run,
+    openScope: () => {
+      const scope = Effect.runSync(Scope.make())
+      openScopes.add(scope)
+      return scope
+    },
+    closeScope,
+    close: () => {
+      if (closing === undefined) {
+        for (const controller of inFlight) controller.abort()
+        closing = Promise.all(Array.from(openScopes, closeScope)).then(() => runtime.dispose())
       }
-      const open = async () => {
-        scope = Effect.runSync(Scope.make())
-        openScopes.add(scope)
-        const opened = scope
-        pull = await run(
-          Effect.flatMap(generationClient, (client) => client.streamPull(input)).pipe(Scope.extend(opened)),
-          signal
-        )
-        linked = linkedSignal(signal)
-      }
-      return {
-        next: async () => {
-          if (finished) return { done: true, value: undefined }
-          while (position >= buffer.length || closing !== undefined) {
-            if (closing !== undefined) {
-              await finish()
-              throw closedError()
-            }
-            try {
-              if (pull === undefined) await open()
-            } catch (error) {
-              await finish()
-              throw error
-            }
-            const exit = await runtime.runPromiseExit(pull!, { signal: linked!.signal })
-            if (Exit.isFailure(exit)) {
-              const failure = Cause.failureOption(exit.cause).pipe(Option.filter(Option.isOption))
-              if (Option.isSome(failure) && Option.isNone(failure.value)) return finish()
-              await finish()
-              throw Option.isSome(failure) && Option.isSome(failure.value)
-                ? BedrockLlmError.fromTyped(failure.value.value)
-                : errorOf(exit.cause, signal)
-            }
-            buffer = Chunk.toReadonlyArray(exit.value)
-            position = 0
-          }
-          return { done: false, value: buffer[position++]! }
-        },
-        return: () => finish()
-      }
+      return closing
     }
-  })
+  }
+}
+
+/**
+ * The events of a `stream` call as an async iterator: the call is made on the first `next`, each `next` takes the
+ * next event of the chunk last pulled (or pulls one), and `return` (a `break`) ends the call's scope, which aborts its
+ * request.
+ */
+const streamIterator = (
+  facade: Facade,
+  input: BedrockClient.BedrockClient.Input,
+  signal: AbortSignal | undefined
+): AsyncIterator<Response.StreamEvent> => {
+  let scope: Scope.CloseableScope | undefined
+  let pull: Effect.Effect<Chunk.Chunk<Response.StreamEvent>, Option.Option<unknown>> | undefined
+  // One signal for all of the stream's pulls (with events that arrive one at a time, a pull is one event).
+  let linked: ReturnType<Facade["linkedSignal"]> | undefined
+  let buffer: ReadonlyArray<Response.StreamEvent> = []
+  let position = 0
+  let finished = false
+  const finish = async (): Promise<IteratorResult<Response.StreamEvent>> => {
+    finished = true
+    linked?.release()
+    if (scope !== undefined) await facade.closeScope(scope)
+    return { done: true, value: undefined }
+  }
+  const open = async () => {
+    const opened = facade.openScope()
+    scope = opened
+    pull = await facade.run(
+      Effect.flatMap(generationClient, (client) => client.streamPull(input)).pipe(Scope.extend(opened)),
+      signal
+    )
+    linked = facade.linkedSignal(signal)
+  }
+  /** Pulls the next chunk into the buffer; `false` at the end of the stream. */
+  const refill = async (): Promise<boolean> => {
+    try {
+      if (pull === undefined) await open()
+    } catch (error) {
+      await finish()
+      throw error
+    }
+    const exit = await facade.runtime.runPromiseExit(pull!, { signal: linked!.signal })
+    if (Exit.isFailure(exit)) {
+      const failure = Cause.failureOption(exit.cause).pipe(Option.filter(Option.isOption))
+      await finish()
+      if (Option.isSome(failure) && Option.isNone(failure.value)) return false
+      throw Option.isSome(failure) && Option.isSome(failure.value)
+        ? BedrockLlmError.fromTyped(failure.value.value)
+        : facade.errorOf(exit.cause, signal)
+    }
+    buffer = Chunk.toReadonlyArray(exit.value)
+    position = 0
+    return true
+  }
+  return {
+    next: async () => {
+      if (finished) return { done: true, value: undefined }
+      while (position >= buffer.length || facade.closing() !== undefined) {
+        if (facade.closing() !== undefined) {
+          await finish()
+          throw facade.closedError()
+        }
+        if (!(await refill())) return { done: true, value: undefined }
+      }
+      return { done: false, value: buffer[position++]! }
+    },
+    return: () => finish()
+  }
+}
+
+/**
+ * Creates a client. Throws `BedrockLlmError` (tag `InvalidConfig`, or `UnsupportedModelError` for an embedding model
+ * the client cannot use) when the configuration is invalid; nothing connects before the first call.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const createClient = (config: Config): Client => {
+  let layer: Layer.Layer<BedrockRuntime.BedrockRuntime, unknown>
+  try {
+    layer = layerOf(config)
+  } catch (cause) {
+    throw cause instanceof BedrockLlmError ? cause : invalidConfig(cause)
+  }
+  const facade = makeFacade(layer)
+  const { run } = facade
 
   const embed = ((
     texts: string | ReadonlyArray<string>,
@@ -522,7 +569,9 @@ export const createClient = (config: Config): Client => {
   return {
     generate: (input, options) =>
       run(Effect.flatMap(generationClient, (client) => client.generate(input)), options?.signal),
-    stream,
+    stream: (input, options) => ({
+      [Symbol.asyncIterator]: () => streamIterator(facade, input, options?.signal)
+    }),
     generateObject: (schema, input, options) => {
       const { signal, ...objectOptions } = options ?? {}
       return run(
@@ -543,13 +592,7 @@ export const createClient = (config: Config): Client => {
         )
       ),
     usage: () => run(Effect.flatMap(generationClient, (client) => client.usage)),
-    close: () => {
-      if (closing === undefined) {
-        for (const controller of inFlight) controller.abort()
-        closing = Promise.all(Array.from(openScopes, closeScope)).then(() => runtime.dispose())
-      }
-      return closing
-    },
-    closed: () => closing !== undefined
+    close: facade.close,
+    closed: () => facade.closing() !== undefined
   }
 }

@@ -10,18 +10,25 @@
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Random from "effect/Random"
-import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Interval from "effect/ScheduleInterval"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { isRetryable, RequestTimeoutError, StreamInterruptedError } from "./BedrockError.js"
 import { RetryConfig } from "./Config.js"
+import * as PullStream from "./internal/client/pullStream.js"
 import { plural } from "./internal/plural.js"
+import * as Deadlines from "./internal/transport/deadlines.js"
+import * as Timers from "./internal/transport/timers.js"
 
 /**
  * A `RetryConfig` or the fields to build one from (defaults fill the rest).
@@ -158,19 +165,13 @@ export const retry: {
  * @since 0.1.0
  * @category constructors
  */
-export const timeoutError = (kind: RequestTimeoutError["kind"], duration: Duration.Duration): RequestTimeoutError => {
-  const timeoutMs = Duration.toMillis(duration)
-  const what = kind === "request"
-    ? "request did not complete"
-    : kind === "first-event"
-    ? "stream produced no first event"
-    : "stream produced no event"
-  return new RequestTimeoutError({ message: `${what} within ${timeoutMs} ms`, kind, timeoutMs })
-}
+export const timeoutError: (kind: RequestTimeoutError["kind"], duration: Duration.Duration) => RequestTimeoutError =
+  Deadlines.timeoutError
 
 /**
  * Fails with `RequestTimeoutError` (`kind: "request"`) when the effect takes longer than `duration`, interrupting it
- * (which aborts its HTTP request).
+ * (which aborts its HTTP request). The effect runs in a fiber of its own; the deadline is the same timer as the
+ * runtime's request deadline (on `TestClock`, a fiber sleeping on it).
  *
  * @since 0.1.0
  * @category combinators
@@ -186,8 +187,28 @@ export const timeout: {
 } = dual(
   2,
   <A, E, R>(self: Effect.Effect<A, E, R>, duration: Duration.DurationInput) => {
-    const decoded = Duration.decode(duration)
-    return Effect.timeoutFail(self, { duration: decoded, onTimeout: () => timeoutError("request", decoded) })
+    const limit = Duration.decode(duration)
+    if (!Duration.isFinite(limit)) return self
+    return Effect.clockWith((clock) =>
+      Effect.flatMap(Effect.fork(self), (fiber) => {
+        let expired = false
+        const expire = () => {
+          expired = true
+          fiber.unsafeInterruptAsFork(FiberId.none)
+        }
+        return Effect.flatMap(Timers.after(clock, Duration.toMillis(limit), expire), (cancel) =>
+          Effect.onInterrupt(
+            Effect.flatMap(Fiber.await(fiber), (exit): Effect.Effect<A, E | RequestTimeoutError> => {
+              cancel()
+              // As `Effect.timeout` does, the effect's fiber refs (log annotations, ...) become the caller's.
+              return expired
+                ? Effect.fail(timeoutError("request", limit))
+                : Effect.zipRight(Fiber.inheritAll(fiber), exit)
+            }),
+            () => Effect.zipRight(Effect.sync(cancel), Fiber.interrupt(fiber))
+          ))
+      })
+    )
   }
 )
 
@@ -205,7 +226,10 @@ export interface StreamTimeouts {
 
 /**
  * Fails the stream with `RequestTimeoutError` (`kind: "first-event"` or `"idle"`) when its first element or the next
- * one is late. The upstream stream is interrupted and its finalizers run (aborting the HTTP request).
+ * one is late; time the consumer spends on an element never counts. The upstream stream is interrupted and its
+ * finalizers run (aborting the HTTP request). The deadlines are watched as the runtime watches a Bedrock stream's (one
+ * watchdog per stream, pulls only record when a wait began); each pull of the upstream runs in a fiber of its own, so
+ * that the watchdog can interrupt it.
  *
  * @since 0.1.0
  * @category combinators
@@ -216,30 +240,47 @@ export const streamTimeouts: {
 } = dual(
   2,
   <A, E, R>(self: Stream.Stream<A, E, R>, timeouts: StreamTimeouts): Stream.Stream<A, E | RequestTimeoutError, R> => {
-    const firstEvent = timeouts.firstEvent === undefined ? undefined : Duration.decode(timeouts.firstEvent)
-    const idle = timeouts.idle === undefined ? undefined : Duration.decode(timeouts.idle)
-    if (firstEvent === undefined && idle === undefined) return self
-    return Stream.unwrapScoped(Effect.gen(function*() {
-      const pull = yield* Stream.toPull(self)
-      const started = yield* Ref.make(false)
-      const next = Effect.flatMap(Ref.get(started), (hasStarted) => {
-        const limit = hasStarted ? idle : firstEvent
-        const guarded: Effect.Effect<Chunk.Chunk<A>, Option.Option<E | RequestTimeoutError>, R> = limit === undefined
-          ? pull
-          : Effect.timeoutFail(pull, {
-            duration: limit,
-            onTimeout: () => Option.some(timeoutError(hasStarted ? "idle" : "first-event", limit))
-          })
-        return hasStarted ? guarded : Effect.tap(guarded, (chunk) => Ref.set(started, Chunk.isNonEmpty(chunk)))
+    const deadlines: Deadlines.StreamDeadlines = {
+      firstEvent: timeouts.firstEvent === undefined ? Duration.infinity : Duration.decode(timeouts.firstEvent),
+      idle: timeouts.idle === undefined ? Duration.infinity : Duration.decode(timeouts.idle)
+    }
+    if (!Duration.isFinite(deadlines.firstEvent) && !Duration.isFinite(deadlines.idle)) return self
+    return PullStream.fromScopedPull(Effect.gen(function*() {
+      const upstream = yield* Stream.toPull(self)
+      const clock = yield* Effect.clock
+      const progress: Deadlines.Progress = { started: false, waiting: false, since: 0 }
+      let expired: RequestTimeoutError | undefined
+      let pending: Fiber.RuntimeFiber<Chunk.Chunk<A>, Option.Option<E>> | undefined
+      yield* Deadlines.watchStream(clock, progress, deadlines, (error) => {
+        expired = error
+        pending?.unsafeInterruptAsFork(FiberId.none)
       })
-      return Stream.repeatEffectChunkOption(next)
+      const settled = (
+        exit: Exit.Exit<Chunk.Chunk<A>, Option.Option<E>>
+      ): Effect.Effect<Chunk.Chunk<A>, Option.Option<E | RequestTimeoutError>> => {
+        pending = undefined
+        progress.waiting = false
+        if (expired !== undefined) return Effect.fail(Option.some(expired))
+        if (Exit.isSuccess(exit) && Chunk.isNonEmpty(exit.value)) progress.started = true
+        return exit
+      }
+      return Effect.suspend(() => {
+        if (expired !== undefined) return Effect.fail(Option.some(expired))
+        progress.waiting = true
+        progress.since = clock.unsafeCurrentTimeMillis()
+        return Effect.flatMap(Effect.fork(upstream), (fiber) => {
+          pending = fiber
+          return Effect.onInterrupt(Effect.flatMap(Fiber.await(fiber), settled), () => Fiber.interrupt(fiber))
+        })
+      })
     }))
   }
 )
 
 /**
- * Options of `retryStream`: which failures before the first element are retried (default: `isRetryable`), and an
- * optional measure of each element (e.g. characters of text) reported in `StreamInterruptedError.unitsReceived`.
+ * Options of `retryStream` and `retryPull`: which failures before the first element are retried (default:
+ * `isRetryable`), and an optional measure of each element (e.g. characters of text) reported in
+ * `StreamInterruptedError.unitsReceived`.
  *
  * @since 0.1.0
  * @category models
@@ -248,10 +289,6 @@ export interface RetryStreamOptions<A, E> {
   readonly isRetryable?: ((error: E) => boolean) | undefined
   readonly measure?: ((element: A) => number) | undefined
 }
-
-type AttemptFailure<E> =
-  | { readonly _tag: "BeforeFirst"; readonly error: E }
-  | { readonly _tag: "Interrupted"; readonly error: StreamInterruptedError }
 
 /**
  * The `StreamInterruptedError` for a stream that failed with `error` after delivering `eventsReceived` events (and
@@ -283,9 +320,115 @@ export const interruptedError = (
 }
 
 /**
+ * A stream driven one chunk at a time: each run gives the next chunk and fails with `None` at the end.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Pull<A, E, R = never> = Effect.Effect<Chunk.Chunk<A>, Option.Option<E>, R>
+
+/**
+ * The retry policy of a stream, as a pull: `open` makes one attempt (in a scope of its own, closed before the next
+ * attempt), and a failure before the first element that `isRetryable` accepts opens it again per `schedule`. A failure
+ * after the first element ends the pull with `StreamInterruptedError` (the failure as `cause`, the count of elements
+ * and measured units received): delivered elements are never replayed. The schedule's driver is built at the first
+ * retried failure, so a stream that succeeds first time never needs it. `retryStream` is this policy over a `Stream`;
+ * `BedrockClient`'s streaming calls run on it.
+ *
+ * @example
+ * ```ts
+ * import * as Effect from "effect/Effect"
+ * import * as Stream from "effect/Stream"
+ * import * as Resilience from "bedrock-llm/Resilience"
+ *
+ * const events = Stream.make("a", "b", "c")
+ * // Each attempt opens the stream again in a scope of its own; the pull lives as long as the enclosing scope.
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const pull = yield* Resilience.retryPull(Stream.toPull(events), Resilience.retrySchedule({ maxAttempts: 3 }))
+ *   const first = yield* pull
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retryPull = <A, E, R, Out, R2>(
+  open: Effect.Effect<Pull<A, E, R>, E, R | Scope.Scope>,
+  schedule: Schedule.Schedule<Out, E, R2>,
+  options?: RetryStreamOptions<A, E>
+): Effect.Effect<Pull<A, E | StreamInterruptedError, R | R2>, never, Scope.Scope> =>
+  Effect.map(Effect.scope, (scope) => retryingPull(scope, open, schedule, options))
+
+/** The state machine of `retryPull`: one attempt open at a time, its next chunk built once per attempt. */
+const retryingPull = <A, E, R, Out, R2>(
+  scope: Scope.Scope,
+  open: Effect.Effect<Pull<A, E, R>, E, R | Scope.Scope>,
+  schedule: Schedule.Schedule<Out, E, R2>,
+  options: RetryStreamOptions<A, E> | undefined
+): Pull<A, E | StreamInterruptedError, R | R2> => {
+  const shouldRetry: (error: E) => boolean = options?.isRetryable ?? isRetryable
+  const measure = options?.measure
+  let delivered = 0
+  let units = 0
+  let finished = false
+  let events: Pull<A, E | StreamInterruptedError, R | R2> | undefined
+  let attemptScope: Scope.CloseableScope | undefined
+  let driver: Schedule.ScheduleDriver<Out, E, R2> | undefined
+
+  const begin = Effect.flatMap(Scope.fork(scope, ExecutionStrategy.sequential), (child) => {
+    attemptScope = child
+    return Scope.extend(open, child)
+  })
+  const closeAttempt = (error: E) =>
+    Effect.suspend(() => {
+      const child = attemptScope
+      attemptScope = undefined
+      events = undefined
+      return child === undefined ? Effect.void : Scope.close(child, Exit.fail(error))
+    })
+  const retried = (error: E) =>
+    Effect.flatMap(driver === undefined ? Schedule.driver(schedule) : Effect.succeed(driver), (current) => {
+      driver = current
+      return Effect.matchEffect(current.next(error), {
+        onFailure: () => Effect.fail(Option.some(error)),
+        onSuccess: () => pull
+      })
+    })
+  const failure = (error: E): Pull<A, E | StreamInterruptedError, R | R2> =>
+    delivered > 0
+      ? Effect.fail(Option.some(interruptedError(error, delivered, measure === undefined ? undefined : units)))
+      : shouldRetry(error)
+      ? Effect.zipRight(closeAttempt(error), retried(error))
+      : Effect.fail(Option.some(error))
+  const deliver = (chunk: Chunk.Chunk<A>) => {
+    delivered += chunk.length
+    if (measure !== undefined) units = Chunk.reduce(chunk, units, (sum, a) => sum + measure(a))
+    return Effect.succeed(chunk)
+  }
+  const end = (error: Option.Option<E>) => {
+    if (Option.isSome(error)) return failure(error.value)
+    finished = true
+    return Effect.fail(Option.none())
+  }
+  const pull: Pull<A, E | StreamInterruptedError, R | R2> = Effect.suspend(() => {
+    if (finished) return Effect.fail(Option.none())
+    if (events !== undefined) return events
+    return Effect.matchEffect(begin, {
+      onFailure: failure,
+      onSuccess: (opened) => {
+        events = Effect.matchEffect(opened, { onSuccess: deliver, onFailure: end })
+        return events
+      }
+    })
+  })
+  return pull
+}
+
+/**
  * Runs a stream, retrying it whole per `schedule` when it fails before its first element with a retryable error.
  * A failure after the first element ends the stream with `StreamInterruptedError` (the failure as `cause`, the count
- * of elements and measured units received): delivered elements are never replayed.
+ * of elements and measured units received): delivered elements are never replayed. This is `retryPull` over a
+ * `Stream`.
  *
  * @since 0.1.0
  * @category combinators
@@ -306,46 +449,6 @@ export const retryStream: {
     self: Stream.Stream<A, E, R>,
     schedule: Schedule.Schedule<Out, E, R2>,
     options?: RetryStreamOptions<A, E>
-  ): Stream.Stream<A, E | StreamInterruptedError, R | R2> => {
-    const shouldRetry: (error: E) => boolean = options?.isRetryable ?? isRetryable
-    const measure = options?.measure
-    // What each attempt delivered, counted per chunk in a plain closure (one attempt runs at a time).
-    const attempt: Stream.Stream<A, AttemptFailure<E>, R> = Stream.suspend(() => {
-      let events = 0
-      let units = 0
-      return self.pipe(
-        Stream.mapChunks((chunk) => {
-          events += chunk.length
-          if (measure !== undefined) units = Chunk.reduce(chunk, units, (sum, a) => sum + measure(a))
-          return chunk
-        }),
-        Stream.catchAll((error) =>
-          Stream.fail<AttemptFailure<E>>(
-            events === 0
-              ? { _tag: "BeforeFirst", error }
-              : {
-                _tag: "Interrupted",
-                error: interruptedError(error, events, measure === undefined ? undefined : units)
-              }
-          )
-        )
-      )
-    })
-    // The schedule's driver is built at the first retryable failure: a stream that succeeds first time never needs it.
-    const run = (
-      driver: Schedule.ScheduleDriver<Out, E, R2> | undefined
-    ): Stream.Stream<A, E | StreamInterruptedError, R | R2> =>
-      Stream.catchAll(attempt, (failure) =>
-        failure._tag === "BeforeFirst" && shouldRetry(failure.error)
-          ? Stream.unwrap(Effect.flatMap(
-            driver === undefined ? Schedule.driver(schedule) : Effect.succeed(driver),
-            (current) =>
-              Effect.match(current.next(failure.error), {
-                onFailure: () => Stream.fail(failure.error),
-                onSuccess: () => run(current)
-              })
-          ))
-          : Stream.fail(failure.error))
-    return Stream.suspend(() => run(undefined))
-  }
+  ): Stream.Stream<A, E | StreamInterruptedError, R | R2> =>
+    PullStream.fromScopedPull(retryPull(Stream.toPull(self), schedule, options))
 )

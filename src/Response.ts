@@ -269,12 +269,15 @@ export type MalformedResponse = MalformedResponseError
 // ---------------------------------------------------------------------------
 
 /**
- * The stream's first event.
+ * The stream's first event; `BedrockClient` adds the request id of the call's HTTP response.
  *
  * @since 0.1.0
  * @category models
  */
-export const MessageStart = Schema.TaggedStruct("MessageStart", { role: Message.Role })
+export const MessageStart = Schema.TaggedStruct("MessageStart", {
+  role: Message.Role,
+  requestId: Schema.optional(Schema.String)
+})
 
 /**
  * Opens a tool-use block.

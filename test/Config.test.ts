@@ -11,7 +11,7 @@ import {
   RetryConfig,
   StaticCredentials
 } from "../src/BedrockConfig.js"
-import { toSdkInferenceConfig } from "../src/internal/requestFields.js"
+import { toSdkInferenceConfig } from "../src/internal/client/requestFields.js"
 import * as LocalBedrock from "../src/LocalBedrock.js"
 
 const load = <A>(config: Config.Config<A>, env: Record<string, string>) =>

@@ -10,7 +10,7 @@ import * as BedrockRuntime from "../src/BedrockRuntime.js"
 import { ClientConfig, ConnectionConfig, type HttpProtocol, StaticCredentials } from "../src/Config.js"
 import * as EmbeddingsClient from "../src/EmbeddingsClient.js"
 import { Emulator } from "../src/emulator/Emulator.js"
-import { http2ConnectOptions } from "../src/internal/connectTimeout.js"
+import { http2ConnectOptions } from "../src/internal/transport/connectTimeout.js"
 import { captureLogs } from "./support/env.js"
 import { haiku, liveLayer } from "./support/live.js"
 

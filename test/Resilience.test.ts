@@ -388,3 +388,120 @@ describe("Resilience.retryStream", () => {
       assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Fiber.join(fiber)), ["ok"])
     }))
 })
+
+describe("Resilience.retryPull", () => {
+  const schedule = Resilience.retrySchedule({ ...noJitter, maxAttempts: 3 })
+
+  /** An attempt that records when it opened and when its scope closed, and fails per `plan` before its elements. */
+  const attempts = (plan: ReadonlyArray<unknown>, elements: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      const log = yield* Ref.make<ReadonlyArray<string>>([])
+      const note = (line: string) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(log, (lines) => [...lines, `${now} ${line}`]))
+      let run = 0
+      const open = Effect.gen(function*() {
+        const attempt = ++run
+        yield* note(`open ${attempt}`)
+        yield* Effect.addFinalizer(() => note(`close ${attempt}`))
+        const error = plan[attempt - 1]
+        if (error !== undefined) return yield* Effect.fail(error)
+        let sent = false
+        return Effect.suspend(() => {
+          if (sent) return Effect.fail(Option.none())
+          sent = true
+          return Effect.succeed(Chunk.fromIterable(elements))
+        })
+      })
+      return { log, open }
+    })
+
+  const drain = <A, E>(pull: Resilience.Pull<A, E>) =>
+    Effect.gen(function*() {
+      const out: Array<A> = []
+      while (true) {
+        const next = yield* Effect.either(pull)
+        if (Either.isLeft(next)) return Option.isNone(next.left) ? out : yield* Effect.fail(next.left.value)
+        out.push(...next.right)
+      }
+    })
+
+  it.effect("opens the call again per the schedule, each attempt's scope closed before the next", () =>
+    Effect.gen(function*() {
+      const { log, open } = yield* attempts([throttled(), throttled()], ["a", "b"])
+      const fiber = yield* Effect.fork(Effect.scoped(Effect.flatMap(Resilience.retryPull(open, schedule), drain)))
+      yield* TestClock.adjust("1 minute")
+      assert.deepStrictEqual(yield* Fiber.join(fiber), ["a", "b"])
+      assert.deepStrictEqual(yield* Ref.get(log), [
+        "0 open 1",
+        "0 close 1",
+        "100 open 2",
+        "100 close 2",
+        "300 open 3",
+        "300 close 3"
+      ])
+    }))
+
+  it.effect("a failure after the first chunk is a StreamInterruptedError with the elements and units delivered", () =>
+    Effect.gen(function*() {
+      const cause = throttled()
+      let pulls = 0
+      const open = Effect.succeed(
+        Effect.suspend(() => ++pulls === 1 ? Effect.succeed(Chunk.make("ab", "cde")) : Effect.fail(Option.some(cause)))
+      )
+      const error = yield* Effect.scoped(
+        Effect.flatMap(
+          Resilience.retryPull(open, schedule, { measure: (s: string) => s.length }),
+          (pull) => Effect.flip(drain(pull))
+        )
+      )
+      assert.instanceOf(error, StreamInterruptedError)
+      if (error instanceof StreamInterruptedError) {
+        assert.strictEqual(error.eventsReceived, 2)
+        assert.strictEqual(error.unitsReceived, 5)
+        assert.strictEqual(error.cause, cause)
+      }
+      assert.strictEqual(pulls, 2)
+    }))
+
+  it.effect("an exhausted schedule gives the last failure; a non-retryable one is not retried", () =>
+    Effect.gen(function*() {
+      const exhausted = yield* attempts([throttled(), throttled(), throttled(), throttled()], [])
+      const fiber = yield* Effect.fork(
+        Effect.scoped(
+          Effect.flatMap(Resilience.retryPull(exhausted.open, schedule), (pull) => Effect.flip(drain(pull)))
+        )
+      )
+      yield* TestClock.adjust("1 minute")
+      assert.instanceOf(yield* Fiber.join(fiber), ThrottlingError)
+      assert.strictEqual((yield* Ref.get(exhausted.log)).filter((line) => line.includes("open")).length, 3)
+
+      const refused = yield* attempts([new ValidationError({ message: "bad" })], [])
+      const error = yield* Effect.scoped(
+        Effect.flatMap(Resilience.retryPull(refused.open, schedule), (pull) => Effect.flip(drain(pull)))
+      )
+      assert.instanceOf(error, ValidationError)
+      assert.deepStrictEqual(yield* Ref.get(refused.log), ["60000 open 1", "60000 close 1"])
+    }))
+})
+
+describe("Resilience.timeout on the test clock", () => {
+  it.effect("interrupting the caller interrupts the effect and cancels the deadline", () =>
+    Effect.gen(function*() {
+      const interrupted = yield* Ref.make(false)
+      const fiber = yield* Effect.fork(
+        Resilience.timeout(Effect.never.pipe(Effect.onInterrupt(() => Ref.set(interrupted, true))), "2 seconds")
+      )
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.interrupt(fiber)
+      assert.isTrue(yield* Ref.get(interrupted))
+      yield* TestClock.adjust("5 seconds")
+      assert.isTrue(Exit.isInterrupted(yield* Fiber.await(fiber)))
+    }))
+
+  it.effect("a failure of the effect is its own, before the deadline", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(Resilience.timeout(Effect.delay(Effect.fail("boom"), "1 second"), "2 seconds"))
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* Effect.flip(Fiber.join(fiber)), "boom")
+    }))
+})

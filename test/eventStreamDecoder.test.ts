@@ -12,7 +12,7 @@ import * as path from "node:path"
 import { Readable } from "node:stream"
 import { isDeepStrictEqual } from "node:util"
 import { assert, describe, it } from "vitest"
-import { eventStreamSerdeProvider } from "../src/internal/eventStreamDecoder.js"
+import { eventStreamSerdeProvider } from "../src/internal/transport/eventStreamDecoder.js"
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8)
 

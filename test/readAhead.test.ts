@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Option, Stream } from "effect"
-import * as ReadAhead from "../src/internal/readAhead.js"
+import * as ReadAhead from "../src/internal/transport/readAhead.js"
 
 /** An async iterator over `count` numbers that records how far it has been read, and can fail at `failAt`. */
 const source = (count: number, failAt?: number) => {

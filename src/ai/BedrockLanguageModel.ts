@@ -30,17 +30,20 @@ import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import * as BedrockClient from "../BedrockClient.js"
 import { BedrockRuntime } from "../BedrockRuntime.js"
+import * as PullStream from "../internal/client/pullStream.js"
+import * as StructuredOutput from "../internal/client/structuredOutput.js"
+import { withSpan } from "../internal/tracing.js"
 import * as Response from "../Response.js"
 import * as BedrockAiError from "./BedrockAiError.js"
 import type * as ProviderOptions from "./internal/options.js"
 import * as Override from "./internal/override.js"
 import * as Parts from "./internal/parts.js"
 import * as PromptConversion from "./internal/prompt.js"
-import * as PullStream from "./internal/pullStream.js"
 import * as ReasoningMemory from "./internal/reasoningMemory.js"
 import * as Tools from "./internal/tools.js"
 
@@ -196,6 +199,56 @@ const encodeObject = (schema: Schema.Schema.Any, value: unknown): Either.Either<
     onRight: (encoded) => Either.right(JSON.stringify(encoded))
   })
 
+/** A prepared call: the client's request, the model it names, and where it goes (for errors). */
+interface Call {
+  readonly request: BedrockClient.BedrockClient.Request
+  readonly modelId: string
+  readonly origin: (method: string, streaming: boolean) => BedrockAiError.Origin
+}
+
+const timestamp = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
+
+/** A streamed answer as a pull of `@effect/ai` stream parts, in the scope of the stream. */
+const streamTextPull = (
+  client: BedrockClient.BedrockClient.Service,
+  memory: ReasoningMemory.ReasoningMemory,
+  call: Call,
+  span: Tracer.Span,
+  traced: boolean
+): Effect.Effect<PullStream.Pull<AiResponse.StreamPartEncoded, AiError.AiError>, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const origin = call.origin("streamText", true)
+    const mapper = new Parts.StreamMapper({ modelId: call.modelId, timestamp: yield* timestamp }, undefined)
+    const pull = yield* client.streamPull(call.request)
+    let ended = false
+    const ending = (): Effect.Effect<Chunk.Chunk<AiResponse.StreamPartEncoded>, Option.Option<AiError.AiError>> => {
+      if (ended) return Effect.fail(Option.none())
+      ended = true
+      const out: Array<AiResponse.StreamPartEncoded> = []
+      mapper.end(out)
+      memory.remember(mapper.completed)
+      const finish = out.find((part): part is AiResponse.FinishPartEncoded => part.type === "finish")
+      if (traced && finish !== undefined) annotateFinish(span, finish, mapper.responseId)
+      return out.length === 0 ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(out))
+    }
+    return Effect.matchEffect(pull, {
+      onSuccess: (events) => {
+        const out: Array<AiResponse.StreamPartEncoded> = []
+        const bad = mapper.map(events, out)
+        if (bad !== undefined) {
+          return Effect.fail(Option.some(
+            BedrockAiError.fromCause(new Response.MalformedResponse({ message: bad.message }), origin)
+          ))
+        }
+        return Effect.succeed(Chunk.unsafeFromArray(out))
+      },
+      onFailure: Option.match({
+        onNone: ending,
+        onSome: (error) => Effect.fail(Option.some(BedrockAiError.fromCause(error, origin)))
+      })
+    })
+  })
+
 /**
  * The `LanguageModel` service over the `BedrockClient` in context (a `BedrockRuntime` in context only names the
  * endpoint in errors).
@@ -209,12 +262,6 @@ export const make = (options?: Options): Effect.Effect<LanguageModel.Service, ne
     const endpoint = endpointOf(yield* Effect.serviceOption(BedrockRuntime))
     const memory = ReasoningMemory.make(Math.max(0, Math.floor(options?.reasoningMemory ?? 1_000)))
     const layerConfig = options?.config ?? {}
-
-    interface Call {
-      readonly request: BedrockClient.BedrockClient.Request
-      readonly modelId: string
-      readonly origin: (method: string, streaming: boolean) => BedrockAiError.Origin
-    }
 
     const prepare = (
       providerOptions: LanguageModel.ProviderOptions,
@@ -246,31 +293,39 @@ export const make = (options?: Options): Effect.Effect<LanguageModel.Service, ne
       })
     }
 
-    const timestamp = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis).toISOString())
-
     const generateObject = (
       call: Call,
       format: Extract<LanguageModel.ProviderOptions["responseFormat"], { readonly type: "json" }>
     ): Effect.Effect<Array<AiResponse.PartEncoded>, AiError.AiError> => {
       const origin = call.origin("generateObject", false)
       const { toolConfig: _ignored, ...request } = call.request
-      return client.generateObject(format.schema as Schema.Schema<unknown, unknown>, request, {
-        name: format.objectName,
-        description: Tool.getDescriptionFromSchemaAst(format.schema.ast)
-      }).pipe(
+      return StructuredOutput.generate(
+        client.generate,
+        format.schema as Schema.Schema<unknown, unknown>,
+        request,
+        { name: format.objectName, description: Tool.getDescriptionFromSchemaAst(format.schema.ast) },
+        (message, attempts, requestId): BedrockClient.ClientError | BedrockClient.StructuredOutputError =>
+          new BedrockClient.StructuredOutputError({
+            message,
+            attempts,
+            ...(requestId === undefined ? {} : { requestId })
+          })
+      ).pipe(
         Effect.mapError((error) => BedrockAiError.fromCause(error, origin)),
-        Effect.flatMap((value) =>
+        Effect.flatMap(({ response, usage, value }) =>
           Either.match(encodeObject(format.schema, value), {
             onLeft: (problem) =>
               Effect.fail(BedrockAiError.fromCause(new Response.MalformedResponse({ message: problem }), origin)),
             onRight: (json) =>
               Effect.map(timestamp, (time): Array<AiResponse.PartEncoded> => [
-                Parts.responseMetadataPart({ modelId: call.modelId, timestamp: time }, undefined),
+                Parts.responseMetadataPart({ modelId: call.modelId, timestamp: time }, response.requestId),
                 { type: "text", text: json },
-                Parts.finishPart({ stopReason: "end_turn" })
+                // The answer was a forced tool call; the caller asked for a value, which ends the turn.
+                Parts.finishPart({ stopReason: "end_turn", usage, requestId: response.requestId })
               ])
           })
-        )
+        ),
+        withSpan("BedrockClient.generateObject")
       )
     }
 
@@ -316,37 +371,7 @@ export const make = (options?: Options): Effect.Effect<LanguageModel.Service, ne
         const call = prepared.right
         const traced = isRecording(yield* Effect.tracer)
         if (traced) annotateRequest(providerOptions.span, call.modelId, call.request)
-        const origin = call.origin("streamText", true)
-        const mapper = new Parts.StreamMapper({ modelId: call.modelId, timestamp: yield* timestamp }, undefined)
-        const pull = yield* client.streamPull(call.request)
-        let ended = false
-        const ending = (): Effect.Effect<Chunk.Chunk<AiResponse.StreamPartEncoded>, Option.Option<AiError.AiError>> => {
-          if (ended) return Effect.fail(Option.none())
-          ended = true
-          const out: Array<AiResponse.StreamPartEncoded> = []
-          mapper.end(out)
-          memory.remember(mapper.completed)
-          const finish = out.find((part): part is AiResponse.FinishPartEncoded => part.type === "finish")
-          if (traced && finish !== undefined) annotateFinish(providerOptions.span, finish, undefined)
-          return out.length === 0 ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(out))
-        }
-        const next = Effect.matchEffect(pull, {
-          onSuccess: (events) => {
-            const out: Array<AiResponse.StreamPartEncoded> = []
-            const bad = mapper.map(events, out)
-            if (bad !== undefined) {
-              return Effect.fail(Option.some(
-                BedrockAiError.fromCause(new Response.MalformedResponse({ message: bad.message }), origin)
-              ))
-            }
-            return Effect.succeed(Chunk.unsafeFromArray(out))
-          },
-          onFailure: Option.match({
-            onNone: ending,
-            onSome: (error) => Effect.fail(Option.some(BedrockAiError.fromCause(error, origin)))
-          })
-        })
-        return next
+        return yield* streamTextPull(client, memory, call, providerOptions.span, traced)
       }))
 
     return yield* LanguageModel.make({ generateText, streamText })

@@ -86,6 +86,18 @@ layer(Live, { excludeTestServices: true })("@effect/ai LanguageModel over bedroc
       assert.deepStrictEqual(folded.content.map((m) => m.content), direct.content.map((m) => m.content))
     }))
 
+  it.effect("streamText's response metadata and finish part carry the stream's request id", () =>
+    Effect.gen(function*() {
+      const parts = Chunk.toReadonlyArray(yield* Stream.runCollect(LanguageModel.streamText({ prompt: "Hello" })))
+      const metadata = parts.find((part) => part.type === "response-metadata")
+      const finish = parts.find((part) => part.type === "finish")
+      const id = metadata?.id._tag === "Some" ? metadata.id.value : undefined
+      assert.isString(id)
+      assert.isAbove(id!.length, 0)
+      assert.strictEqual(metadata?.metadata.bedrockLlm?.requestId, id)
+      assert.strictEqual(finish?.metadata.bedrockLlm?.requestId, id)
+    }))
+
   it.effect("generateObject goes through the client's structured output and decodes with the Schema", () =>
     Effect.gen(function*() {
       sent.clear()
@@ -98,6 +110,13 @@ layer(Live, { excludeTestServices: true })("@effect/ai LanguageModel over bedroc
       assert.isString(response.value.country)
       assert.isTrue(Number.isInteger(response.value.population))
       assert.deepStrictEqual(JSON.parse(response.text), response.value)
+      // The finish part has the usage of the call and its request id, as generateText's has.
+      assert.isAbove(response.usage.inputTokens ?? 0, 0)
+      assert.isAbove(response.usage.outputTokens ?? 0, 0)
+      const metadata = response.content.find((part) => part.type === "response-metadata")
+      const finish = response.content.find((part) => part.type === "finish")
+      assert.isTrue(metadata !== undefined && metadata.id._tag === "Some")
+      assert.strictEqual(finish?.metadata.bedrockLlm?.requestId, metadata?.id._tag === "Some" ? metadata.id.value : "")
       // One forced tool call named after the schema's identifier, with its JSON Schema.
       const input = sent.last()
       assert.deepStrictEqual(input.toolConfig?.toolChoice, { tool: { name: "City" } })

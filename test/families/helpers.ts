@@ -5,7 +5,7 @@ import * as BedrockRuntime from "../../src/BedrockRuntime.js"
 import { ClientConfig, ConnectionConfig, ModelConfig, StaticCredentials } from "../../src/Config.js"
 import { Emulator } from "../../src/emulator/Emulator.js"
 import type * as NativeBody from "../../src/families/NativeBody.js"
-import { captureInvocationMetrics, invocationMetricsOf } from "../../src/internal/invocationHeaders.js"
+import { captureInvocationMetrics, invocationMetricsOf } from "../../src/internal/transport/invocationHeaders.js"
 import type * as Message from "../../src/Message.js"
 import * as Response from "../../src/Response.js"
 

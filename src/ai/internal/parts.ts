@@ -234,7 +234,16 @@ export class StreamMapper {
   private finished = false
   readonly completed: Array<Message.ContentBlock> = []
 
-  constructor(private readonly origin: Origin, private readonly requestId: string | undefined) {}
+  /** The call's request id: given, or the one the client puts on `MessageStart`. */
+  private requestId: string | undefined
+
+  get responseId(): string | undefined {
+    return this.requestId
+  }
+
+  constructor(private readonly origin: Origin, requestId: string | undefined) {
+    this.requestId = requestId
+  }
 
   /** The parts of some events, appended to `out`; a tool input that is not JSON stops the mapping. */
   map(events: Iterable<Response.StreamEvent>, out: Array<AiResponse.StreamPartEncoded>): BadToolInput | undefined {
@@ -256,6 +265,7 @@ export class StreamMapper {
   private event(event: Response.StreamEvent, out: Array<AiResponse.StreamPartEncoded>): BadToolInput | undefined {
     switch (event._tag) {
       case "MessageStart":
+        this.requestId ??= event.requestId
         out.push(responseMetadataPart(this.origin, this.requestId))
         return undefined
       case "ContentBlockStart": {

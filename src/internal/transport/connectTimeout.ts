@@ -18,7 +18,7 @@ import * as Https from "node:https"
 import * as Net from "node:net"
 import type * as Stream from "node:stream"
 import * as Tls from "node:tls"
-import { CONNECT_TIMEOUT_CODE } from "./errorMapping.js"
+import { CONNECT_TIMEOUT_CODE } from "../errorMapping.js"
 
 /** What a connection had not done when its deadline passed. */
 const missingStep = (socket: Net.Socket, secured: boolean | undefined, http2: boolean): string | undefined => {

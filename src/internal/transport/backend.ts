@@ -21,8 +21,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Path from "node:path"
-import { type ClientConfig, Region } from "../Config.js"
-import { redact } from "./redact.js"
+import { type ClientConfig, Region } from "../../Config.js"
+import { redact } from "../redact.js"
 
 /** A region and where it was found (a variable, a profile in a file, the instance metadata service). */
 export interface RegionFound {
