@@ -120,8 +120,6 @@ describe("secrets never leak", () => {
         assert.isTrue(capture.spans.some((span) => span.startsWith(`chat ${haiku}`)))
         assert.isTrue(capture.spans.some((span) => span.includes("gen_ai.input.messages")))
         assert.isTrue(capture.spans.some((span) => span.includes("gen_ai.output.messages")))
-        assert.isTrue(capture.spans.some((span) => span.startsWith("execute_tool get_weather")))
-        assert.isTrue(capture.spans.some((span) => span.includes("gen_ai.tool.call.arguments")))
         assert.isTrue(capture.errors.some((text) => text.includes("AccessDeniedError")))
         assert.isTrue(capture.errors.some((text) => text.includes("signature")))
         assert.isAbove(capture.sdkLogs.length, 0)
