@@ -42,6 +42,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import type * as Tracer from "effect/Tracer"
 import type * as BedrockError from "./BedrockError.js"
 import { BedrockRuntime } from "./BedrockRuntime.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
@@ -53,6 +54,9 @@ import * as PullStream from "./internal/client/pullStream.js"
 import * as StreamCall from "./internal/client/streamCall.js"
 import * as StructuredOutput from "./internal/client/structuredOutput.js"
 import * as SdkShapes from "./internal/sdkShapes.js"
+import * as Attributes from "./internal/telemetry/attributes.js"
+import * as Progress from "./internal/telemetry/progress.js"
+import * as Span from "./internal/telemetry/span.js"
 import { withSpan } from "./internal/tracing.js"
 import type * as Message from "./Message.js"
 import * as ModelCatalog from "./ModelCatalog.js"
@@ -201,6 +205,22 @@ export declare namespace BedrockClient {
   }
 
   /**
+   * Options of `batch`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface BatchOptions {
+    /** Calls in flight at once; default 8. */
+    readonly concurrency?: number | undefined
+    /**
+     * Called on every finished item with the batch's progress: done of total, failures, tokens and cost so far (draw
+     * it with `Telemetry.terminalBar`).
+     */
+    readonly onProgress?: ((progress: Progress.Progress) => Effect.Effect<void>) | undefined
+  }
+
+  /**
    * Options of `generateObject`.
    *
    * @since 0.1.0
@@ -242,7 +262,7 @@ export declare namespace BedrockClient {
     /** Many calls with bounded concurrency; results in input order. */
     readonly batch: (
       items: Iterable<Input | BatchItem>,
-      options?: { readonly concurrency?: number | undefined }
+      options?: BatchOptions
     ) => Effect.Effect<Array<Either.Either<Response.Response, ClientError>>>
     /** The cost of a response under this client's model (USD). */
     readonly cost: (response: Response.Response) => Effect.Effect<ModelCatalog.Cost>
@@ -311,6 +331,23 @@ export const loggingHooks: BedrockClient.Hooks = {
     )
 }
 
+/** The span options of a model call: kind `client`. */
+const clientSpanOptions = Span.clientSpan()
+
+/** `gen_ai.output.type` of `generateObject`'s span. */
+const jsonOutput: Attributes.Attributes = { "gen_ai.output.type": "json" }
+
+/** The `chat {model}` span name of a call: the client's model's (made once), or the one a request overrides it with. */
+const chatSpanName = (clientModelId: string) => {
+  const ofClientModel = Attributes.spanName("chat", clientModelId)
+  return (input: BedrockClient.Input): string => {
+    const modelId = typeof input === "object" && !Array.isArray(input)
+      ? (input as BedrockClient.Request).model?.modelId
+      : undefined
+    return modelId === undefined || modelId === clientModelId ? ofClientModel : Attributes.spanName("chat", modelId)
+  }
+}
+
 /** The `CircuitBreaker` in context, else one of the options' settings (none with `circuitBreaker: false`). */
 const breakerOf = (
   options: BedrockClient.Options
@@ -350,11 +387,27 @@ const unary = (
     )
 }
 
+/** What one finished item of a batch adds to its progress. */
+const progressOf = (
+  result: Either.Either<Response.Response, ClientError>,
+  cost: BedrockClient.Service["cost"]
+): Effect.Effect<Progress.Advance> =>
+  result._tag === "Left"
+    ? Effect.succeed({ failed: 1 })
+    : Effect.map(cost(result.right), (price) => ({
+      done: 1,
+      inputTokens: Attributes.allInputTokens(result.right.usage),
+      outputTokens: result.right.usage.outputTokens,
+      cost: price.total
+    }))
+
 /** Many calls with bounded concurrency, higher priorities first; results in input order. */
 const runBatch = (
   generate: BedrockClient.Service["generate"],
+  cost: BedrockClient.Service["cost"],
   items: Iterable<BedrockClient.Input | BedrockClient.BatchItem>,
-  concurrency: number
+  concurrency: number,
+  onProgress: ((progress: Progress.Progress) => Effect.Effect<void>) | undefined
 ): Effect.Effect<Array<Either.Either<Response.Response, ClientError>>> => {
   const indexed = Arr.fromIterable(items).map((item, index) =>
     isBatchItem(item)
@@ -364,13 +417,22 @@ const runBatch = (
   const ordered = [...indexed].sort((a, b) => b.priority - a.priority || a.index - b.index)
   return Effect.suspend(() => {
     const results = new Array<Either.Either<Response.Response, ClientError>>(indexed.length)
-    return Effect.as(
-      Effect.forEach(ordered, (item) =>
-        Effect.map(Effect.either(generate(item.input)), (result) => {
-          results[item.index] = result
-        }), { concurrency, discard: true }),
-      results
-    )
+    const run = (report: (result: Either.Either<Response.Response, ClientError>) => Effect.Effect<void>) =>
+      Effect.as(
+        Effect.forEach(ordered, (item) =>
+          Effect.flatMap(Effect.either(generate(item.input)), (result) => {
+            results[item.index] = result
+            return report(result)
+          }), { concurrency, discard: true }),
+        results
+      )
+    return onProgress === undefined
+      ? run(() => Effect.void)
+      : Progress.track(
+        indexed.length,
+        (reporter) => run((result) => Effect.flatMap(progressOf(result, cost), reporter.advance)),
+        onProgress
+      )
   })
 }
 
@@ -395,13 +457,18 @@ export const make = (
     const policy = CallPolicy.make({
       hooks: options.hooks ?? [],
       breaker: yield* breakerOf(options),
+      server: Attributes.serverOf({ region: runtime.config.region, endpoint: runtime.config.endpoint }),
       retry: options.retry instanceof RetryConfig ? options.retry : new RetryConfig(options.retry ?? {})
     })
     const prepare = Prepare.make({ model, catalog, api: options.api })
 
+    const chatSpan = chatSpanName(model.modelId)
+    const costOf = (response: Response.Response): Effect.Effect<ModelCatalog.Cost> =>
+      catalog.cost(model.modelId, response.usage).pipe(Effect.orElseSucceed(() => CallPolicy.zeroCost))
+
     const generate = (input: BedrockClient.Input): Effect.Effect<Response.Response, ClientError> =>
       Effect.flatMap(prepare(input, false), (prepared) => unary(runtime, policy, prepared)).pipe(
-        withSpan("BedrockClient.generate")
+        withSpan(chatSpan(input), clientSpanOptions)
       )
 
     const streamPull = (
@@ -409,15 +476,23 @@ export const make = (
     ): Effect.Effect<Pull<Response.StreamEvent, ClientError>, never, Scope.Scope> =>
       Effect.map(Effect.scope, (scope) => {
         let call: Pull<Response.StreamEvent, ClientError> | undefined
+        let span: Tracer.Span | undefined
+        const open = Effect.matchEffect(prepare(input, true), {
+          onFailure: (error) => Effect.fail(Option.some(error)),
+          onSuccess: (prepared) =>
+            Effect.flatMap(Scope.extend(StreamCall.streamCall(runtime, policy, prepared), scope), (opened) => {
+              call = opened
+              return Span.underSpan(span)(opened)
+            })
+        })
+        // The `chat` span lives as long as the stream's scope; every pull runs under it.
         return Effect.suspend(() =>
-          call ?? Effect.matchEffect(prepare(input, true), {
-            onFailure: (error) => Effect.fail(Option.some(error)),
-            onSuccess: (prepared) =>
-              Effect.flatMap(Scope.extend(StreamCall.streamCall(runtime, policy, prepared), scope), (opened) => {
-                call = opened
-                return opened
-              })
-          })
+          call !== undefined
+            ? Span.underSpan(span)(call)
+            : Effect.flatMap(Scope.extend(Span.scopedSpan(chatSpan(input), clientSpanOptions), scope), (made) => {
+              span = made
+              return Span.underSpan(made)(open)
+            })
         )
       })
 
@@ -433,7 +508,11 @@ export const make = (
         objectOptions,
         (message, attempts, requestId) =>
           new StructuredOutputError({ message, attempts, ...(requestId === undefined ? {} : { requestId }) })
-      ).pipe(Effect.map((output) => output.value), withSpan("BedrockClient.generateObject"))
+      ).pipe(
+        Effect.map((output) => output.value),
+        Effect.zipLeft(Span.annotateSpan(() => jsonOutput)),
+        withSpan("BedrockClient.generateObject")
+      )
 
     return {
       model,
@@ -442,9 +521,10 @@ export const make = (
       streamPull,
       generateObject,
       batch: (items, batchOptions) =>
-        runBatch(generate, items, batchOptions?.concurrency ?? 8).pipe(withSpan("BedrockClient.batch")),
-      cost: (response) =>
-        catalog.cost(model.modelId, response.usage).pipe(Effect.orElseSucceed(() => CallPolicy.zeroCost)),
+        runBatch(generate, costOf, items, batchOptions?.concurrency ?? 8, batchOptions?.onProgress).pipe(
+          withSpan("BedrockClient.batch")
+        ),
+      cost: costOf,
       usage: Effect.sync(policy.totals)
     }
   })

@@ -28,6 +28,7 @@ import * as PubSub from "effect/PubSub"
 import * as Stream from "effect/Stream"
 import { CircuitOpenError, isRetryable } from "./BedrockError.js"
 import { CircuitBreakerConfig } from "./Config.js"
+import * as Metrics from "./internal/telemetry/metrics.js"
 
 /**
  * @since 0.1.0
@@ -259,7 +260,7 @@ export const make = (
         onNone: () => Effect.void,
         onSome: (t) =>
           Effect.zipRight(
-            PubSub.publish(pubsub, t),
+            Effect.zipRight(PubSub.publish(pubsub, t), Metrics.recordBreakerTransition(t)),
             options?.onStateChange === undefined ?
               Effect.void :
               Effect.catchAllCause(options.onStateChange(t), () => Effect.void)

@@ -14,6 +14,7 @@
  * @since 0.1.0
  */
 import type * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -34,6 +35,11 @@ import { RetryConfig } from "./Config.js"
 import { EmbeddingCache } from "./internal/client/embeddingCache.js"
 import { logRetries } from "./internal/client/retryLog.js"
 import { plural } from "./internal/plural.js"
+import * as Attributes from "./internal/telemetry/attributes.js"
+import { Attr } from "./internal/telemetry/conventions.js"
+import * as Metrics from "./internal/telemetry/metrics.js"
+import * as Progress from "./internal/telemetry/progress.js"
+import * as Span from "./internal/telemetry/span.js"
 import { withSpan } from "./internal/tracing.js"
 import * as ModelCatalog from "./ModelCatalog.js"
 import * as Resilience from "./Resilience.js"
@@ -172,6 +178,20 @@ export declare namespace EmbeddingsClient {
   }
 
   /**
+   * Options of `embedMany`: the settings of `embed`, and a progress callback.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface EmbedManyOptions extends EmbedOptions {
+    /**
+     * Called as the work advances: texts done of the total (cached ones at once, the others a model call at a time),
+     * failures and input tokens so far (draw it with `Telemetry.terminalBar`).
+     */
+    readonly onProgress?: ((progress: Progress.Progress) => Effect.Effect<void>) | undefined
+  }
+
+  /**
    * The model the client speaks to and its limits (from the model catalog).
    *
    * @since 0.1.0
@@ -244,7 +264,7 @@ export declare namespace EmbeddingsClient {
     /** The embeddings of many texts, in input order. */
     readonly embedMany: (
       texts: Iterable<string>,
-      options?: EmbedOptions
+      options?: EmbedManyOptions
     ) => Effect.Effect<Array<Embedding>, EmbeddingsError>
     readonly stats: Effect.Effect<Stats>
     /** Empties the cache. */
@@ -468,6 +488,14 @@ interface Client {
   readonly retryPolicy: Schedule.Schedule<unknown, unknown>
   readonly count: (update: Partial<EmbeddingsClient.Stats>) => Effect.Effect<void>
   readonly cache: EmbeddingCache<EmbeddingsClient.Embedding>
+  /** Where the calls go, for the spans. */
+  readonly server: Attributes.Server | undefined
+}
+
+/** What one model call gave: the vectors, and the input tokens the model counted (when it reports them). */
+interface CallResult {
+  readonly inputTokens: number | undefined
+  readonly vectors: ReadonlyArray<EmbeddingsClient.Embedding>
 }
 
 /** The embeddings of one model call's JSON body, checked against the texts sent and the dimensions expected. */
@@ -476,7 +504,7 @@ const decodeCall = (
   output: { readonly body: Uint8Array; readonly $metadata: { readonly requestId?: string | undefined } },
   texts: ReadonlyArray<string>,
   settings: Settings
-): Effect.Effect<ReadonlyArray<EmbeddingsClient.Embedding>, MalformedResponse> => {
+): Effect.Effect<CallResult, MalformedResponse> => {
   const { model } = client
   const expected = settings.dimensions ?? model.defaultDimensions
   const malformed = (why: string) =>
@@ -498,20 +526,48 @@ const decodeCall = (
       () => malformed(`an embedding does not have ${expected} dimensions`)
     ),
     Effect.tap((decoded) => client.count({ inputTokens: decoded.inputTokens ?? 0 })),
-    Effect.map((decoded) =>
-      settings.normalize === true && model.dialect !== "titan-v2"
+    Effect.map((decoded) => ({
+      inputTokens: decoded.inputTokens,
+      vectors: settings.normalize === true && model.dialect !== "titan-v2"
         ? decoded.vectors.map(Similarity.normalize)
         : decoded.vectors
-    )
+    }))
   )
 }
 
-/** One model call for some texts: a permit of the client's concurrency, the breaker, the retry policy. */
+/** What `callModel` records of a finished call: its metrics, and on its span the tokens counted or the failure. */
+const observeCall = (
+  modelId: string,
+  startedAt: number,
+  exit: Exit.Exit<CallResult, EmbeddingsError>
+): Effect.Effect<void> =>
+  Effect.clockWith((clock) => {
+    const durationMillis = clock.unsafeCurrentTimeMillis() - startedAt
+    if (Exit.isFailure(exit)) {
+      const error = Cause.squash(exit.cause)
+      return Effect.zipRight(
+        Span.annotateSpan(() => Attributes.errorAttributes(error)),
+        Metrics.recordCall("embeddings", modelId, { durationMillis, error })
+      )
+    }
+    const inputTokens = exit.value.inputTokens
+    return inputTokens === undefined
+      ? Metrics.recordCall("embeddings", modelId, { durationMillis })
+      : Effect.zipRight(
+        Span.annotateSpan(() => ({ [Attr.usageInputTokens]: inputTokens })),
+        Metrics.recordCall("embeddings", modelId, { durationMillis, usage: { inputTokens } })
+      )
+  })
+
+/**
+ * One model call for some texts: a permit of the client's concurrency, the breaker, the retry policy; in an
+ * `embeddings {model}` span, with the GenAI metrics of the call.
+ */
 const callModel = (
   client: Client,
   texts: ReadonlyArray<string>,
   settings: Settings
-): Effect.Effect<ReadonlyArray<EmbeddingsClient.Embedding>, EmbeddingsError> => {
+): Effect.Effect<CallResult, EmbeddingsError> => {
   const { model } = client
   const body = JSON.stringify(encodeRequest(model.dialect, texts, settings))
   // The runtime bounds the request by `ClientConfig.requestTimeout`.
@@ -527,14 +583,26 @@ const callModel = (
       Option.match(client.breaker, { onNone: () => send, onSome: (breaker) => breaker.protect(send) })
     )
   )
-  return Resilience.retryOnFailure(attempt, client.retryPolicy).pipe(
-    Effect.flatMap((output) => decodeCall(client, output, texts, settings)),
-    withSpan("EmbeddingsClient.call", {
-      kind: "client",
-      attributes: { "gen_ai.request.model": model.modelId, "bedrock_llm.embeddings.texts": texts.length }
-    })
+  const call = Resilience.retryOnFailure(attempt, client.retryPolicy).pipe(
+    Effect.flatMap((output) => decodeCall(client, output, texts, settings))
   )
+  return Effect.clockWith((clock) => {
+    const startedAt = clock.unsafeCurrentTimeMillis()
+    return Effect.zipRight(
+      Span.annotateSpan(() => ({
+        ...Attributes.requestAttributes("embeddings", model, { server: client.server }),
+        ...Attributes.embeddingsAttributes({
+          texts: texts.length,
+          dimensions: settings.dimensions ?? model.defaultDimensions
+        })
+      })),
+      Effect.onExit(call, (exit) => observeCall(model.modelId, startedAt, exit))
+    )
+  }).pipe(withSpan(Attributes.spanName("embeddings", model.modelId), embeddingsSpanOptions))
 }
+
+/** The span options of an embeddings call: kind `client`. */
+const embeddingsSpanOptions = Span.clientSpan()
 
 /**
  * The resolver of `embed`: the requests of one batch grouped by settings, each text once, in calls of the model's
@@ -556,7 +624,11 @@ const makeResolver = (client: Client) => {
       client.count({ deduplicated: requests.length - byText.size }),
       Effect.forEach(
         chunksOf(Array.from(byText.keys()), client.model.maxBatch),
-        (texts) => Effect.flatMap(Effect.exit(callModel(client, texts, settings)), complete(texts)),
+        (texts) =>
+          Effect.flatMap(
+            Effect.exit(Effect.map(callModel(client, texts, settings), (result) => result.vectors)),
+            complete(texts)
+          ),
         { concurrency: client.concurrency, discard: true }
       )
     )
@@ -569,6 +641,13 @@ const makeResolver = (client: Client) => {
   )
 }
 
+/** How many times each text occurs in `list`. */
+const countOccurrences = (list: ReadonlyArray<string>): Map<string, number> => {
+  const counts = new Map<string, number>()
+  for (const text of list) counts.set(text, (counts.get(text) ?? 0) + 1)
+  return counts
+}
+
 /**
  * The texts of one `embedMany`, all known up front, go to the model without the resolver: each distinct text once,
  * those not in the cache in calls of the model's per-call limit, taken by `concurrency` workers. (The resolver's
@@ -578,7 +657,8 @@ const embedAll = (
   client: Client,
   list: ReadonlyArray<string>,
   settings: Settings,
-  settingsKey: string
+  settingsKey: string,
+  progress: Progress.Reporter | undefined
 ): Effect.Effect<Array<EmbeddingsClient.Embedding>, EmbeddingsError> =>
   Effect.gen(function*() {
     const { cache } = client
@@ -596,26 +676,38 @@ const embedAll = (
       cacheHits: distinct.length - missing.length,
       cacheMisses: missing.length
     })
+    if (cache.enabled) yield* Metrics.recordEmbeddingsCache(client.model.modelId, vectors.size, missing.length)
+    const occurrences = progress === undefined ? undefined : countOccurrences(list)
+    const itemsOf = (texts: ReadonlyArray<string>) =>
+      occurrences === undefined ? texts.length : texts.reduce((sum, text) => sum + occurrences.get(text)!, 0)
+    if (progress !== undefined && vectors.size > 0) yield* progress.advance({ done: itemsOf([...vectors.keys()]) })
     const batches = chunksOf(missing, client.model.maxBatch)
     let next = 0
     const worker: Effect.Effect<void, EmbeddingsError> = Effect.suspend(() => {
       const batch = batches[next++]
       if (batch === undefined) return Effect.void
+      const called = Effect.flatMap(callModel(client, batch, settings), ({ inputTokens, vectors: embeddings }) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          batch.forEach((text, i) => {
+            vectors.set(text, embeddings[i]!)
+            cache.store(cacheKey(settingsKey, text), embeddings[i]!, now)
+          })
+          return progress === undefined ? Effect.void : progress.advance({ done: itemsOf(batch), inputTokens })
+        }))
       return Effect.zipRight(
-        Effect.flatMap(callModel(client, batch, settings), (embeddings) =>
-          Effect.map(Clock.currentTimeMillis, (now) => {
-            batch.forEach((text, i) => {
-              vectors.set(text, embeddings[i]!)
-              cache.store(cacheKey(settingsKey, text), embeddings[i]!, now)
-            })
-          })),
+        progress === undefined ? called : Effect.tapError(called, () =>
+          progress.advance({ failed: itemsOf(batch) })),
         worker
       )
     })
-    yield* Effect.all(Array.from({ length: Math.min(client.concurrency, batches.length) }, () => worker), {
-      concurrency: "unbounded",
-      discard: true
-    })
+    yield* Effect.all(
+      Array.from({ length: Math.min(client.concurrency, batches.length) }, () =>
+        worker),
+      {
+        concurrency: "unbounded",
+        discard: true
+      }
+    )
     return list.map((text) => vectors.get(text)!)
   })
 
@@ -640,19 +732,24 @@ const makeClient = (options: EmbeddingsClient.Options, model: EmbeddingsClient.M
       Effect.sync(() => {
         for (const key in update) stats[key as keyof EmbeddingsClient.Stats] += update[key as keyof typeof update]!
       })
+    const runtime = yield* BedrockRuntime
     const cacheOptions = options.cache ?? { capacity: 1_000, timeToLive: Duration.hours(1) }
     const retryConfig = options.retry instanceof RetryConfig ? options.retry : new RetryConfig(options.retry ?? {})
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
     const client: Client = {
       model,
-      runtime: yield* BedrockRuntime,
+      runtime,
       breaker: yield* Effect.serviceOption(CircuitBreaker.CircuitBreaker),
       semaphore: yield* Effect.makeSemaphore(concurrency),
       concurrency,
-      retryPolicy: logRetries(Resilience.retrySchedule(retryConfig), "embeddings", retryConfig.maxAttempts, {
-        modelId: model.modelId
+      retryPolicy: logRetries(Resilience.retrySchedule(retryConfig), {
+        call: "embeddings",
+        operation: "embeddings",
+        modelId: model.modelId,
+        maxAttempts: retryConfig.maxAttempts
       }).pipe(Schedule.tapInput(() => count({ retries: 1 }))),
       count,
+      server: Attributes.serverOf({ region: runtime.config.region, endpoint: runtime.config.endpoint }),
       cache: cacheOptions === false
         ? new EmbeddingCache(0, 0)
         : new EmbeddingCache(
@@ -697,10 +794,14 @@ export const make = (
       return Effect.flatMap(
         client.cache.get(key),
         Option.match({
-          onSome: (value) => Effect.as(client.count({ cacheHits: 1 }), value),
+          onSome: (value) =>
+            Effect.as(
+              Effect.zipRight(client.count({ cacheHits: 1 }), Metrics.recordEmbeddingsCache(model.modelId, 1, 0)),
+              value
+            ),
           onNone: () =>
             Effect.zipRight(
-              client.count({ cacheMisses: 1 }),
+              Effect.zipRight(client.count({ cacheMisses: 1 }), Metrics.recordEmbeddingsCache(model.modelId, 0, 1)),
               Effect.tap(
                 Effect.request(new EmbedText({ text, settings, settingsKey }), resolver),
                 (value) => client.cache.set(key, value)
@@ -718,12 +819,19 @@ export const make = (
           const { settings, settingsKey } = yield* prepare(callOptions)
           return yield* embedChecked(checked, settings, settingsKey)
         }).pipe(withSpan("EmbeddingsClient.embed")),
-      embedMany: (texts, callOptions) =>
+      embedMany: (texts, manyOptions) =>
         Effect.gen(function*() {
           const list = Array.from(texts)
           for (let index = 0; index < list.length; index++) yield* checkText(list[index], index)
+          const { onProgress, ...callOptions } = manyOptions ?? {}
           const { settings, settingsKey } = yield* prepare(callOptions)
-          return yield* embedAll(client, list, settings, settingsKey)
+          return yield* onProgress === undefined
+            ? embedAll(client, list, settings, settingsKey, undefined)
+            : Progress.track(
+              list.length,
+              (reporter) => embedAll(client, list, settings, settingsKey, reporter),
+              onProgress
+            )
         }).pipe(withSpan("EmbeddingsClient.embedMany")),
       stats,
       clearCache: Effect.sync(() => client.cache.clear())
@@ -762,6 +870,6 @@ export const embed = (
  */
 export const embedMany = (
   texts: Iterable<string>,
-  options?: EmbeddingsClient.EmbedOptions
+  options?: EmbeddingsClient.EmbedManyOptions
 ): Effect.Effect<Array<EmbeddingsClient.Embedding>, EmbeddingsError, EmbeddingsClient> =>
   Effect.flatMap(EmbeddingsClient, (client) => client.embedMany(texts, options))

@@ -42,7 +42,8 @@ const expectations: ReadonlyArray<readonly [file: string, output: RegExp]> = [
   ["families.ts", /Jamba/i],
   ["chat-effect.ts", /model>|assistant/i],
   ["chat-promise.ts", /model>|assistant/i],
-  ["testing-with-scripted-runtime.ts", /answer: Paris\./]
+  ["testing-with-scripted-runtime.ts", /answer: Paris\./],
+  ["observability.ts", /batch: 500 of 500 answered/]
 ]
 
 /** "1 steps", "3 step(s)": what an example never prints. */

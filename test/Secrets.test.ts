@@ -4,6 +4,7 @@ import * as Agent from "../src/Agent.js"
 import * as BedrockClient from "../src/BedrockClient.js"
 import { Emulator } from "../src/emulator/Emulator.js"
 import * as Message from "../src/Message.js"
+import * as Telemetry from "../src/Telemetry.js"
 import * as Tool from "../src/Tool.js"
 import * as Toolkit from "../src/Toolkit.js"
 import {
@@ -16,7 +17,7 @@ import {
   sdkLogger,
   secretStrings
 } from "./soak/secrets.js"
-import { fakeCredentials, liveLayer } from "./support/live.js"
+import { fakeCredentials, haiku, liveLayer } from "./support/live.js"
 
 const Weather = Tool.make("get_weather", {
   description: "Current weather for a city",
@@ -89,7 +90,12 @@ describe("secrets never leak", () => {
           client: { hooks: [BedrockClient.loggingHooks], retry: { maxAttempts: 3, baseDelay: Duration.millis(1) } },
           runtime: { sdkOptions: { logger: sdkLogger(capture) } }
         })
-        const stats = yield* exercise(capture).pipe(Effect.provide(layer), Effect.provide(captureLayer(capture)))
+        // Content capture on: the spans carry the conversations and tool calls too, and still no credential.
+        const stats = yield* exercise(capture).pipe(
+          Telemetry.withCaptureContent(true),
+          Effect.provide(layer),
+          Effect.provide(captureLayer(capture))
+        )
         // a mismatched signature: the emulator verifies against another secret
         const wrongSecret = liveLayer({
           emulator: {
@@ -111,7 +117,9 @@ describe("secrets never leak", () => {
         assert.isTrue(capture.logs.some((line) => line.startsWith("DEBUG")))
         assert.isTrue(capture.logs.some((line) => line.includes("retrying after ThrottlingError")))
         assert.isTrue(capture.spans.some((span) => span.startsWith("BedrockRuntime.Converse ")))
-        assert.isTrue(capture.spans.some((span) => span.startsWith("BedrockClient.generate")))
+        assert.isTrue(capture.spans.some((span) => span.startsWith(`chat ${haiku}`)))
+        assert.isTrue(capture.spans.some((span) => span.includes("gen_ai.input.messages")))
+        assert.isTrue(capture.spans.some((span) => span.includes("gen_ai.output.messages")))
         assert.isTrue(capture.errors.some((text) => text.includes("AccessDeniedError")))
         assert.isTrue(capture.errors.some((text) => text.includes("signature")))
         assert.isAbove(capture.sdkLogs.length, 0)

@@ -1,10 +1,8 @@
-import { assert, describe, it, layer } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { DataPointType } from "@opentelemetry/sdk-metrics"
 import { Chunk, ConfigProvider, Effect, Either, Exit, Fiber, FiberRef, Stream } from "effect"
-import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
 import { ModelConfig } from "../src/Config.js"
-import { Emulator } from "../src/emulator/Emulator.js"
 import * as Attributes from "../src/internal/telemetry/attributes.js"
 import * as Content from "../src/internal/telemetry/content.js"
 import { DURATION_BUCKETS, TOKEN_BUCKETS } from "../src/internal/telemetry/conventions.js"
@@ -13,7 +11,7 @@ import * as Span from "../src/internal/telemetry/span.js"
 import * as Message from "../src/Message.js"
 import type * as Response from "../src/Response.js"
 import * as Telemetry from "../src/Telemetry.js"
-import { fakeCredentials, haiku, liveLayer } from "./support/live.js"
+import { fakeCredentials, haiku } from "./support/live.js"
 import { counterValue, descriptorOf, histogramPoint, pointsOf, spanNamed, withOtel } from "./support/otel.js"
 
 const response = (overrides?: Partial<Response.Response>): Response.Response => ({
@@ -377,49 +375,6 @@ describe("metrics through @effect/opentelemetry", () => {
       assert.isAtMost(perTool.length, Metrics.MAX_NAMES)
       assert.isAtLeast(counterValue(emitted.metrics, "bedrock_llm.tool.calls", { "gen_ai.tool.name": "_OTHER" }), 5)
     }))
-})
-
-describe("telemetry of real calls against the emulator (through the client's hooks until the wiring lands)", () => {
-  const recordingHooks: BedrockClient.BedrockClient.Hooks = {
-    after: (info, answer, cost) =>
-      Effect.zipRight(
-        Span.annotateSpan(() => Attributes.responseAttributes(answer, cost.total)),
-        Metrics.recordCall("chat", info.modelId, {
-          durationMillis: answer.latencyMs ?? 0,
-          usage: answer.usage,
-          cost: cost.total
-        })
-      ),
-    onRetry: (info, error) => Metrics.recordRetry("chat", info.modelId, error)
-  }
-
-  layer(liveLayer({ client: { hooks: [recordingHooks] } }), { excludeTestServices: true })("generate", (it) => {
-    it.effect("a generate's usage and a throttled retry are recorded as the emulator answered them", () =>
-      Effect.gen(function*() {
-        const emulator = yield* Emulator
-        emulator.faults.enqueue("throttle")
-        const emitted = yield* withOtel(BedrockClient.generate("What is the capital of France?"))
-        assert.isTrue(Exit.isSuccess(emitted.exit))
-        const answer = Exit.isSuccess(emitted.exit) ? emitted.exit.value : undefined
-        const of = { "gen_ai.request.model": haiku }
-        const input = histogramPoint(emitted.metrics, "gen_ai.client.token.usage", {
-          ...of,
-          "gen_ai.token.type": "input"
-        })
-        assert.strictEqual(input.sum, answer?.usage.inputTokens)
-        assert.isAbove(counterValue(emitted.metrics, "bedrock_llm.client.cost", of), 0)
-        assert.strictEqual(
-          counterValue(emitted.metrics, "bedrock_llm.client.retries", { ...of, "error.type": "ThrottlingError" }),
-          1
-        )
-        const span = spanNamed(emitted.spans, "BedrockClient.generate")
-        assert.strictEqual(span.attributes["gen_ai.response.id"], answer?.requestId)
-        assert.strictEqual(span.attributes["gen_ai.response.finish_reasons"], `["end_turn"]`)
-        const everything = JSON.stringify(emitted.spans.map((s) => ({ a: s.attributes, e: s.events })))
-        assert.notInclude(everything, fakeCredentials.secretAccessKey)
-        assert.notInclude(everything, fakeCredentials.sessionToken)
-      }))
-  })
 })
 
 describe("progress", () => {

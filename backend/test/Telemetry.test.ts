@@ -58,7 +58,7 @@ describe("telemetry", () => {
       })
       assert.include(traces, "gateway-under-test")
       assert.include(traces, "http.server POST")
-      assert.include(traces, "BedrockClient.generate")
+      assert.include(traces, `chat ${model}`)
       assert.include(traces, "BedrockRuntime.Converse")
       assert.notInclude(traces, key.secret)
       assert.notInclude(traces, service.adminKey)

@@ -17,6 +17,9 @@ import * as Message from "../../Message.js"
 import * as Response from "../../Response.js"
 import type * as Tool from "../../Tool.js"
 import * as Toolkit from "../../Toolkit.js"
+import * as Attributes from "../telemetry/attributes.js"
+import * as Metrics from "../telemetry/metrics.js"
+import * as Span from "../telemetry/span.js"
 import { withSpan } from "../tracing.js"
 import * as ChildFibers from "./childFibers.js"
 import { type AgentError, AgentMemoryError, trusted } from "./errors.js"
@@ -158,9 +161,13 @@ export const makeRun = <A>(
     }
   })
 
+/** The span options of an agent run: kind `internal`. */
+const agentSpanOptions = { kind: "internal" } as const
+
 /**
  * One run of the agent: the memory read, the steps from the input's state until one finishes the run (the limits
- * checked before each), the memory written; within the deadline, in the span `Agent.run`. @internal
+ * checked before each), the memory written; within the deadline, in the span `invoke_agent {name}` (its steps'
+ * `chat` spans and its `execute_tool` spans are its children), one `bedrock_llm.agent.steps` per step. @internal
  */
 export const run = <A>(
   settings: Settings,
@@ -180,14 +187,22 @@ export const run = <A>(
         ? []
         : yield* Effect.mapError(memory.messages, memoryError(name, first, "read"))
       const run = yield* makeRun(settings, { options, consumer, fibers, publish, history })
+      const modelId = settings.model?.modelId ?? run.client.model.modelId
+      yield* Span.annotateSpan(() => Attributes.agentAttributes({ name, modelId }))
       const loop = (state: RunState.RunState): Effect.Effect<Result<A>, AgentError> =>
         Limits.enforce(limits, name, state).pipe(
           Effect.zipRight(Step.step(run, state)),
+          Effect.zipLeft(Metrics.recordAgentStep(name, modelId)),
           Effect.flatMap((next) => next._tag === "Continue" ? loop(next.state) : finish(settings, run, memory, next))
         )
-      return yield* loop(first)
+      const result = yield* loop(first)
+      yield* Span.annotateSpan(() =>
+        Attributes.agentResultAttributes({ steps: result.steps.length, usage: result.usage, cost: result.cost })
+      )
+      return result
     }).pipe(Effect.ensuring(fibers.interruptAll))
     return Limits.withDeadline(body, limits, name, Ref.get(latest)).pipe(
-      withSpan("Agent.run", { attributes: { agent: name } })
+      Effect.tapError((error) => Span.annotateSpan(() => Attributes.errorAttributes(error))),
+      withSpan(Attributes.spanName("invoke_agent", name), agentSpanOptions)
     )
   })

@@ -18,6 +18,10 @@ import * as Fiber from "effect/Fiber"
 import type { ApprovalRequest, Decision, ToolCall } from "../../Agent.js"
 import type * as Message from "../../Message.js"
 import * as Tool from "../../Tool.js"
+import * as Attributes from "../telemetry/attributes.js"
+import * as Content from "../telemetry/content.js"
+import * as Metrics from "../telemetry/metrics.js"
+import * as Span from "../telemetry/span.js"
 import { withSpan } from "../tracing.js"
 import type { ChildFibers } from "./childFibers.js"
 import type { Emitter } from "./events.js"
@@ -94,6 +98,9 @@ const stableJson = (value: unknown): string => {
 const sameCall = (a: Message.ToolUse, b: Message.ToolUse): boolean =>
   a.name === b.name && stableJson(a.input) === stableJson(b.input)
 
+/** The span options of a tool call: kind `internal` (the tool runs in this process). */
+const toolSpanOptions = { kind: "internal" } as const
+
 /** @internal */
 export const make = (deps: Dependencies): ToolExecution => {
   const { events, fibers } = deps
@@ -144,14 +151,31 @@ export const make = (deps: Dependencies): ToolExecution => {
       )
     })
 
+  /** One tool call in its `execute_tool {tool}` span, with its outcome on the span and in the tool metrics. */
   const perform = (step: number, use: Message.ToolUse): Effect.Effect<Settled> =>
-    outcomeOf(step, use).pipe(
-      Effect.map((outcome) => settledWith(use, outcome)),
-      Effect.tap(({ outcome, result }) =>
-        events.emit({ _tag: "ToolResult", step, toolUseId: use.toolUseId, name: use.name, outcome, result })
-      ),
-      withSpan("Agent.tool", { attributes: { agent: deps.agent, tool: use.name } })
-    )
+    Effect.clockWith((clock) => {
+      const startedAt = clock.unsafeCurrentTimeMillis()
+      return Effect.zipRight(
+        Span.annotateSpan(() =>
+          Attributes.toolAttributes({
+            name: use.name,
+            toolUseId: use.toolUseId,
+            description: deps.tools[use.name]?.description
+          })
+        ),
+        outcomeOf(step, use)
+      ).pipe(
+        Effect.map((outcome) => settledWith(use, outcome)),
+        Effect.tap(({ outcome, result }) =>
+          Effect.all([
+            Span.annotateSpan(() => Attributes.toolOutcomeAttributes(outcome)),
+            Span.annotateContent(() => Content.toolContentAttributes(use.input, result)),
+            Metrics.recordToolCall(use.name, outcome, clock.unsafeCurrentTimeMillis() - startedAt),
+            events.emit({ _tag: "ToolResult", step, toolUseId: use.toolUseId, name: use.name, outcome, result })
+          ], { discard: true })
+        )
+      )
+    }).pipe(withSpan(Attributes.spanName("execute_tool", use.name), toolSpanOptions))
 
   /** The execution an earlier attempt of this step started for the same call and no later attempt claimed. */
   const fromEarlierAttempt = (step: number, attempt: number, use: Message.ToolUse): Execution | undefined => {

@@ -1,10 +1,12 @@
 /**
  * What every client call does around its request, written once for the unary call and the stream call: the hooks,
- * the circuit breaker, the retry policy (each retry logged at Info), the accounting of usage and cost, and the final
+ * the circuit breaker, the retry policy (each retry logged at Info), the accounting of usage and cost, the telemetry
+ * of the call (the `chat` span's attributes, content under the capture switch, the GenAI metrics), and the final
  * failure of a call (a timeout then says how many attempts were made and the time they took).
  *
  * @internal
  */
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
@@ -15,6 +17,11 @@ import type { RetryConfig } from "../../Config.js"
 import * as ModelCatalog from "../../ModelCatalog.js"
 import * as Resilience from "../../Resilience.js"
 import * as Response from "../../Response.js"
+import * as Attributes from "../telemetry/attributes.js"
+import * as Content from "../telemetry/content.js"
+import { Attr } from "../telemetry/conventions.js"
+import * as Metrics from "../telemetry/metrics.js"
+import * as Span from "../telemetry/span.js"
 import type { Prepared } from "./prepareRequest.js"
 import { logRetries } from "./retryLog.js"
 
@@ -44,6 +51,8 @@ export interface Attempts {
   readonly begin: Effect.Effect<void>
   /** The retry policy of the call; it remembers each failure for the next attempt's `onRetry`. */
   readonly schedule: Schedule.Schedule<unknown, ClientError>
+  /** Milliseconds since the first attempt started. */
+  readonly elapsed: () => number
   /** The call's final failure, with the attempts and elapsed time when it is a timeout. */
   readonly failFinal: <E extends ClientError>(error: E) => Effect.Effect<never, E | BedrockError.RequestTimeoutError>
 }
@@ -52,17 +61,28 @@ export interface CallPolicy {
   readonly hooks: ReadonlyArray<Hooks>
   readonly protect: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | BedrockError.CircuitOpenError, R>
   readonly attempts: (operation: RequestInfo["operation"], prepared: Prepared) => Attempts
-  /** Accounts a successful call's usage (without hooks to run). */
-  readonly record: (prepared: Prepared, usage: Response.Usage) => Effect.Effect<void>
+  /** Accounts a successful stream from what its events said (without hooks to run or content to capture). */
+  readonly record: (prepared: Prepared, attempts: Attempts, summary: StreamSummary) => Effect.Effect<void>
   /** Accounts a successful call and runs its `after` hooks. */
-  readonly account: (prepared: Prepared, info: RequestInfo, response: Response.Response) => Effect.Effect<void>
+  readonly account: (prepared: Prepared, attempts: Attempts, response: Response.Response) => Effect.Effect<void>
+  /** Records a stream's first chunk: the time to first chunk, as a metric and on the span. */
+  readonly firstChunk: (prepared: Prepared, attempts: Attempts) => Effect.Effect<void>
   /** Accounts a failed call and runs its `onError` hooks. */
-  readonly failed: (info: () => RequestInfo) => (error: ClientError) => Effect.Effect<void>
+  readonly failed: (prepared: Prepared, attempts: Attempts) => (error: ClientError) => Effect.Effect<void>
   readonly totals: () => BedrockClient.BedrockClient.UsageTotals
+}
+
+/** What a stream's events said of its answer. */
+export interface StreamSummary {
+  readonly usage: Response.Usage
+  readonly stopReason: Response.StopReason | undefined
+  readonly requestId: string | undefined
 }
 
 export interface Options {
   readonly hooks: ReadonlyArray<Hooks>
+  /** Where the calls go (`server.address` and `server.port` on the spans). */
+  readonly server?: Attributes.Server | undefined
   readonly breaker: Option.Option<CircuitBreaker.CircuitBreaker.Service>
   readonly retry: RetryConfig
 }
@@ -102,46 +122,123 @@ export const make = (options: Options): CallPolicy => {
     const { callId, config: { modelId } } = prepared
     let attempt = 0
     let startedAt = 0
+    let clockOfCall: Clock.Clock | undefined
     let lastError: BedrockError.BedrockError | undefined
     const info = (): RequestInfo => ({ operation, modelId, callId, attempt })
     const begin = Effect.clockWith((clock) => {
       attempt++
-      if (attempt === 1) startedAt = clock.unsafeCurrentTimeMillis()
+      if (attempt === 1) {
+        clockOfCall = clock
+        startedAt = clock.unsafeCurrentTimeMillis()
+        const annotated = annotateRequest(prepared)
+        return hooks.length === 0 ? annotated : Effect.zipRight(annotated, runHooks((h) => h.before, info()))
+      }
       if (lastError !== undefined) totals = { ...totals, retries: totals.retries + 1 }
       if (hooks.length === 0) return Effect.void
       const retrying = lastError === undefined ? Effect.void : runHooks((h) => h.onRetry, info(), lastError)
       return Effect.zipRight(retrying, runHooks((h) => h.before, info()))
     })
+    const elapsed = () => clockOfCall === undefined ? 0 : clockOfCall.unsafeCurrentTimeMillis() - startedAt
     const remember = (error: unknown) =>
       Effect.sync(() => {
         if (BedrockError.isBedrockError(error)) lastError = error
       })
-    const schedule = logRetries(
-      Schedule.tapInput(retrySchedule, remember),
-      `${operation} call ${callId}`,
-      options.retry.maxAttempts,
-      { modelId }
-    )
+    const schedule = logRetries(Schedule.tapInput(retrySchedule, remember), {
+      call: `${operation} call ${callId}`,
+      operation: "chat",
+      modelId,
+      maxAttempts: options.retry.maxAttempts
+    })
     const failFinal = <E extends ClientError>(error: E): Effect.Effect<never, E | BedrockError.RequestTimeoutError> =>
       error._tag === "RequestTimeoutError"
         ? Effect.clockWith((clock) =>
           Effect.fail(error.afterAttempts(attempt, clock.unsafeCurrentTimeMillis() - startedAt))
         )
         : Effect.fail(error)
-    return { info, begin, schedule, failFinal }
+    return { info, begin, schedule, elapsed, failFinal }
   }
+
+  /** The `chat` span's request attributes, and the conversation when content is captured. */
+  const annotateRequest = (prepared: Prepared): Effect.Effect<void> =>
+    Effect.zipRight(
+      Span.annotateSpan(() =>
+        Attributes.requestAttributes("chat", prepared.config, { server: options.server, api: prepared.target.api })
+      ),
+      Span.annotateContent(() =>
+        Content.inputContentAttributes(prepared.request.messages, {
+          text: prepared.config.system,
+          blocks: prepared.request.system
+        })
+      )
+    )
+
+  /** The telemetry of a successful call: the response's attributes on the span, the call's metrics. */
+  const observeSuccess = (
+    prepared: Prepared,
+    attempts: Attempts,
+    usage: Response.Usage,
+    cost: ModelCatalog.Cost,
+    attributes: () => Attributes.Attributes
+  ): Effect.Effect<void> =>
+    Effect.zipRight(
+      Span.annotateSpan(attributes),
+      Metrics.recordCall("chat", prepared.config.modelId, {
+        durationMillis: attempts.elapsed(),
+        usage,
+        cost: cost.total
+      })
+    )
 
   return {
     hooks,
     protect,
     attempts,
-    record: (prepared, usage) => Effect.sync(() => void recordUsage(prepared, usage)),
-    account: (prepared, info, response) =>
-      Effect.suspend(() => runHooks((h) => h.after, info, response, recordUsage(prepared, response.usage))),
-    failed: (info) => (error) =>
+    record: (prepared, attempts, summary) =>
+      Effect.suspend(() => {
+        const cost = recordUsage(prepared, summary.usage)
+        return observeSuccess(prepared, attempts, summary.usage, cost, () => ({
+          ...(summary.stopReason === undefined
+            ? {}
+            : { [Attr.responseFinishReasons]: Attributes.stringArray([summary.stopReason]) }),
+          ...(summary.requestId === undefined ? {} : { [Attr.responseId]: summary.requestId }),
+          ...Attributes.usageAttributes(summary.usage),
+          [Attr.costUsd]: cost.total
+        }))
+      }),
+    account: (prepared, attempts, response) =>
+      Effect.suspend(() => {
+        const cost = recordUsage(prepared, response.usage)
+        return Effect.all([
+          observeSuccess(prepared, attempts, response.usage, cost, () =>
+            Attributes.responseAttributes(response, cost.total)),
+          Span.annotateContent(() =>
+            Content.outputContentAttributes(response)
+          ),
+          runHooks(
+            (h) =>
+              h.after,
+            attempts.info(),
+            response,
+            cost
+          )
+        ], { discard: true })
+      }),
+    firstChunk: (prepared, attempts) =>
+      Effect.suspend(() => {
+        const millis = attempts.elapsed()
+        return Effect.zipRight(
+          Metrics.recordTimeToFirstChunk("chat", prepared.config.modelId, millis),
+          Span.annotateSpan(() => Attributes.timeToFirstChunkAttributes(millis))
+        )
+      }),
+    failed: (prepared, attempts) => (error) =>
       Effect.suspend(() => {
         totals = { ...totals, calls: totals.calls + 1, failures: totals.failures + 1 }
-        return runHooks((h) => h.onError, info(), error)
+        return Effect.all([
+          Span.annotateSpan(() => Attributes.errorAttributes(error)),
+          Metrics.recordCall("chat", prepared.config.modelId, { durationMillis: attempts.elapsed(), error }),
+          runHooks((h) => h.onError, attempts.info(), error)
+        ], { discard: true })
       }),
     totals: () => totals
   }
@@ -161,9 +258,9 @@ export const unaryCall = <Output>(
     Effect.flatMap((output) =>
       Effect.flatMap(
         decode(output),
-        (response) => Effect.as(policy.account(prepared, attempts.info(), response), response)
+        (response) => Effect.as(policy.account(prepared, attempts, response), response)
       )
     ),
-    Effect.tapError(policy.failed(attempts.info))
+    Effect.tapError(policy.failed(prepared, attempts))
   )
 }

@@ -35,6 +35,8 @@ export type Target =
 /** A call ready to be sent: its settings, its catalog entry (for the price), its sequence number and its request. */
 export interface Prepared {
   readonly config: ModelConfig
+  /** The request as checked (its messages and system blocks are what content capture records). */
+  readonly request: BedrockClient.BedrockClient.Request
   readonly info: Option.Option<ModelCatalog.ModelInfo>
   readonly callId: number
   readonly target: Target
@@ -265,7 +267,7 @@ export const make = (options: Options) => {
             const limit = ModelCatalog.checkMaxTokens(info.value, config.maxTokens)
             if (Either.isLeft(limit)) return Effect.fail(new BedrockError.ValidationError({ message: limit.left }))
           }
-          const prepared = (target: Target): Prepared => ({ config, info, callId: ++lastCallId, target })
+          const prepared = (target: Target): Prepared => ({ config, request, info, callId: ++lastCallId, target })
           return (request.api ?? options.api ?? "converse") === "invoke"
             ? Effect.map(nativeTarget(request, config, Option.map(info, (found) => found.family)), prepared)
             : Effect.succeed(prepared(converseTarget(request, config, streaming)))

@@ -2,8 +2,8 @@
  * The stream call of the client: one streaming request as a pull, opened on the first pull. Each attempt runs the
  * `before` hooks and goes through the breaker; the retry policy is `Resilience.retryPull` (a retryable failure before
  * the first event opens the call again, each attempt in a scope of its own; one after it ends the stream with
- * `StreamInterruptedError`); the end of the stream accounts the usage (the `Metadata` event's, or, with `after` hooks,
- * the folded response). The deadlines are the runtime's. One pull instead of a pipeline of `Stream` stages: a
+ * `StreamInterruptedError`); the first chunk records the time to first chunk; the end of the stream accounts the
+ * usage (the `Metadata` event's, or, with `after` hooks or content capture, the folded response). The deadlines are the runtime's. One pull instead of a pipeline of `Stream` stages: a
  * stream's setup is a visible share of a short answer's cost.
  *
  * @internal
@@ -12,6 +12,7 @@ import type * as Sdk from "@aws-sdk/client-bedrock-runtime"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -20,6 +21,7 @@ import type * as BedrockRuntime from "../../BedrockRuntime.js"
 import * as Resilience from "../../Resilience.js"
 import * as Response from "../../Response.js"
 import * as SdkShapes from "../sdkShapes.js"
+import * as Content from "../telemetry/content.js"
 import type { Attempts, CallPolicy } from "./callPolicy.js"
 import type { Prepared, Target } from "./prepareRequest.js"
 
@@ -70,29 +72,35 @@ const openAttempt = (
     )
 
 /**
- * The usage of a stream, accounted at its end: with `after` hooks the whole response (they get it), without them
- * only the `Metadata` event's usage.
+ * The answer of a stream, accounted at its end: with `after` hooks (they get it) or content capture (the span gets
+ * it) the whole folded response, otherwise only what the events say of it (usage, stop reason, request id).
  */
-const usageOfStream = (policy: CallPolicy, prepared: Prepared, attempts: Attempts) => {
+const answerOfStream = (policy: CallPolicy, prepared: Prepared, attempts: Attempts, whole: boolean) => {
   let usage: Response.Usage | undefined
+  let stopReason: Response.StopReason | undefined
+  let requestId: string | undefined
   let accumulator = Response.Accumulator.empty
   let accounted = false
   const observe = (chunk: Chunk.Chunk<Response.StreamEvent>) => {
     const events = Chunk.toReadonlyArray(chunk)
-    if (policy.hooks.length === 0) {
-      for (const event of events) if (event._tag === "Metadata") usage = event.usage
-    } else {
+    if (whole) {
       for (const event of events) accumulator = accumulator.add(event)
+      return
+    }
+    for (const event of events) {
+      if (event._tag === "Metadata") usage = event.usage
+      else if (event._tag === "MessageStop") stopReason = event.stopReason
+      else if (event._tag === "MessageStart") requestId = event.requestId
     }
   }
   const end = Effect.suspend(() => {
     if (accounted) return Effect.void
     accounted = true
-    return policy.hooks.length === 0
-      ? usage === undefined ? Effect.void : policy.record(prepared, usage)
+    return !whole
+      ? usage === undefined ? Effect.void : policy.record(prepared, attempts, { usage, stopReason, requestId })
       : Either.match(accumulator.toResponse(), {
         onLeft: () => Effect.void,
-        onRight: (response) => policy.account(prepared, attempts.info(), response)
+        onRight: (response) => policy.account(prepared, attempts, response)
       })
   })
   return { observe, end }
@@ -109,21 +117,29 @@ export const streamCall = (
     target.api === "converse" ? "ConverseStream" : "InvokeModelWithResponseStream",
     prepared
   )
-  const usage = usageOfStream(policy, prepared, attempts)
-  const failed = policy.failed(attempts.info)
+  const failed = policy.failed(prepared, attempts)
   const fail = (error: ClientError) =>
     Effect.catchAll(
       attempts.failFinal(error),
       (final) => Effect.zipRight(failed(final), Effect.fail(Option.some(final)))
     )
   const open = Effect.zipRight(attempts.begin, openAttempt(runtime, policy, target))
-  return Effect.map(Resilience.retryPull(open, attempts.schedule), (retried): Pull =>
-    Effect.matchEffect(retried, {
-      onSuccess: (chunk) => {
-        usage.observe(chunk)
-        return Effect.succeed(chunk)
-      },
-      onFailure: (error) =>
-        Option.isSome(error) ? fail(error.value) : Effect.zipRight(usage.end, Effect.fail(Option.none()))
-    }))
+  return Effect.zipWith(
+    FiberRef.get(Content.captureContent),
+    Resilience.retryPull(open, attempts.schedule),
+    (capturing, retried): Pull => {
+      const answer = answerOfStream(policy, prepared, attempts, capturing || policy.hooks.length > 0)
+      let firstSeen = false
+      return Effect.matchEffect(retried, {
+        onSuccess: (chunk) => {
+          answer.observe(chunk)
+          if (firstSeen || Chunk.isEmpty(chunk)) return Effect.succeed(chunk)
+          firstSeen = true
+          return Effect.as(policy.firstChunk(prepared, attempts), chunk)
+        },
+        onFailure: (error) =>
+          Option.isSome(error) ? fail(error.value) : Effect.zipRight(answer.end, Effect.fail(Option.none()))
+      })
+    }
+  )
 }
