@@ -1,5 +1,5 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Chunk, Effect, Either, Fiber, Layer, Schema, Stream, TestClock } from "effect"
+import { Chunk, Effect, Either, Fiber, Schema, Stream, TestClock } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
 import * as Conversation from "../src/Conversation.js"
@@ -8,6 +8,7 @@ import * as Message from "../src/Message.js"
 import * as Response from "../src/Response.js"
 import * as ScriptedBedrock from "../src/ScriptedBedrock.js"
 import { haiku, liveLayer } from "./support/live.js"
+import { scriptedClient as scripted } from "./support/scripted.js"
 
 const weatherTool = Conversation.toolConfig([
   Conversation.toolSpec({
@@ -334,22 +335,11 @@ describe("BedrockClient batch and accounting", () => {
   })
 })
 
-/**
- * What needs canned answers only (no wire, no connection kinds): a client over `ScriptedBedrock`, on the TestClock,
- * with the scripted service to read the requests it received.
- */
+/** What needs canned answers only (no wire, no connection kinds): a client over `ScriptedBedrock`. */
 const scriptedClient = (
   script: ReadonlyArray<ScriptedBedrock.Turn>,
   options: Partial<BedrockClient.BedrockClient.Options> = {}
-) => {
-  const runtime = ScriptedBedrock.layer(script)
-  return Layer.merge(
-    BedrockClient.layer({ model: { modelId: haiku, maxTokens: 256 }, circuitBreaker: false, ...options }).pipe(
-      Layer.provide(runtime)
-    ),
-    runtime
-  )
-}
+) => scripted(script, { model: { modelId: haiku, maxTokens: 256 }, ...options })
 
 const scriptedRequests = Effect.flatMap(ScriptedBedrock.ScriptedBedrock, (scripted) => scripted.requests)
 

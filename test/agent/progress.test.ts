@@ -3,11 +3,11 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Agent from "../../src/Agent.js"
-import * as BedrockClient from "../../src/BedrockClient.js"
 import * as ScriptedBedrock from "../../src/ScriptedBedrock.js"
 import type * as Telemetry from "../../src/Telemetry.js"
 import * as Tool from "../../src/Tool.js"
 import * as Toolkit from "../../src/Toolkit.js"
+import { scriptedClient } from "../support/scripted.js"
 
 const Weather = Tool.make("get_weather", {
   description: "Current weather for a city",
@@ -17,11 +17,7 @@ const Weather = Tool.make("get_weather", {
 const toolkit = Toolkit.make(Weather)
 const handlers = toolkit.toLayer({ get_weather: () => Effect.succeed({ celsius: 21 }) })
 
-const clientOver = (script: ReadonlyArray<ScriptedBedrock.Turn>) =>
-  BedrockClient.layer({ model: { modelId: "amazon.nova-micro-v1:0" }, circuitBreaker: false }).pipe(
-    Layer.provide(ScriptedBedrock.layer(script)),
-    Layer.merge(handlers)
-  )
+const clientOver = (script: ReadonlyArray<ScriptedBedrock.Turn>) => Layer.merge(scriptedClient(script), handlers)
 
 /** A step asking for the weather twice, once with an input that does not decode (a failed tool call). */
 const twoCalls = ScriptedBedrock.toolCalls([
