@@ -16,6 +16,7 @@ import type { StreamInterruptedError } from "./BedrockError.js"
 import type * as Conversation from "./Conversation.js"
 import type { AgentError } from "./internal/agent/errors.js"
 import * as Loop from "./internal/agent/loop.js"
+import type * as Progress from "./internal/telemetry/progress.js"
 import type * as Message from "./Message.js"
 import type * as Response from "./Response.js"
 import * as Tool from "./Tool.js"
@@ -218,6 +219,11 @@ export type Event<A = unknown> =
 export interface RunOptions {
   /** Called for every event (also in `stream`). */
   readonly onEvent?: ((event: Event) => Effect.Effect<void>) | undefined
+  /**
+   * Called after each step with the run's progress (`Telemetry.Progress`): steps done of `maxSteps`, tool calls
+   * failed, tokens and cost so far; once more with `ended` set when the run ends, however it ends.
+   */
+  readonly onProgress?: ((progress: Progress.Progress) => Effect.Effect<void>) | undefined
   /** Called (in its own fiber) for each call that needs approval; it completes the request now or later. */
   readonly onApproval?: ((request: ApprovalRequest) => Effect.Effect<void>) | undefined
   /** Overrides the agent's memory for this run. */

@@ -348,9 +348,13 @@ const chatSpanName = (clientModelId: string) => {
   }
 }
 
-/** The `CircuitBreaker` in context, else one of the options' settings (none with `circuitBreaker: false`). */
+/**
+ * The `CircuitBreaker` in context, else one of the options' settings (none with `circuitBreaker: false`); a breaker
+ * the client makes is its model's, and its transitions are labelled with it.
+ */
 const breakerOf = (
-  options: BedrockClient.Options
+  options: BedrockClient.Options,
+  modelId: string
 ): Effect.Effect<Option.Option<CircuitBreaker.CircuitBreaker.Service>> =>
   Effect.flatMap(
     Effect.serviceOption(CircuitBreaker.CircuitBreaker),
@@ -359,7 +363,7 @@ const breakerOf = (
       onNone: () =>
         options.circuitBreaker === false
           ? Effect.succeed(Option.none())
-          : Effect.map(CircuitBreaker.make(options.circuitBreaker ?? {}), Option.some)
+          : Effect.map(CircuitBreaker.make(options.circuitBreaker ?? {}, { modelId }), Option.some)
     })
   )
 
@@ -456,7 +460,7 @@ export const make = (
     const catalog = yield* catalogOf
     const policy = CallPolicy.make({
       hooks: options.hooks ?? [],
-      breaker: yield* breakerOf(options),
+      breaker: yield* breakerOf(options, model.modelId),
       server: Attributes.serverOf({ region: runtime.config.region, endpoint: runtime.config.endpoint }),
       retry: options.retry instanceof RetryConfig ? options.retry : new RetryConfig(options.retry ?? {})
     })

@@ -67,6 +67,11 @@ export declare namespace CircuitBreaker {
     readonly isFailure?: ((error: unknown) => boolean) | undefined
     /** Called after every transition (e.g. to log it). */
     readonly onStateChange?: ((transition: Transition) => Effect.Effect<void>) | undefined
+    /**
+     * The model the breaker guards, as the `gen_ai.request.model` label of its `bedrock_llm.circuit_breaker.transitions`
+     * (a client sets it on the breaker it makes; a breaker shared across models has none).
+     */
+    readonly modelId?: string | undefined
   }
 
   /**
@@ -260,7 +265,7 @@ export const make = (
         onNone: () => Effect.void,
         onSome: (t) =>
           Effect.zipRight(
-            Effect.zipRight(PubSub.publish(pubsub, t), Metrics.recordBreakerTransition(t)),
+            Effect.zipRight(PubSub.publish(pubsub, t), Metrics.recordBreakerTransition(t, options?.modelId)),
             options?.onStateChange === undefined ?
               Effect.void :
               Effect.catchAllCause(options.onStateChange(t), () => Effect.void)

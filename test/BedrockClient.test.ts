@@ -1,12 +1,14 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Chunk, Effect, Either, Fiber, Schema, Stream } from "effect"
+import { Chunk, Effect, Either, Fiber, Schema, Stream, TestClock } from "effect"
 import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockError from "../src/BedrockError.js"
 import * as Conversation from "../src/Conversation.js"
 import { Emulator } from "../src/emulator/Emulator.js"
 import * as Message from "../src/Message.js"
 import * as Response from "../src/Response.js"
-import { liveLayer } from "./support/live.js"
+import * as ScriptedBedrock from "../src/ScriptedBedrock.js"
+import { haiku, liveLayer } from "./support/live.js"
+import { scriptedClient as scripted } from "./support/scripted.js"
 
 const weatherTool = Conversation.toolConfig([
   Conversation.toolSpec({
@@ -255,53 +257,6 @@ for (const { multiplex, name, protocol } of connections) {
         assert.strictEqual(emulator.stats().requestsByOperation["Converse"], 1)
       }))
 
-    it.effect("an invalid conversation is rejected before any request", () =>
-      Effect.gen(function*() {
-        const emulator = yield* Emulator
-        emulator.resetStats()
-        const error = yield* Effect.flip(BedrockClient.generate([Message.assistant("I speak first")]))
-        assert.strictEqual(error._tag, "InvalidConversation")
-        assert.strictEqual(emulator.stats().requests, 0)
-      }))
-
-    it.effect("maxTokens above the model's limit is rejected before any request", () =>
-      Effect.gen(function*() {
-        const emulator = yield* Emulator
-        emulator.resetStats()
-        const error = yield* Effect.flip(BedrockClient.generate({
-          messages: [Message.user("Hello")],
-          model: { maxTokens: 1_000_000 }
-        }))
-        assert.strictEqual(error._tag, "ValidationError")
-        assert.include(error.message, "4096")
-        assert.strictEqual(emulator.stats().requests, 0)
-      }))
-
-    it.effect("a request's model overrides are checked field by field before any request, and then applied", () =>
-      Effect.gen(function*() {
-        const emulator = yield* Emulator
-        emulator.resetStats()
-        const invalid = [
-          { temperature: 2 },
-          { topK: -1 },
-          { modelId: "" },
-          { stopSequences: "END" },
-          { maxTokens: 1.5 }
-        ] as unknown as ReadonlyArray<BedrockClient.BedrockClient.ModelOverrides>
-        for (const model of invalid) {
-          const error = yield* Effect.flip(BedrockClient.generate({ messages: [Message.user("Hello")], model }))
-          assert.strictEqual(error._tag, "ValidationError")
-          assert.include(error.message, `invalid model settings: ${Object.keys(model)[0]}`)
-        }
-        assert.strictEqual(emulator.stats().requests, 0)
-        const response = yield* BedrockClient.generate({
-          messages: [Message.user("Write 2000 words about distributed tracing and observability")],
-          model: { maxTokens: 12, temperature: 0 }
-        })
-        assert.strictEqual(response.stopReason, "max_tokens")
-        assert.strictEqual(response.usage.outputTokens, 12)
-      }))
-
     it.effect("leaving a stream early aborts its HTTP request", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator
@@ -326,68 +281,8 @@ for (const { multiplex, name, protocol } of connections) {
   })
 }
 
-const scenario = {
-  turns: [
-    {
-      content: [{ toolUse: { toolUseId: "tooluse_1", name: "respond", input: { city: "Paris", temperature: "warm" } } }]
-    },
-    { content: [{ toolUse: { toolUseId: "tooluse_2", name: "respond", input: { city: "Paris", temperature: 21 } } }] }
-  ],
-  onExhausted: "repeat-last" as const
-}
-
-layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("BedrockClient.generateObject", (it) => {
-  it.effect("retries with the decode error, then returns the decoded value", () =>
-    Effect.gen(function*() {
-      const emulator = yield* Emulator
-      const Weather = Schema.Struct({ city: Schema.String, temperature: Schema.Number })
-      const value = yield* BedrockClient.generateObject(Weather, "Weather in Paris?")
-      assert.deepStrictEqual(value, { city: "Paris", temperature: 21 })
-      assert.strictEqual(emulator.stats().requestsByOperation["Converse"], 2)
-    }))
-
-  it.effect("fails with StructuredOutputError when no attempt decodes", () =>
-    Effect.gen(function*() {
-      const Strict = Schema.Struct({ city: Schema.Literal("Rome") })
-      const error = yield* Effect.flip(BedrockClient.generateObject(Strict, "Weather?", { attempts: 2 }))
-      assert.strictEqual(error._tag, "StructuredOutputError")
-      if (error._tag === "StructuredOutputError") {
-        assert.strictEqual(error.attempts, 2)
-        assert.include(error.message, "Rome")
-        assert.include(error.message, "after 2 attempts")
-      }
-      const once = yield* Effect.flip(BedrockClient.generateObject(Strict, "Weather?", { attempts: 1 }))
-      assert.include(once.message, `no valid "respond" tool input after 1 attempt:`)
-    }))
-})
-
-describe("BedrockClient hooks, batch and accounting", () => {
-  const calls: Array<string> = []
-  const hooks: BedrockClient.BedrockClient.Hooks = {
-    before: (info) => Effect.sync(() => calls.push(`before:${info.callId}:${info.attempt}`)),
-    after: (info, _response, cost) => Effect.sync(() => calls.push(`after:${info.callId}:${cost.total > 0}`)),
-    onRetry: (info, error) => Effect.sync(() => calls.push(`retry:${info.callId}:${error._tag}`)),
-    onError: (info, error) => Effect.sync(() => calls.push(`error:${info.callId}:${error._tag}`))
-  }
-
-  layer(liveLayer({ client: { hooks: [hooks] } }), { excludeTestServices: true })((it) => {
-    it.effect("hooks run around every attempt, retry and failure", () =>
-      Effect.gen(function*() {
-        const emulator = yield* Emulator
-        emulator.faults.enqueue("throttle")
-        yield* BedrockClient.generate("Hello")
-        emulator.faults.enqueue("validation")
-        yield* Effect.flip(BedrockClient.generate("Hello again"))
-        assert.deepStrictEqual(calls, [
-          "before:1:1",
-          "retry:1:ThrottlingError",
-          "before:1:2",
-          "after:1:true",
-          "before:2:1",
-          "error:2:ValidationError"
-        ])
-      }))
-
+describe("BedrockClient batch and accounting", () => {
+  layer(liveLayer(), { excludeTestServices: true })((it) => {
     it.effect("batch runs higher priorities first, keeps input order and reports each outcome", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator
@@ -438,6 +333,129 @@ describe("BedrockClient hooks, batch and accounting", () => {
         assert.isAbove(costA.total, 0)
       }))
   })
+})
+
+/** What needs canned answers only (no wire, no connection kinds): a client over `ScriptedBedrock`. */
+const scriptedClient = (
+  script: ReadonlyArray<ScriptedBedrock.Turn>,
+  options: Partial<BedrockClient.BedrockClient.Options> = {}
+) => scripted(script, { model: { modelId: haiku, maxTokens: 256 }, ...options })
+
+const scriptedRequests = Effect.flatMap(ScriptedBedrock.ScriptedBedrock, (scripted) => scripted.requests)
+
+describe("BedrockClient validation before any request", () => {
+  it.effect("an invalid conversation is rejected before any request", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(BedrockClient.generate([Message.assistant("I speak first")]))
+      assert.strictEqual(error._tag, "InvalidConversation")
+      assert.lengthOf(yield* scriptedRequests, 0)
+    }).pipe(Effect.provide(scriptedClient([]))))
+
+  it.effect("maxTokens above the model's limit is rejected before any request", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(BedrockClient.generate({
+        messages: [Message.user("Hello")],
+        model: { maxTokens: 1_000_000 }
+      }))
+      assert.strictEqual(error._tag, "ValidationError")
+      assert.include(error.message, "4096")
+      assert.lengthOf(yield* scriptedRequests, 0)
+    }).pipe(Effect.provide(scriptedClient([]))))
+
+  it.effect("a request's model overrides are checked field by field before any request, and then applied", () =>
+    Effect.gen(function*() {
+      const invalid = [
+        { temperature: 2 },
+        { topK: -1 },
+        { modelId: "" },
+        { stopSequences: "END" },
+        { maxTokens: 1.5 }
+      ] as unknown as ReadonlyArray<BedrockClient.BedrockClient.ModelOverrides>
+      for (const model of invalid) {
+        const error = yield* Effect.flip(BedrockClient.generate({ messages: [Message.user("Hello")], model }))
+        assert.strictEqual(error._tag, "ValidationError")
+        assert.include(error.message, `invalid model settings: ${Object.keys(model)[0]}`)
+      }
+      assert.lengthOf(yield* scriptedRequests, 0)
+      const response = yield* BedrockClient.generate({
+        messages: [Message.user("Write 2000 words about distributed tracing and observability")],
+        model: { maxTokens: 12, temperature: 0 }
+      })
+      assert.strictEqual(response.stopReason, "max_tokens")
+      const sent = yield* scriptedRequests
+      assert.lengthOf(sent, 1)
+      assert.deepInclude(sent[0]!.input.inferenceConfig, { maxTokens: 12, temperature: 0 })
+    }).pipe(Effect.provide(scriptedClient([
+      ScriptedBedrock.text("Distributed tracing follows", { stopReason: "max_tokens" })
+    ]))))
+})
+
+const respond = (input: unknown, toolUseId: string) =>
+  ScriptedBedrock.toolCalls([{ name: "respond", input, toolUseId }])
+
+describe("BedrockClient.generateObject", () => {
+  const warm = respond({ city: "Paris", temperature: "warm" }, "tooluse_1")
+  const degrees = respond({ city: "Paris", temperature: 21 }, "tooluse_2")
+
+  it.effect("retries with the decode error, then returns the decoded value", () =>
+    Effect.gen(function*() {
+      const Weather = Schema.Struct({ city: Schema.String, temperature: Schema.Number })
+      const value = yield* BedrockClient.generateObject(Weather, "Weather in Paris?")
+      assert.deepStrictEqual(value, { city: "Paris", temperature: 21 })
+      const sent = yield* scriptedRequests
+      assert.lengthOf(sent, 2)
+      assert.include(JSON.stringify(sent[1]!.input.messages), "temperature")
+    }).pipe(Effect.provide(scriptedClient([warm, degrees]))))
+
+  it.effect("fails with StructuredOutputError when no attempt decodes", () =>
+    Effect.gen(function*() {
+      const Strict = Schema.Struct({ city: Schema.Literal("Rome") })
+      const error = yield* Effect.flip(BedrockClient.generateObject(Strict, "Weather?", { attempts: 2 }))
+      assert.strictEqual(error._tag, "StructuredOutputError")
+      if (error._tag === "StructuredOutputError") {
+        assert.strictEqual(error.attempts, 2)
+        assert.include(error.message, "Rome")
+        assert.include(error.message, "after 2 attempts")
+      }
+      const once = yield* Effect.flip(BedrockClient.generateObject(Strict, "Weather?", { attempts: 1 }))
+      assert.include(once.message, `no valid "respond" tool input after 1 attempt:`)
+    }).pipe(Effect.provide(scriptedClient([warm, degrees, degrees]))))
+})
+
+describe("BedrockClient hooks", () => {
+  const calls: Array<string> = []
+  const hooks: BedrockClient.BedrockClient.Hooks = {
+    before: (info) => Effect.sync(() => calls.push(`before:${info.callId}:${info.attempt}`)),
+    after: (info, _response, cost) => Effect.sync(() => calls.push(`after:${info.callId}:${cost.total > 0}`)),
+    onRetry: (info, error) => Effect.sync(() => calls.push(`retry:${info.callId}:${error._tag}`)),
+    onError: (info, error) => Effect.sync(() => calls.push(`error:${info.callId}:${error._tag}`))
+  }
+  const service = { message: "scripted", status: 400 }
+  const client = scriptedClient([
+    ScriptedBedrock.fail(new BedrockError.ThrottlingError({ ...service, status: 429 })),
+    ScriptedBedrock.text("Hello."),
+    ScriptedBedrock.fail(new BedrockError.ValidationError(service))
+  ], { hooks: [hooks] })
+
+  // A layer of its own, with the test services: a top-level `it.effect` after this file's `excludeTestServices`
+  // layers runs without the TestClock.
+  layer(client)((it) =>
+    it.effect("hooks run around every attempt, retry and failure", () =>
+      Effect.gen(function*() {
+        const first = yield* Effect.fork(BedrockClient.generate("Hello"))
+        yield* TestClock.adjust("1 second") // the retry's backoff
+        yield* Fiber.join(first)
+        yield* Effect.flip(BedrockClient.generate("Hello again"))
+        assert.deepStrictEqual(calls, [
+          "before:1:1",
+          "retry:1:ThrottlingError",
+          "before:1:2",
+          "after:1:true",
+          "before:2:1",
+          "error:2:ValidationError"
+        ])
+      }))
+  )
 })
 
 it("textDeltas and tapText see only text", () =>

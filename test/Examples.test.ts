@@ -43,7 +43,11 @@ const expectations: ReadonlyArray<readonly [file: string, output: RegExp]> = [
   ["chat-effect.ts", /model>|assistant/i],
   ["chat-promise.ts", /model>|assistant/i],
   ["testing-with-scripted-runtime.ts", /answer: Paris\./],
-  ["observability.ts", /batch: 500 of 500 answered/]
+  // a retry as a JSON log line and as a span event, before the batch
+  [
+    "observability.ts",
+    /"message":"bedrock-llm: Converse call[^\n]*retrying in[\s\S]*bedrock_llm\.retry[\s\S]*batch: 500 of 500 answered/
+  ]
 ]
 
 /** "1 steps", "3 step(s)": what an example never prints. */

@@ -1,7 +1,7 @@
 /**
  * The telemetry of real calls through the real client (the AWS SDK against the emulator), exported by
  * `@effect/opentelemetry` to in-memory exporters: the spans and metrics of a generate retried after a throttle, a
- * stream, an embeddings batch with cache hits, and an agent run with a failing tool.
+ * stream, an embeddings batch with cache hits, an agent run with a failing tool, and a breaker opened by a throttle.
  *
  * Effect's metrics live in one registry per process: every test labels its metrics (`Effect.labelMetrics`) with its
  * own `test` label and reads only those.
@@ -158,5 +158,34 @@ layer(live, { excludeTestServices: true })("embeddings and agents", (it) => {
         counterValue(emitted.metrics, M.toolCalls, { ...of, [A.toolName]: "get_weather", [A.errorType]: "Failure" }),
         1
       )
+    }))
+})
+
+const oneFailureOpens = liveLayer({ client: { circuitBreaker: { failureThreshold: 1 }, retry: { maxAttempts: 1 } } })
+
+layer(oneFailureOpens, { excludeTestServices: true })("the circuit breaker", (it) => {
+  it.effect("a throttle opens the client's breaker: one Closed to Open transition, labelled with the model", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      emulator.faults.enqueue("throttle")
+      const emitted = yield* withOtel(
+        Effect.gen(function*() {
+          const throttled = yield* Effect.flip(BedrockClient.generate("What is the capital of France?"))
+          const rejected = yield* Effect.flip(BedrockClient.generate("And of Peru?"))
+          return [throttled._tag, rejected._tag]
+        }).pipe(labelled("breaker"))
+      )
+      assert.deepStrictEqual(Exit.isSuccess(emitted.exit) ? emitted.exit.value : [], [
+        "ThrottlingError",
+        "CircuitOpenError"
+      ])
+      const transition = (from: string, to: string) => ({
+        test: "breaker",
+        [A.breakerFrom]: from,
+        [A.breakerTo]: to,
+        [A.requestModel]: haiku
+      })
+      assert.strictEqual(counterValue(emitted.metrics, M.breakerTransitions, transition("Closed", "Open")), 1)
+      assert.strictEqual(counterValue(emitted.metrics, M.breakerTransitions, { test: "breaker" }), 1)
     }))
 })

@@ -3,7 +3,6 @@ import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
@@ -14,19 +13,14 @@ import * as Response from "../src/Response.js"
 import * as ScriptedBedrock from "../src/ScriptedBedrock.js"
 import * as Tool from "../src/Tool.js"
 import * as Toolkit from "../src/Toolkit.js"
+import { scriptedClient } from "./support/scripted.js"
 
 const modelId = "amazon.nova-micro-v1:0"
 
 const clientOver = (
   script: ReadonlyArray<ScriptedBedrock.Turn>,
   options: Partial<BedrockClient.BedrockClient.Options> = {}
-) => {
-  const runtime = ScriptedBedrock.layer(script)
-  return Layer.merge(
-    BedrockClient.layer({ model: { modelId }, circuitBreaker: false, ...options }).pipe(Layer.provide(runtime)),
-    runtime
-  )
-}
+) => scriptedClient(script, { model: { modelId }, ...options })
 
 describe("ScriptedBedrock", () => {
   it.effect("answers a BedrockClient generate, and records what was sent", () =>

@@ -15,10 +15,11 @@ import * as BedrockClient from "../../BedrockClient.js"
 import type * as Conversation from "../../Conversation.js"
 import * as Message from "../../Message.js"
 import * as Response from "../../Response.js"
-import type * as Tool from "../../Tool.js"
+import * as Tool from "../../Tool.js"
 import * as Toolkit from "../../Toolkit.js"
 import * as Attributes from "../telemetry/attributes.js"
 import * as Metrics from "../telemetry/metrics.js"
+import * as Progress from "../telemetry/progress.js"
 import * as Span from "../telemetry/span.js"
 import { withSpan } from "../tracing.js"
 import * as ChildFibers from "./childFibers.js"
@@ -161,6 +162,28 @@ export const makeRun = <A>(
     }
   })
 
+/** What a finished step adds to the run's progress: one step, its failed tool calls, its tokens and cost. */
+const stepAdvance = (state: RunState.RunState): Progress.Advance => {
+  const step = state.steps[state.steps.length - 1]
+  return step === undefined ? {} : {
+    done: 1,
+    failures: step.toolCalls.filter((call) => Tool.isError(call.outcome)).length,
+    inputTokens: step.response.usage.inputTokens,
+    outputTokens: step.response.usage.outputTokens,
+    cost: step.cost
+  }
+}
+
+/** Runs `body` with a progress reporter of `maxSteps` items when the run has `onProgress`; without one, reports nothing. */
+const withProgress = <A, E, R>(
+  total: number,
+  onProgress: RunOptions["onProgress"],
+  body: (report: (state: RunState.RunState) => Effect.Effect<void>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  onProgress === undefined
+    ? body(() => Effect.void)
+    : Progress.track(total, (reporter) => body((state) => reporter.advance(stepAdvance(state))), onProgress)
+
 /** The span options of an agent run: kind `internal`. */
 const agentSpanOptions = { kind: "internal" } as const
 
@@ -182,25 +205,27 @@ export const run = <A>(
     const first = RunState.initial(toMessages(input))
     const latest = Ref.unsafeMake(first)
     const publish = (state: RunState.RunState) => Ref.set(latest, state)
-    const body = Effect.gen(function*() {
-      const history = memory === undefined
-        ? []
-        : yield* Effect.mapError(memory.messages, memoryError(name, first, "read"))
-      const run = yield* makeRun(settings, { options, consumer, fibers, publish, history })
-      const modelId = settings.model?.modelId ?? run.client.model.modelId
-      yield* Span.annotateSpan(() => Attributes.agentAttributes({ name, modelId }))
-      const loop = (state: RunState.RunState): Effect.Effect<Result<A>, AgentError> =>
-        Limits.enforce(limits, name, state).pipe(
-          Effect.zipRight(Step.step(run, state)),
-          Effect.zipLeft(Metrics.recordAgentStep(name, modelId)),
-          Effect.flatMap((next) => next._tag === "Continue" ? loop(next.state) : finish(settings, run, memory, next))
+    const body = withProgress(limits.maxSteps, options.onProgress, (report) =>
+      Effect.gen(function*() {
+        const history = memory === undefined
+          ? []
+          : yield* Effect.mapError(memory.messages, memoryError(name, first, "read"))
+        const run = yield* makeRun(settings, { options, consumer, fibers, publish, history })
+        const modelId = settings.model?.modelId ?? run.client.model.modelId
+        yield* Span.annotateSpan(() => Attributes.agentAttributes({ name, modelId }))
+        const loop = (state: RunState.RunState): Effect.Effect<Result<A>, AgentError> =>
+          Limits.enforce(limits, name, state).pipe(
+            Effect.zipRight(Step.step(run, state)),
+            Effect.zipLeft(Metrics.recordAgentStep(name, modelId)),
+            Effect.tap((next) => report(next.state)),
+            Effect.flatMap((next) => next._tag === "Continue" ? loop(next.state) : finish(settings, run, memory, next))
+          )
+        const result = yield* loop(first)
+        yield* Span.annotateSpan(() =>
+          Attributes.agentResultAttributes({ steps: result.steps.length, usage: result.usage, cost: result.cost })
         )
-      const result = yield* loop(first)
-      yield* Span.annotateSpan(() =>
-        Attributes.agentResultAttributes({ steps: result.steps.length, usage: result.usage, cost: result.cost })
-      )
-      return result
-    }).pipe(Effect.ensuring(fibers.interruptAll))
+        return result
+      })).pipe(Effect.ensuring(fibers.interruptAll))
     return Limits.withDeadline(body, limits, name, Ref.get(latest)).pipe(
       Effect.tapError((error) => Span.annotateSpan(() => Attributes.errorAttributes(error))),
       withSpan(Attributes.spanName("invoke_agent", name), agentSpanOptions)

@@ -15,7 +15,7 @@ export interface Progress {
   readonly total: number
   /** Items finished, the failed ones included. */
   readonly done: number
-  /** Items that failed. */
+  /** Items that failed (for an agent run: tool calls that failed). */
   readonly failed: number
   readonly inputTokens: number
   readonly outputTokens: number
@@ -31,7 +31,10 @@ export interface Progress {
 /** What finishing some items adds. */
 export interface Advance {
   readonly done?: number | undefined
+  /** Items that failed (counted as done too). */
   readonly failed?: number | undefined
+  /** Failures within finished items, not items themselves (an agent step's failed tool calls): only in `failed`. */
+  readonly failures?: number | undefined
   readonly inputTokens?: number | undefined
   readonly outputTokens?: number | undefined
   readonly cost?: number | undefined
@@ -50,13 +53,13 @@ export const start = (total: number, now: number): Progress => ({
   ended: false
 })
 
-/** `progress` after `step` at `now`. `failed` items count as done too. */
+/** `progress` after `step` at `now`. `failed` items count as done too; `failures` only as failed. */
 export const advance = (progress: Progress, step: Advance, now: number): Progress => {
   const failed = step.failed ?? 0
   return {
     ...progress,
     done: Math.min(progress.total, progress.done + (step.done ?? 0) + failed),
-    failed: progress.failed + failed,
+    failed: progress.failed + failed + (step.failures ?? 0),
     inputTokens: progress.inputTokens + (step.inputTokens ?? 0),
     outputTokens: progress.outputTokens + (step.outputTokens ?? 0),
     cost: progress.cost + (step.cost ?? 0),
