@@ -6,31 +6,25 @@
  */
 import type * as AiResponse from "@effect/ai/Response"
 import * as Encoding from "effect/Encoding"
+import { type StopKind, stopKind } from "../../internal/stopReasons.js"
 import type * as Message from "../../Message.js"
 import type * as Response from "../../Response.js"
 import * as Options from "./options.js"
 import { isServerToolUse } from "./serverTools.js"
 
+/** `@effect/ai`'s finish reason of each kind of stop reason. */
+const finishReasons: Record<StopKind, AiResponse.FinishReason> = {
+  stop: "stop",
+  length: "length",
+  tools: "tool-calls",
+  filtered: "content-filter",
+  error: "error"
+}
+
 /** `@effect/ai`'s finish reason for a Bedrock stop reason. */
 export const finishReason = (stopReason: Response.StopReason): AiResponse.FinishReason => {
-  switch (stopReason) {
-    case "end_turn":
-    case "stop_sequence":
-      return "stop"
-    case "max_tokens":
-    case "model_context_window_exceeded":
-      return "length"
-    case "tool_use":
-      return "tool-calls"
-    case "guardrail_intervened":
-    case "content_filtered":
-      return "content-filter"
-    case "malformed_model_output":
-    case "malformed_tool_use":
-      return "error"
-    default:
-      return "other"
-  }
+  const kind = stopKind(stopReason)
+  return kind === undefined ? "other" : finishReasons[kind]
 }
 
 /** Where an answer came from: the model id asked for, the time, the request id when known. */

@@ -13,6 +13,7 @@ import { globalValue } from "effect/GlobalValue"
 import type * as Message from "../../Message.js"
 import type * as Response from "../../Response.js"
 import { redact } from "../redact.js"
+import { type StopKind, stopKind } from "../stopReasons.js"
 import type { Attributes } from "./attributes.js"
 import { Attr } from "./conventions.js"
 
@@ -110,26 +111,19 @@ export const inputContentAttributes = (
   }
 }
 
+/** The conventions' `finish_reason` of each kind of stop reason. */
+const finishReasons: Record<StopKind, string> = {
+  stop: "stop",
+  length: "length",
+  tools: "tool_call",
+  filtered: "content_filter",
+  error: "error"
+}
+
 /** The conventions' `finish_reason` of an output message, from Bedrock's stop reason (others kept as they are). */
 export const finishReason = (stopReason: Response.StopReason): string => {
-  switch (stopReason) {
-    case "end_turn":
-    case "stop_sequence":
-      return "stop"
-    case "max_tokens":
-    case "model_context_window_exceeded":
-      return "length"
-    case "tool_use":
-      return "tool_call"
-    case "guardrail_intervened":
-    case "content_filtered":
-      return "content_filter"
-    case "malformed_model_output":
-    case "malformed_tool_use":
-      return "error"
-    default:
-      return stopReason
-  }
+  const kind = stopKind(stopReason)
+  return kind === undefined ? stopReason : finishReasons[kind]
 }
 
 /** The model's answer (`gen_ai.output.messages`). */
