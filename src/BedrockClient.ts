@@ -43,10 +43,10 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
+import { CircuitBreakerConfig, ModelConfig, RetryConfig } from "./BedrockConfig.js"
 import type * as BedrockError from "./BedrockError.js"
 import { BedrockRuntime } from "./BedrockRuntime.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
-import { CircuitBreakerConfig, ModelConfig, RetryConfig } from "./Config.js"
 import type * as Conversation from "./Conversation.js"
 import * as CallPolicy from "./internal/client/callPolicy.js"
 import * as Prepare from "./internal/client/prepareRequest.js"
@@ -60,7 +60,7 @@ import * as Span from "./internal/telemetry/span.js"
 import { withSpan } from "./internal/tracing.js"
 import type * as Message from "./Message.js"
 import * as ModelCatalog from "./ModelCatalog.js"
-import type * as Models from "./Models.js"
+import type * as NativeBodies from "./NativeBodies.js"
 import * as Response from "./Response.js"
 
 /**
@@ -81,8 +81,8 @@ export class BedrockClient extends Context.Tag("bedrock-llm/BedrockClient")<Bedr
 export type ClientError =
   | BedrockError.BedrockError
   | Conversation.InvalidConversation
-  | Response.MalformedResponse
-  | Models.UnsupportedFeature
+  | BedrockError.MalformedResponseError
+  | NativeBodies.UnsupportedFeature
 
 /**
  * `generateObject` received no tool input that decodes with the schema, after every attempt.
@@ -637,5 +637,5 @@ export const tapText =
  */
 export const collect = <E, R>(
   events: Stream.Stream<Response.StreamEvent, E, R>
-): Effect.Effect<Response.Response, E | Response.MalformedResponse, R> =>
+): Effect.Effect<Response.Response, E | BedrockError.MalformedResponseError, R> =>
   Effect.flatMap(Stream.runFold(events, Response.Accumulator.empty, Response.accumulate), (acc) => acc.toResponse())

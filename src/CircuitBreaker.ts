@@ -26,8 +26,8 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Stream from "effect/Stream"
+import { CircuitBreakerConfig } from "./BedrockConfig.js"
 import { CircuitOpenError, isRetryable } from "./BedrockError.js"
-import { CircuitBreakerConfig } from "./Config.js"
 import * as Metrics from "./internal/telemetry/metrics.js"
 
 /**

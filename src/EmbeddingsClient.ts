@@ -28,10 +28,11 @@ import * as Request from "effect/Request"
 import * as RequestResolver from "effect/RequestResolver"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import { RetryConfig } from "./BedrockConfig.js"
 import type * as BedrockError from "./BedrockError.js"
+import { MalformedResponseError } from "./BedrockError.js"
 import { BedrockRuntime } from "./BedrockRuntime.js"
 import * as CircuitBreaker from "./CircuitBreaker.js"
-import { RetryConfig } from "./Config.js"
 import { EmbeddingCache } from "./internal/client/embeddingCache.js"
 import { logRetries } from "./internal/client/retryLog.js"
 import { plural } from "./internal/plural.js"
@@ -43,7 +44,6 @@ import * as Span from "./internal/telemetry/span.js"
 import { withSpan } from "./internal/tracing.js"
 import * as ModelCatalog from "./ModelCatalog.js"
 import * as Resilience from "./Resilience.js"
-import { MalformedResponse } from "./Response.js"
 import * as Similarity from "./Similarity.js"
 
 /**
@@ -147,7 +147,7 @@ export class UnsupportedModelError
  * @since 0.1.0
  * @category errors
  */
-export type EmbeddingsError = BedrockError.BedrockError | MalformedResponse | EmbeddingInputError
+export type EmbeddingsError = BedrockError.BedrockError | MalformedResponseError | EmbeddingInputError
 
 /**
  * @since 0.1.0
@@ -504,11 +504,11 @@ const decodeCall = (
   output: { readonly body: Uint8Array; readonly $metadata: { readonly requestId?: string | undefined } },
   texts: ReadonlyArray<string>,
   settings: Settings
-): Effect.Effect<CallResult, MalformedResponse> => {
+): Effect.Effect<CallResult, MalformedResponseError> => {
   const { model } = client
   const expected = settings.dimensions ?? model.defaultDimensions
   const malformed = (why: string) =>
-    new MalformedResponse({
+    new MalformedResponseError({
       message: `${model.modelId} embeddings response: ${why}`,
       ...(output.$metadata.requestId === undefined ? {} : { requestId: output.$metadata.requestId })
     })

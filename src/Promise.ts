@@ -36,8 +36,14 @@ import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as BedrockClient from "./BedrockClient.js"
+import {
+  CircuitBreakerConfig,
+  ClientConfig,
+  ConnectionConfig,
+  RetryConfig,
+  StaticCredentials
+} from "./BedrockConfig.js"
 import * as BedrockRuntime from "./BedrockRuntime.js"
-import { CircuitBreakerConfig, ClientConfig, ConnectionConfig, RetryConfig, StaticCredentials } from "./Config.js"
 import * as EmbeddingsClient from "./EmbeddingsClient.js"
 import { defined } from "./internal/defined.js"
 import * as LocalBedrock from "./LocalBedrock.js"

@@ -115,7 +115,6 @@ const libraryStatus: Record<string, number> = {
   InternalServerError: 502,
   ModelError: 502,
   ModelStreamError: 502,
-  MalformedResponse: 502,
   MalformedResponseError: 502,
   StreamInterruptedError: 502,
   TransportError: 502,

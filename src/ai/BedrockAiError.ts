@@ -50,7 +50,6 @@ const inputTags: ReadonlySet<string> = new Set([
 ])
 
 const outputTags: ReadonlySet<string> = new Set([
-  "MalformedResponse",
   "MalformedResponseError",
   "StructuredOutputError"
 ])

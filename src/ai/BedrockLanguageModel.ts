@@ -34,11 +34,11 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import * as BedrockClient from "../BedrockClient.js"
+import * as BedrockError from "../BedrockError.js"
 import { BedrockRuntime } from "../BedrockRuntime.js"
 import * as PullStream from "../internal/client/pullStream.js"
 import * as StructuredOutput from "../internal/client/structuredOutput.js"
 import { withSpan } from "../internal/tracing.js"
-import * as Response from "../Response.js"
 import * as BedrockAiError from "./BedrockAiError.js"
 import type * as ProviderOptions from "./internal/options.js"
 import * as Override from "./internal/override.js"
@@ -237,7 +237,7 @@ const streamTextPull = (
         const bad = mapper.map(events, out)
         if (bad !== undefined) {
           return Effect.fail(Option.some(
-            BedrockAiError.fromCause(new Response.MalformedResponse({ message: bad.message }), origin)
+            BedrockAiError.fromCause(new BedrockError.MalformedResponseError({ message: bad.message }), origin)
           ))
         }
         return Effect.succeed(Chunk.unsafeFromArray(out))
@@ -315,7 +315,9 @@ export const make = (options?: Options): Effect.Effect<LanguageModel.Service, ne
         Effect.flatMap(({ response, usage, value }) =>
           Either.match(encodeObject(format.schema, value), {
             onLeft: (problem) =>
-              Effect.fail(BedrockAiError.fromCause(new Response.MalformedResponse({ message: problem }), origin)),
+              Effect.fail(
+                BedrockAiError.fromCause(new BedrockError.MalformedResponseError({ message: problem }), origin)
+              ),
             onRight: (json) =>
               Effect.map(timestamp, (time): Array<AiResponse.PartEncoded> => [
                 Parts.responseMetadataPart({ modelId: call.modelId, timestamp: time }, response.requestId),

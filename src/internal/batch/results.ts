@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import * as Models from "../../Models.js"
+import * as NativeBodies from "../../NativeBodies.js"
 import type * as Response from "../../Response.js"
 import { responseFromSdk } from "../sdkShapes.js"
 import {
@@ -122,7 +122,7 @@ const decodeOutput = (job: FinishedJob, line: string): Effect.Effect<RecordResul
       Either.isRight(decoded) ? done(Either.right(decoded.right)) : malformed(decoded.left.message)
     )
   }
-  return Option.match(Models.forModel(job.modelId), {
+  return Option.match(NativeBodies.forModel(job.modelId), {
     onNone: () => Effect.succeed(malformed(`no native decoder for ${job.modelId}`)),
     onSome: (implementation) =>
       implementation.decodeResponse(output).pipe(

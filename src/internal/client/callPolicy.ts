@@ -11,9 +11,9 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as BedrockClient from "../../BedrockClient.js"
+import type { RetryConfig } from "../../BedrockConfig.js"
 import * as BedrockError from "../../BedrockError.js"
 import type * as CircuitBreaker from "../../CircuitBreaker.js"
-import type { RetryConfig } from "../../Config.js"
 import * as ModelCatalog from "../../ModelCatalog.js"
 import * as Resilience from "../../Resilience.js"
 import * as Response from "../../Response.js"
@@ -250,7 +250,7 @@ export const unaryCall = <Output>(
   prepared: Prepared,
   operation: RequestInfo["operation"],
   send: Effect.Effect<Output, BedrockError.BedrockError>,
-  decode: (output: Output) => Effect.Effect<Response.Response, Response.MalformedResponse>
+  decode: (output: Output) => Effect.Effect<Response.Response, BedrockError.MalformedResponseError>
 ): Effect.Effect<Response.Response, ClientError> => {
   const attempts = policy.attempts(operation, prepared)
   return Resilience.retryOnFailure(Effect.zipRight(attempts.begin, policy.protect(send)), attempts.schedule).pipe(

@@ -12,12 +12,12 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as BedrockClient from "../../BedrockClient.js"
+import { ModelConfig } from "../../BedrockConfig.js"
 import * as BedrockError from "../../BedrockError.js"
-import { ModelConfig } from "../../Config.js"
 import * as Conversation from "../../Conversation.js"
 import * as Message from "../../Message.js"
 import * as ModelCatalog from "../../ModelCatalog.js"
-import * as Models from "../../Models.js"
+import * as NativeBodies from "../../NativeBodies.js"
 import * as Response from "../../Response.js"
 import * as SdkShapes from "../sdkShapes.js"
 import { invocationMetricsOf } from "../transport/invocationHeaders.js"
@@ -28,7 +28,7 @@ export type Target =
   | { readonly api: "converse"; readonly input: Sdk.ConverseCommandInput }
   | {
     readonly api: "invoke"
-    readonly implementation: Models.ModelImplementation
+    readonly implementation: NativeBodies.NativeBody
     readonly input: Sdk.InvokeModelCommandInput
   }
 
@@ -187,13 +187,13 @@ export const nativeTarget = (
   request: BedrockClient.BedrockClient.Request,
   config: ModelConfig,
   catalogFamily: Option.Option<ModelCatalog.Family>
-): Effect.Effect<Target, Models.UnsupportedFeature> =>
+): Effect.Effect<Target, NativeBodies.UnsupportedFeature> =>
   Effect.gen(function*() {
-    const family = Option.orElse(catalogFamily, () => Models.familyOf(config.modelId))
-    const implementation = Option.flatMap(family, Models.forFamily)
+    const family = Option.orElse(catalogFamily, () => NativeBodies.familyOf(config.modelId))
+    const implementation = Option.flatMap(family, NativeBodies.forFamily)
     if (Option.isNone(implementation)) {
       const name = Option.getOrElse(family, () => "unknown")
-      return yield* new Models.UnsupportedFeature({
+      return yield* new NativeBodies.UnsupportedFeature({
         message: `native InvokeModel is not supported for model ${config.modelId} (family ${name})`,
         family: name,
         feature: "native InvokeModel",
@@ -221,17 +221,17 @@ export const nativeTarget = (
 
 /** The `Response` of a native InvokeModel body, with the invocation metrics its headers carried. */
 export const decodeNative = (
-  implementation: Models.ModelImplementation,
+  implementation: NativeBodies.NativeBody,
   output: {
     readonly body?: Uint8Array | undefined
     readonly $metadata: { readonly requestId?: string | undefined }
   }
-): Effect.Effect<Response.Response, Response.MalformedResponse> => {
+): Effect.Effect<Response.Response, BedrockError.MalformedResponseError> => {
   const requestId = output.$metadata.requestId
   const body = Either.try(() => JSON.parse(utf8Decoder.decode(output.body ?? new Uint8Array(0))) as unknown)
   return Either.isLeft(body)
     ? Effect.fail(
-      new Response.MalformedResponse({
+      new BedrockError.MalformedResponseError({
         message: "the InvokeModel body is not JSON",
         ...(requestId === undefined ? {} : { requestId })
       })

@@ -4,7 +4,7 @@
  * @internal
  */
 import type { ConverseStreamRequest } from "@aws-sdk/client-bedrock-runtime"
-import type { ModelConfig } from "../../Config.js"
+import type { ModelConfig } from "../../BedrockConfig.js"
 import * as ModelCatalog from "../../ModelCatalog.js"
 
 /** The request fields that come from a `ModelConfig` (everything but `modelId`, `messages` and `toolConfig`). */

@@ -21,7 +21,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Path from "node:path"
-import { type ClientConfig, Region } from "../../Config.js"
+import { type ClientConfig, Region } from "../../BedrockConfig.js"
 import { redact } from "../redact.js"
 
 /** A region and where it was found (a variable, a profile in a file, the instance metadata service). */

@@ -6,8 +6,8 @@
  * @internal
  */
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime"
-import type { InvocationMetrics } from "../../models/ModelImplementation.js"
 import { defined } from "../defined.js"
+import type { InvocationMetrics } from "../native.js"
 
 const NAME = "bedrockLlmInvocationMetrics"
 const KEY: unique symbol = Symbol.for("bedrock-llm/invocationMetrics") as never
