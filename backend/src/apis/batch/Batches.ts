@@ -46,6 +46,14 @@ import { BatchStore, type FileWriter, layer as storeLayer } from "./BatchStore.j
 
 type Failure = OpenAiError.OpenAiFailure
 
+/** A list's page size: `fallback` when not given, else an integer from 1 to `max` (OpenAI's 400 otherwise). */
+const pageLimit = (limit: number | undefined, fallback: number, max: number) =>
+  limit === undefined
+    ? Effect.succeed(fallback)
+    : Number.isInteger(limit) && limit >= 1 && limit <= max
+    ? Effect.succeed(limit)
+    : Effect.fail(OpenAiError.invalid("limit", `Invalid limit: an integer from 1 to ${max}.`))
+
 /**
  * How long a batch's budget reservation is held before the stale-reservation sweep may release it: Bedrock times a
  * job out after 24 hours by default, and the batch settles when its results are read after that; twice that is
@@ -563,10 +571,7 @@ export const make = Effect.gen(function*() {
   const list: Batches.Service["list"] = (page) =>
     Effect.gen(function*() {
       const key = yield* batchKey
-      const limit = page.limit ?? 20
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-        return yield* Effect.fail(OpenAiError.invalid("limit", "Invalid limit: an integer from 1 to 100."))
-      }
+      const limit = yield* pageLimit(page.limit, 20, 100)
       const newest = [...yield* Effect.mapError(store.listBatches(key.id), storeFailure)].reverse()
       const start = startAfter(newest, page.after)
       const data = yield* Effect.forEach(newest.slice(start, start + limit), refresh, { concurrency: 4 })
@@ -576,10 +581,7 @@ export const make = Effect.gen(function*() {
   const listFiles: Batches.Service["listFiles"] = (page) =>
     Effect.gen(function*() {
       const key = yield* batchKey
-      const limit = page.limit ?? 10_000
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-        return yield* Effect.fail(OpenAiError.invalid("limit", "Invalid limit: an integer from 1 to 10000."))
-      }
+      const limit = yield* pageLimit(page.limit, 10_000, 10_000)
       if (page.order !== undefined && page.order !== "asc" && page.order !== "desc") {
         return yield* Effect.fail(OpenAiError.invalid("order", "Invalid order: 'asc' or 'desc'."))
       }
