@@ -10,6 +10,7 @@ import * as Message from "../src/Message.js"
 import * as Tool from "../src/Tool.js"
 import * as Toolkit from "../src/Toolkit.js"
 import { scriptedClient } from "./agent/scriptedClient.js"
+import { eventually } from "./support/eventually.js"
 import { liveLayer } from "./support/live.js"
 
 // ---------------------------------------------------------------------------
@@ -664,9 +665,3 @@ layer(liveLayer({ emulator: { scenario } }), { excludeTestServices: true })("Age
       assert.include(result.text, "research returned")
     }))
 })
-
-const eventually = (check: () => boolean) =>
-  Effect.promise(async () => {
-    for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
-    return check()
-  })

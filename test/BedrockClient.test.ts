@@ -7,6 +7,7 @@ import { Emulator } from "../src/emulator/Emulator.js"
 import * as Message from "../src/Message.js"
 import * as Response from "../src/Response.js"
 import * as ScriptedBedrock from "../src/ScriptedBedrock.js"
+import { eventually } from "./support/eventually.js"
 import { haiku, liveLayer } from "./support/live.js"
 import { scriptedClient as scripted } from "./support/scripted.js"
 
@@ -27,12 +28,6 @@ const comparable = (response: Response.Response) => ({
   stopReason: response.stopReason,
   usage: response.usage
 })
-
-const eventually = (check: () => boolean) =>
-  Effect.promise(async () => {
-    for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
-    return check()
-  })
 
 const connections = [
   { name: "http2", protocol: "http2", multiplex: false },

@@ -4,14 +4,8 @@ import * as BedrockClient from "../src/BedrockClient.js"
 import * as BedrockRuntime from "../src/BedrockRuntime.js"
 import { Emulator } from "../src/emulator/Emulator.js"
 import { captureLogs } from "./support/env.js"
+import { eventually } from "./support/eventually.js"
 import { liveLayer } from "./support/live.js"
-
-/** Waits in real time (the emulator's I/O is real even when the test's clock is not). */
-const eventually = (check: () => boolean) =>
-  Effect.promise(async () => {
-    for (let i = 0; i < 400 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
-    return check()
-  })
 
 const settle = Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 50)))
 

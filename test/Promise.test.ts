@@ -6,16 +6,12 @@ import { BedrockLlmError, type Client, type Config, createClient, isBedrockLlmEr
 import type * as Response from "../src/Response.js"
 import * as Similarity from "../src/Similarity.js"
 import { makeHome, withEnv } from "./support/env.js"
+import { eventuallyAsync as eventually } from "./support/eventually.js"
 
 const modelId = "amazon.nova-micro-v1:0"
 const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" }
 
 /** Polls until `check` holds (bounded: 200 tries, 10 ms apart). */
-const eventually = async (check: () => boolean): Promise<boolean> => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
-  return check()
-}
-
 /** A loopback TCP proxy in front of the emulator that counts the connections the client keeps open. */
 interface Proxy {
   readonly url: string

@@ -3,6 +3,7 @@ import * as Emulator from "bedrock-llm/emulator"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as ApiKey from "../src/keys/ApiKey.js"
+import { eventually } from "./support/eventually.js"
 import { cleanEnv, serve, shell } from "./support/process.js"
 import { call } from "./support/service.js"
 
@@ -102,6 +103,7 @@ describe("npm run serve", () => {
         assert.include(shortText, "event: Metadata")
         assert.notInclude(longText, "event: Metadata", served.stdout() + served.stderr())
         assert.strictEqual(yield* Effect.promise(() => served.exited), 0)
+        assert.isTrue(yield* eventually(() => emulator.stats().streamsAbortedByClient === 1))
         assert.strictEqual(emulator.stats().streamsAbortedByClient, 1)
         assert.include(served.stdout(), "drain deadline passed with 1 request(s) in flight")
       }),

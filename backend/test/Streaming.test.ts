@@ -7,6 +7,7 @@ import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import * as Sse from "../src/Sse.js"
+import { eventually } from "./support/eventually.js"
 import { openProbeStream } from "./support/probeStream.js"
 import { call, startService } from "./support/service.js"
 
@@ -16,12 +17,6 @@ const decoder = new TextDecoder()
 /** Opens a probe stream (see `support/probeStream.ts`). */
 const openStream = (url: string, token: string, maxTokens: number) =>
   Effect.promise(() => openProbeStream(url, token, model, maxTokens))
-
-const eventually = (check: () => boolean) =>
-  Effect.promise(async () => {
-    for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
-    return check()
-  })
 
 describe("streams over HTTP", () => {
   it.scopedLive("each event is written as it arrives: the first reaches the client while Bedrock is still streaming", () =>

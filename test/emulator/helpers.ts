@@ -42,14 +42,6 @@ export const withFault = <C extends WithMiddleware>(command: C, fault: string): 
   return command
 }
 
-/** Polls until `check` holds (bounded: 100 tries, 10 ms apart). */
-export const eventually = (check: () => boolean): Effect.Effect<boolean> =>
-  Effect.promise(async () => {
-    for (let i = 0; i < 100; i++) {
-      if (check()) return true
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-    return check()
-  })
+export { eventually } from "../support/eventually.js"
 
 export const hello = [{ role: "user" as const, content: [{ text: "Hello! What is the capital of France?" }] }]
